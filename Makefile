@@ -1,0 +1,28 @@
+# KGRec: `make demo` runs the main job, `make test` runs every test (what .ci/run calls).
+# Everything is built once, in release mode with testing enabled, so timed code and tests share it.
+SWIFT_FLAGS := -c release -Xswiftc -enable-testing
+BIN := .build/release
+
+.PHONY: deps build test demo protos protos-check bench-rpc clean
+
+deps:
+	scripts/setup.sh
+
+build: deps
+	swift build $(SWIFT_FLAGS) --build-tests
+
+protos:
+	scripts/gen-protos.sh
+
+protos-check:
+	scripts/gen-protos.sh --check
+
+test: build protos-check
+	swift test $(SWIFT_FLAGS) --skip-build
+	KGREC_BIN=$(BIN)/kgrec .venv/bin/python -m pytest -q Tests/interop
+
+demo: build
+	$(BIN)/kgrec demo
+
+clean:
+	rm -rf .build

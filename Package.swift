@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+// KGRec: a multimodal knowledge-graph recommender served by three gRPC services.
+// No Swift package dependencies: the only extra libraries are the system C libraries
+// libnghttp2 (HTTP/2) and libprotobuf-c (protobuf), wrapped as systemLibrary targets.
+import PackageDescription
+
+/// Hot numeric and per-call code is built with these in every configuration.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "KGRec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kgrec", targets: ["kgrec"]),
+    ],
+    targets: [
+        // ---- C libraries (unsafe layer) -------------------------------------------------------
+        .systemLibrary(name: "CNGHTTP2", path: "Shared/CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CProtobufC", path: "Shared/CProtobufC", pkgConfig: "libprotobuf-c",
+                       providers: [.apt(["libprotobuf-c-dev"])]),
+        // protoc-c output for Protos/**/*.proto, committed; regenerate with scripts/gen-protos.sh.
+        .target(name: "KGRecProtoC", dependencies: ["CProtobufC"], path: "Shared/KGRecProtoC"),
+
+        // ---- gRPC runtime ---------------------------------------------------------------------
+        // Pure Swift: status, metadata, framing, deadlines, routing. Imports no C library.
+        .target(name: "GRPCCore", path: "Shared/GRPCCore", swiftSettings: fast),
+        // The only module that imports nghttp2: epoll event loops, server and client transports.
+        .target(name: "GRPCHTTP2", dependencies: ["GRPCCore", "CNGHTTP2"], path: "Shared/GRPCHTTP2",
+                swiftSettings: fast),
+        // The only module that imports protobuf-c: Swift message structs <-> protobuf bytes.
+        .target(name: "KGRecWire", dependencies: ["GRPCCore", "KGRecProtoC", "CProtobufC"],
+                path: "Shared/KGRecWire", swiftSettings: fast),
+        // grpc.testing interop server and client cases, and the health service.
+        .target(name: "GRPCInterop", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire"],
+                path: "Shared/GRPCInterop"),
+
+        // ---- Model ----------------------------------------------------------------------------
+        .target(name: "KGRecTensor", path: "Shared/KGRecTensor", swiftSettings: fast),
+        .target(name: "KGRecModel", dependencies: ["KGRecTensor"], path: "Shared/KGRecModel",
+                swiftSettings: fast),
+
+        // ---- Services -------------------------------------------------------------------------
+        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
+                path: "Shared/KGRecServiceKit"),
+
+        // ---- CLI ------------------------------------------------------------------------------
+        .target(name: "KGRecCLI",
+                dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel",
+                               "KGRecServiceKit"],
+                path: "Shared/KGRecCLI"),
+        .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
+
+        // ---- Tests ----------------------------------------------------------------------------
+        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"], path: "Tests/GRPCCoreTests"),
+        .testTarget(name: "GRPCHTTP2Tests",
+                    dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "CNGHTTP2"],
+                    path: "Tests/GRPCHTTP2Tests"),
+        .testTarget(name: "KGRecWireTests", dependencies: ["KGRecWire"], path: "Tests/KGRecWireTests"),
+        .testTarget(name: "KGRecTensorTests", dependencies: ["KGRecTensor"],
+                    path: "Tests/KGRecTensorTests"),
+        .testTarget(name: "KGRecModelTests", dependencies: ["KGRecModel", "KGRecTensor"],
+                    path: "Tests/KGRecModelTests"),
+        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit"],
+                    path: "Tests/KGRecServiceKitTests"),
+    ]
+)

@@ -1,0 +1,3 @@
+import KGRecCLI
+
+KGRecCommandLine.main(CommandLine.arguments)

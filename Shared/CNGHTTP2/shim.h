@@ -1,0 +1,4 @@
+#ifndef KGREC_CNGHTTP2_SHIM_H
+#define KGREC_CNGHTTP2_SHIM_H
+#include <nghttp2/nghttp2.h>
+#endif

@@ -1,0 +1,1 @@
+// GRPCHTTP2 module.

@@ -1,0 +1,1 @@
+// GRPCInterop module.

@@ -1,0 +1,1 @@
+// KGRecServiceKit module.

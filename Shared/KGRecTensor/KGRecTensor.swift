@@ -1,0 +1,1 @@
+// KGRecTensor module.
