@@ -1,0 +1,87 @@
+/// Hyperparameters of Multi-KG4Rec with the paper's defaults (seed 001, §5) and the ablation
+/// switches. Codable so it can be stored in a checkpoint's `__metadata__` and read from a config file.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Which modality channels the model has.
+    public enum Modalities: String, Codable, Sendable, CaseIterable {
+        /// Visual and text channels (the full model).
+        case both
+        /// `w/o t`: visual channel only.
+        case visualOnly = "visual"
+        /// `w/o v`: text channel only.
+        case textOnly = "text"
+        /// `w/o t&v`: one ID-embedding channel, no fusion, no projection — KGAT.
+        case none
+    }
+
+    /// Direction of cross-modal attention in the fusion blocks (only meaningful with `.both`).
+    public enum Fusion: String, Codable, Sendable, CaseIterable {
+        /// Each modality's queries attend to both modalities' keys/values (the paper).
+        case bidirectional
+        /// Only visual queries see text keys/values; text attends to itself.
+        case textToVisual = "text->visual"
+        /// Only text queries see visual keys/values; visual attends to itself.
+        case visualToText = "visual->text"
+        /// No cross-modal attention (each modality a self-attention transformer).
+        case none
+    }
+
+    /// Modality channels (ablations `w/o v`, `w/o t`, `w/o t&v`). Default `.both`.
+    public var modalities: Modalities = .both
+    /// Cross-attention direction. Default `.bidirectional`.
+    public var fusion: Fusion = .bidirectional
+    /// Width of layer-0 embeddings and of the fusion model `d`. Paper: 64.
+    public var embeddingSize: Int = 64
+    /// Output widths of the knowledge-aware propagation layers. Paper: [64, 32, 16].
+    public var layerSizes: [Int] = [64, 32, 16]
+    /// Number of fusion blocks. Paper: 3. 0 disables fusion.
+    public var fusionBlocks: Int = 3
+    /// Attention heads per fusion block (must divide `embeddingSize`). Paper: 8.
+    public var heads: Int = 8
+    /// Hidden width of the fusion FFN. Not given by the paper; 2·d.
+    public var ffnSize: Int = 128
+    /// BFS sequence length `n` (the item plus up to n−1 neighbours). Not given by the paper.
+    public var sequenceLength: Int = 8
+    /// Message dropout on each propagation layer's output, in [0, 1). KGAT: 0.1.
+    public var messageDropout: Float = 0.1
+    /// Fraction of graph edges dropped per epoch (graph augmentation of seed 000), in [0, 1).
+    public var edgeDropout: Float = 0
+    /// L2 coefficient λ on the batch's final embeddings, in [1e-5, 1e-1]. KGAT default 1e-5.
+    public var l2: Float = 1e-5
+    /// Adam learning rate, in [1e-4, 1e-2]. Default 1e-3.
+    public var learningRate: Float = 1e-3
+    /// LeakyReLU negative slope (projection and Bi-Interaction).
+    public var leakySlope: Float = 0.01
+    /// Seed for initialisation and dropout.
+    public var seed: UInt64 = 2020
+
+    public init() {}
+
+    /// Channel names in output order: visual before text.
+    public var channelNames: [String] {
+        switch modalities {
+        case .both: return ["visual", "text"]
+        case .visualOnly: return ["visual"]
+        case .textOnly: return ["text"]
+        case .none: return ["id"]
+        }
+    }
+
+    /// Width of one channel's layer-aggregated embedding: `d + Σ layerSizes`.
+    public var channelWidth: Int { embeddingSize + layerSizes.reduce(0, +) }
+
+    /// Checks ranges; throws `ModelError` naming the field.
+    public func validate() throws {
+        if embeddingSize <= 0 { throw ModelError("embeddingSize must be positive") }
+        if layerSizes.contains(where: { $0 <= 0 }) { throw ModelError("layerSizes must be positive") }
+        if heads <= 0 || embeddingSize % heads != 0 {
+            throw ModelError("heads (\(heads)) must divide embeddingSize (\(embeddingSize))")
+        }
+        if fusionBlocks < 0 { throw ModelError("fusionBlocks must be >= 0") }
+        if ffnSize <= 0 { throw ModelError("ffnSize must be positive") }
+        if sequenceLength < 1 { throw ModelError("sequenceLength must be >= 1") }
+        if !(0..<1).contains(messageDropout) { throw ModelError("messageDropout must be in [0, 1)") }
+        if !(0..<1).contains(edgeDropout) { throw ModelError("edgeDropout must be in [0, 1)") }
+        if l2 < 0 { throw ModelError("l2 must be >= 0") }
+        if !(learningRate > 0) { throw ModelError("learningRate must be positive") }
+    }
+}

@@ -1,1 +1,0 @@
-// KGRecTensor module.
