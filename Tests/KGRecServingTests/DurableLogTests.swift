@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import KGRecServing
+
+@Suite struct DurableLogTests {
+    private func tempPath() -> String {
+        var template = Array("/tmp/kgrec-log-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        close(fd)
+        let path = String(cString: template)
+        unlink(path)
+        return path
+    }
+
+    private func fileBytes(_ path: String) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: 1 << 16)
+        let n = read(fd, &out, out.count)
+        return Array(out[0..<max(n, 0)])
+    }
+
+    private func appendRaw(_ path: String, _ bytes: [UInt8]) {
+        let fd = open(path, O_WRONLY | O_APPEND)
+        _ = write(fd, bytes, bytes.count)
+        close(fd)
+    }
+
+    @Test func appendedRecordsAreReplayedInOrderAfterReopen() throws {
+        let path = tempPath()
+        defer { unlink(path) }
+        do {
+            let (log, replay) = try DurableLog.open(path: path)
+            #expect(replay.records.isEmpty)
+            try log.append([1, 2, 3])
+            try log.append([])
+            try log.append(Array(repeating: 7, count: 100_000))
+        }
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(replay.records.count == 3)
+        #expect(replay.records[0] == [1, 2, 3])
+        #expect(replay.records[1] == [])
+        #expect(replay.records[2] == Array(repeating: 7, count: 100_000))
+        #expect(replay.droppedTailBytes == 0)
+    }
+
+    @Test func tornTailIsTruncatedAndLaterAppendsSurvive() throws {
+        let path = tempPath()
+        defer { unlink(path) }
+        do {
+            let (log, _) = try DurableLog.open(path: path)
+            try log.append([9, 9])
+        }
+        // A crash mid-append: a header promising 50 bytes and only 3 of them.
+        appendRaw(path, [50, 0, 0, 0, 1, 2, 3, 4, 0xAA, 0xBB, 0xCC])
+        do {
+            let (log, replay) = try DurableLog.open(path: path)
+            #expect(replay.records == [[9, 9]])
+            #expect(replay.droppedTailBytes == 11)
+            try log.append([4])
+        }
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(replay.records == [[9, 9], [4]])
+        #expect(replay.droppedTailBytes == 0)
+    }
+
+    @Test func recordWithBadChecksumEndsTheReplay() throws {
+        let path = tempPath()
+        defer { unlink(path) }
+        do {
+            let (log, _) = try DurableLog.open(path: path)
+            try log.append([1])
+        }
+        appendRaw(path, [2, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 5, 6])
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(replay.records == [[1]])
+        #expect(replay.droppedTailBytes == 10)
+        #expect(fileBytes(path).count == 8 + 8 + 1)
+    }
+
+    @Test func foreignFileIsRejectedWithItsPath() throws {
+        let path = tempPath()
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+        _ = write(fd, "hello world, not a log", 22)
+        close(fd)
+        #expect {
+            _ = try DurableLog.open(path: path)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("bad magic")
+        }
+    }
+
+    @Test func checksumMatchesZlibCRC32() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+    }
+}
