@@ -19,6 +19,8 @@ public struct Dataset: Sendable {
     public var graph: CollaborativeKG
     public var features: MultimodalFeatures
     public var sequences: NeighbourSequences
+    /// Optional display title per item, `[I]` (empty when unknown).
+    public var itemTitles: [String] = []
 
     public var userCount: Int { users.count }
     public var itemCount: Int { items.count }
