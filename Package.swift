@@ -7,6 +7,15 @@ import PackageDescription
 /// Hot numeric and per-call code is built with these in every configuration.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+/// Numeric kernels (tensor + model): also AVX2/FMA code generation on x86-64 (4x GEMM throughput,
+/// see docs/model.md "Numerics and layers"); every x86-64 server since 2013 has these.
+#if arch(x86_64)
+let vector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"],
+                                           .when(configuration: .release))]
+#else
+let vector: [SwiftSetting] = fast
+#endif
+
 let package = Package(
     name: "KGRec",
     platforms: [.macOS(.v14)],
@@ -36,13 +45,17 @@ let package = Package(
                 path: "Shared/GRPCInterop"),
 
         // ---- Model ----------------------------------------------------------------------------
-        .target(name: "KGRecTensor", path: "Shared/KGRecTensor", swiftSettings: fast),
+        .target(name: "KGRecTensor", path: "Shared/KGRecTensor", swiftSettings: vector),
         .target(name: "KGRecModel", dependencies: ["KGRecTensor"], path: "Shared/KGRecModel",
-                swiftSettings: fast),
+                swiftSettings: vector),
 
         // ---- Services -------------------------------------------------------------------------
-        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
+        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore"],
                 path: "Shared/KGRecServiceKit"),
+
+        // Serving logic shared by the three services: durable log, embedding cache, top-k.
+        .target(name: "KGRecServing", path: "Shared/KGRecServing",
+                swiftSettings: fast),
 
         // ---- CLI ------------------------------------------------------------------------------
         .target(name: "KGRecCLI",
@@ -61,6 +74,8 @@ let package = Package(
                     path: "Tests/KGRecTensorTests"),
         .testTarget(name: "KGRecModelTests", dependencies: ["KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecModelTests"),
+        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing"],
+                    path: "Tests/KGRecServingTests"),
         .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit"],
                     path: "Tests/KGRecServiceKitTests"),
     ]
