@@ -1,1 +1,0 @@
-// KGRecWire module.
