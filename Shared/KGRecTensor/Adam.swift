@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Adam (Kingma & Ba) with bias correction:
+/// `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`, `θ ← θ − lr · m̂ / (sqrt(v̂) + ε)`.
+public struct Adam: Sendable {
+    public var learningRate: Float
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    /// Number of steps taken (for bias correction).
+    public private(set) var stepCount = 0
+
+    public init(learningRate: Float) { self.learningRate = learningRate }
+
+    /// Updates every parameter from its gradient, then zeroes the gradients.
+    public mutating func step(_ parameters: [Parameter]) {
+        stepCount += 1
+        let t = Float(stepCount)
+        let c1 = 1 - powf(beta1, t), c2 = 1 - powf(beta2, t)
+        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon
+        for p in parameters where p.trainable {
+            let n = p.value.count
+            p.value.data.withUnsafeMutableBufferPointer { w in
+                p.grad.data.withUnsafeMutableBufferPointer { g in
+                    p.m.data.withUnsafeMutableBufferPointer { m in
+                        p.v.data.withUnsafeMutableBufferPointer { v in
+                            let W = w.baseAddress!, G = g.baseAddress!, M = m.baseAddress!, V = v.baseAddress!
+                            Parallel.forRanges(n, grain: 1 << 16) { r in
+                                for i in r {
+                                    let gi = G[i]
+                                    let mi = b1 * M[i] + (1 - b1) * gi
+                                    let vi = b2 * V[i] + (1 - b2) * gi * gi
+                                    M[i] = mi; V[i] = vi
+                                    W[i] -= lr * (mi / c1) / ((vi / c2).squareRoot() + eps)
+                                    G[i] = 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// A trainable tensor: value, accumulated gradient and Adam moments, all `[rows, cols]`.
+public final class Parameter {
+    /// Stable name (checkpoint key).
+    public let name: String
+    public var value: Matrix
+    /// Gradient accumulated by `Tape.backward`; zeroed by the optimiser after each step.
+    public var grad: Matrix
+    /// Adam first and second moments.
+    var m: Matrix
+    var v: Matrix
+    /// Whether this parameter is decayed by the optimiser's L2 term (not used for embeddings whose
+    /// regularisation is explicit in the loss).
+    public var trainable = true
+
+    public init(_ name: String, _ value: Matrix) {
+        self.name = name
+        self.value = value
+        grad = Matrix(rows: value.rows, cols: value.cols)
+        m = Matrix(rows: value.rows, cols: value.cols)
+        v = Matrix(rows: value.rows, cols: value.cols)
+    }
+
+    /// Replaces the value (same shape) and clears gradient and moments.
+    public func load(_ newValue: Matrix) {
+        precondition(newValue.rows == value.rows && newValue.cols == value.cols)
+        value = newValue
+        grad.zero(); m.zero(); v.zero()
+    }
+}

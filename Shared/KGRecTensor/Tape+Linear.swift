@@ -1,0 +1,36 @@
+extension Tape {
+    /// `x · w`: x `[B, K]`, w `[K, N]` → `[B, N]`. Backward: `dx = dy·wᵀ`, `dw = xᵀ·dy`.
+    public func matmul(_ x: Var, _ w: Var) -> Var {
+        let xv = value(x), wv = value(w)
+        return op(GEMM.multiply(xv, wv), [x, w]) { t, dy in
+            if t.wants(x) { t.accumulate(x, GEMM.multiply(dy, wv, transB: true)) }
+            if t.wants(w) { t.accumulate(w, GEMM.multiply(xv, dy, transA: true)) }
+        }
+    }
+
+    /// `x + b` with b `[1, N]` broadcast over the rows of x `[B, N]`. Backward: `db = Σ_rows dy`.
+    public func addRow(_ x: Var, _ b: Var) -> Var {
+        precondition(b.rows == 1 && b.cols == x.cols, "addRow shape mismatch")
+        var out = value(x)
+        let bv = value(b), n = x.cols
+        out.data.withUnsafeMutableBufferPointer { o in
+            bv.data.withUnsafeBufferPointer { bp in
+                let O = o.baseAddress!, Bp = bp.baseAddress!
+                Parallel.forRanges(x.rows, grain: 4096) { rows in
+                    for r in rows { for c in 0..<n { O[r * n + c] += Bp[c] } }
+                }
+            }
+        }
+        return op(out, [x, b]) { t, dy in
+            t.accumulate(x, dy)
+            if t.wants(b) { t.accumulate(b, dy.columnSums()) }
+        }
+    }
+
+    /// `x · w + b`: x `[B, K]`, w `[K, N]`, b `[1, N]` → `[B, N]`.
+    public func linear(_ x: Var, _ w: Var, _ b: Var?) -> Var {
+        let y = matmul(x, w)
+        guard let b else { return y }
+        return addRow(y, b)
+    }
+}

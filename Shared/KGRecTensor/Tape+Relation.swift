@@ -1,0 +1,65 @@
+extension Tape {
+    /// Relation-specific projection `out[b] = W_{rel[b]} x[b]`: x `[B, d]`, w `[R·k, d]` (block r is
+    /// the `[k, d]` matrix W_r), rel `[B]` → `[B, k]`.
+    /// Backward: `dx[b] = W_rᵀ dy[b]`, `dW_r += dy[b] ⊗ x[b]`.
+    public func relationProject(_ x: Var, _ w: Var, relations rel: [Int32], outputSize k: Int) -> Var {
+        precondition(rel.count == x.rows && w.cols == x.cols && w.rows % k == 0, "relationProject shape")
+        let d = x.cols, xv = value(x), wv = value(w)
+        let out = Kernels.relationProject(xv, wv, rel, k: k)
+        return op(out, [x, w]) { t, dy in
+            if t.wants(x) {
+                var dx = Matrix(rows: x.rows, cols: d)
+                dx.data.withUnsafeMutableBufferPointer { gp in
+                    let G = gp.baseAddress!
+                    Parallel.forRanges(x.rows, grain: 256) { rows in
+                        for b in rows {
+                            let base = Int(rel[b]) * k * d
+                            for i in 0..<k {
+                                let g = dy.data[b * k + i]
+                                for c in 0..<d { G[b * d + c] += g * wv.data[base + i * d + c] }
+                            }
+                        }
+                    }
+                }
+                t.accumulate(x, dx)
+            }
+            if t.wants(w) {
+                t.withGradient(w) { dw in
+                    for b in 0..<x.rows {
+                        let base = Int(rel[b]) * k * d
+                        for i in 0..<k {
+                            let g = dy.data[b * k + i]
+                            for c in 0..<d { dw.data[base + i * d + c] += g * xv.data[b * d + c] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Kernels {
+    /// `out[b] = W_{rel[b]} x[b]`: x `[B, d]`, w `[R·k, d]`, rel `[B]` → `[B, k]`.
+    public static func relationProject(_ x: Matrix, _ w: Matrix, _ rel: [Int32], k: Int) -> Matrix {
+        let d = x.cols
+        var out = Matrix(rows: x.rows, cols: k)
+        out.data.withUnsafeMutableBufferPointer { op in
+            x.data.withUnsafeBufferPointer { xp in
+                w.data.withUnsafeBufferPointer { wp in
+                    let O = op.baseAddress!, X = xp.baseAddress!, W = wp.baseAddress!
+                    Parallel.forRanges(x.rows, grain: 256) { rows in
+                        for b in rows {
+                            let wr = W + Int(rel[b]) * k * d, xr = X + b * d
+                            for i in 0..<k {
+                                var s: Float = 0
+                                for c in 0..<d { s += wr[i * d + c] * xr[c] }
+                                O[b * k + i] = s
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,154 @@
+extension Tape {
+    /// Weighted neighbour sum with constant edge weights: `out[h] = Σ_{e ∈ edges(h)} w[e] · x[tails[e]]`.
+    /// x `[T, D]`, w `[E]` → `[H, D]`. Backward: `dx[t] = Σ_{e → t} w[e] · dy[heads[e]]`.
+    public func spmm(_ graph: SparseGraph, weights: [Float], _ x: Var) -> Var {
+        precondition(x.rows == graph.tailCount && weights.count == graph.edgeCount, "spmm shape mismatch")
+        let out = Kernels.spmm(graph, weights, value(x))
+        return op(out, [x]) { t, dy in
+            t.accumulate(x, Kernels.spmmTransposed(graph, weights, dy))
+        }
+    }
+
+    /// Weighted neighbour sum with learnable weights w `[E, 1]`. Backward additionally
+    /// `dw[e] = dy[heads[e]] · x[tails[e]]`.
+    public func spmm(_ graph: SparseGraph, weights w: Var, _ x: Var) -> Var {
+        precondition(w.rows == graph.edgeCount && w.cols == 1, "spmm weights must be [E, 1]")
+        let wv = value(w).data, xv = value(x)
+        let out = Kernels.spmm(graph, wv, xv)
+        return op(out, [w, x]) { t, dy in
+            if t.wants(x) { t.accumulate(x, Kernels.spmmTransposed(graph, wv, dy)) }
+            if t.wants(w) {
+                let d = xv.cols
+                var dw = Matrix(rows: graph.edgeCount, cols: 1)
+                for e in 0..<graph.edgeCount {
+                    let h = Int(graph.heads[e]), tl = Int(graph.tails[e])
+                    var s: Float = 0
+                    for c in 0..<d { s += dy.data[h * d + c] * xv.data[tl * d + c] }
+                    dw.data[e] = s
+                }
+                t.accumulate(w, dw)
+            }
+        }
+    }
+
+    /// Softmax of edge scores within each head's edges: scores `[E, 1]` → `[E, 1]`.
+    /// Backward: `dz[e] = y[e] (dy[e] − Σ_{e' ∈ seg(e)} y[e'] dy[e'])`.
+    public func segmentSoftmax(_ graph: SparseGraph, _ scores: Var) -> Var {
+        precondition(scores.rows == graph.edgeCount && scores.cols == 1, "segmentSoftmax needs [E, 1]")
+        let y = Matrix(rows: graph.edgeCount, cols: 1, data: Kernels.segmentSoftmax(graph, value(scores).data))
+        return op(y, [scores]) { t, dy in
+            var dz = Matrix(rows: graph.edgeCount, cols: 1)
+            for h in 0..<graph.headCount {
+                let r = Int(graph.offsets[h])..<Int(graph.offsets[h + 1])
+                var s: Float = 0
+                for e in r { s += y.data[e] * dy.data[e] }
+                for e in r { dz.data[e] = y.data[e] * (dy.data[e] - s) }
+            }
+            t.accumulate(scores, dz)
+        }
+    }
+}
+
+extension Kernels {
+    /// `out[h] = Σ_{e ∈ edges(h)} w[e] · x[tails[e]]`: x `[T, D]`, w `[E]` → `[H, D]`.
+    public static func spmm(_ g: SparseGraph, _ w: [Float], _ x: Matrix) -> Matrix {
+        let d = x.cols
+        var out = Matrix(rows: g.headCount, cols: d)
+        g.offsets.withUnsafeBufferPointer { op in
+            g.tails.withUnsafeBufferPointer { tp in
+                w.withUnsafeBufferPointer { wp in
+                    x.data.withUnsafeBufferPointer { xp in
+                        out.data.withUnsafeMutableBufferPointer { outp in
+                            guard let X = xp.baseAddress, let O = outp.baseAddress,
+                                  let W = wp.baseAddress, let T = tp.baseAddress else { return }
+                            let Off = op.baseAddress!
+                            Parallel.forRanges(g.headCount, grain: 1024) { rows in
+                                for h in rows {
+                                    weightedRowSum(O + h * d, X, d: d, edges: Int(Off[h])..<Int(Off[h + 1])) { e in
+                                        (W[e], Int(T[e]))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Transposed product `dx[t] = Σ_{e → t} w[e] · dy[heads[e]]`: dy `[H, D]` → `[T, D]`.
+    public static func spmmTransposed(_ g: SparseGraph, _ w: [Float], _ dy: Matrix) -> Matrix {
+        let d = dy.cols
+        var out = Matrix(rows: g.tailCount, cols: d)
+        g.transposeOffsets.withUnsafeBufferPointer { op in
+            g.transposeEdges.withUnsafeBufferPointer { ep in
+                g.heads.withUnsafeBufferPointer { hp in
+                    w.withUnsafeBufferPointer { wp in
+                        dy.data.withUnsafeBufferPointer { yp in
+                            out.data.withUnsafeMutableBufferPointer { outp in
+                                guard let Y = yp.baseAddress, let O = outp.baseAddress, let W = wp.baseAddress,
+                                      let E = ep.baseAddress, let H = hp.baseAddress else { return }
+                                let Off = op.baseAddress!
+                                Parallel.forRanges(g.tailCount, grain: 1024) { rows in
+                                    for t in rows {
+                                        weightedRowSum(O + t * d, Y, d: d, edges: Int(Off[t])..<Int(Off[t + 1])) { k in
+                                            let e = Int(E[k])
+                                            return (W[e], Int(H[e]))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `dst[0..<d] = Σ_k w_k · src[row_k]` where `(w_k, row_k) = edge(k)` for k in `edges`.
+    @inline(__always)
+    static func weightedRowSum(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, d: Int,
+                               edges: Range<Int>, _ edge: (Int) -> (Float, Int)) {
+        var c = 0
+        while c + 16 <= d {
+            var acc = SIMD16<Float>()
+            for k in edges {
+                let (w, r) = edge(k)
+                acc += w * UnsafeRawPointer(src + r * d + c).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            UnsafeMutableRawPointer(dst + c).storeBytes(of: acc, as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < d {
+            var s: Float = 0
+            for k in edges { let (w, r) = edge(k); s += w * src[r * d + c] }
+            dst[c] = s
+            c += 1
+        }
+    }
+
+    /// Softmax of `scores [E]` within each head's CSR segment.
+    public static func segmentSoftmax(_ g: SparseGraph, _ scores: [Float]) -> [Float] {
+        var y = scores
+        y.withUnsafeMutableBufferPointer { yp in
+            let Y = yp.baseAddress!
+            g.offsets.withUnsafeBufferPointer { op in
+                let Off = op.baseAddress!
+                Parallel.forRanges(g.headCount, grain: 4096) { rows in
+                    for h in rows {
+                        let lo = Int(Off[h]), hi = Int(Off[h + 1])
+                        if lo == hi { continue }
+                        var mx = -Float.infinity
+                        for e in lo..<hi { mx = max(mx, Y[e]) }
+                        var s: Float = 0
+                        for e in lo..<hi { let v = exp(Y[e] - mx); Y[e] = v; s += v }
+                        for e in lo..<hi { Y[e] /= s }
+                    }
+                }
+            }
+        }
+        return y
+    }
+}

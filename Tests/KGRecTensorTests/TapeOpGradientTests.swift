@@ -1,0 +1,111 @@
+import KGRecTensor
+import Testing
+
+/// One finite-difference check per differentiable op of `Tape`.
+@Suite struct TapeOpGradientTests {
+    let tolerance = 1e-2
+
+    @Test func matmulGradientsMatchFiniteDifferences() {
+        let e = GradientCheck.relativeError(inputs: [GradientCheck.random(5, 4, seed: 1),
+                                                     GradientCheck.random(4, 3, seed: 2)]) { t, v in
+            t.matmul(v[0], v[1])
+        }
+        #expect(e < tolerance)
+    }
+
+    @Test func linearWithBiasGradientsMatchFiniteDifferences() {
+        let e = GradientCheck.relativeError(inputs: [GradientCheck.random(6, 3, seed: 1),
+                                                     GradientCheck.random(3, 5, seed: 2),
+                                                     GradientCheck.random(1, 5, seed: 3)]) { t, v in
+            t.linear(v[0], v[1], v[2])
+        }
+        #expect(e < tolerance)
+    }
+
+    @Test func elementwiseArithmeticGradientsMatchFiniteDifferences() {
+        let inputs = [GradientCheck.random(3, 4, seed: 1), GradientCheck.random(3, 4, seed: 2)]
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.add(v[0], v[1]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.sub(v[0], v[1]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.mul(v[0], v[1]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.scale(v[0], -2.5) } < tolerance)
+    }
+
+    @Test func activationGradientsMatchFiniteDifferences() {
+        // Keep inputs away from the kinks at 0 so central differences are valid.
+        var x = GradientCheck.random(4, 5, seed: 3, -2, 2)
+        for i in 0..<x.count where abs(x.data[i]) < 0.05 { x.data[i] = 0.3 }
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.leakyReLU(v[0], slope: 0.2) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.relu(v[0]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.tanh(v[0]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.sigmoid(v[0]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.logSigmoid(v[0]) } < tolerance)
+    }
+
+    @Test func maskGradientIsTheMask() {
+        let m = Matrix(rows: 2, cols: 3, data: [0, 2, 2, 0, 2, 0])
+        #expect(GradientCheck.relativeError(inputs: [GradientCheck.random(2, 3, seed: 4)]) { t, v in
+            t.mask(v[0], m)
+        } < tolerance)
+    }
+
+    @Test func reductionGradientsMatchFiniteDifferences() {
+        let inputs = [GradientCheck.random(4, 3, seed: 5), GradientCheck.random(4, 3, seed: 6)]
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.sum(v[0]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.mean(v[1]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.rowDot(v[0], v[1]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: inputs) { t, v in t.l2NormalizeRows(v[0]) } < tolerance)
+    }
+
+    @Test func softmaxAndLayerNormGradientsMatchFiniteDifferences() {
+        let x = GradientCheck.random(3, 6, seed: 7, -2, 2)
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.softmaxRows(v[0]) } < tolerance)
+        let gamma = GradientCheck.random(1, 6, seed: 8, 0.5, 1.5), beta = GradientCheck.random(1, 6, seed: 9)
+        #expect(GradientCheck.relativeError(inputs: [x, gamma, beta], epsilon: 5e-3) { t, v in
+            t.layerNorm(v[0], gamma: v[1], beta: v[2])
+        } < tolerance)
+    }
+
+    @Test func rowOpGradientsMatchFiniteDifferences() {
+        let x = GradientCheck.random(5, 3, seed: 10), y = GradientCheck.random(2, 3, seed: 11)
+        // Repeated indices exercise the scatter-add.
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.gatherRows(v[0], [4, 0, 4, 2]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [x, y]) { t, v in
+            t.replaceRows(v[0], [3, 1], with: v[1])
+        } < tolerance)
+        let z = GradientCheck.random(5, 2, seed: 12)
+        #expect(GradientCheck.relativeError(inputs: [x, z]) { t, v in t.concatColumns([v[0], v[1]]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.sliceColumns(v[0], 1..<3) } < tolerance)
+        let a = GradientCheck.random(4, 3, seed: 13), b = GradientCheck.random(6, 3, seed: 14)
+        #expect(GradientCheck.relativeError(inputs: [a, b]) { t, v in
+            t.concatSequences(v[0], v[1], sequences: 2)
+        } < tolerance)
+    }
+
+    @Test func sparseOpGradientsMatchFiniteDifferences() {
+        // 3 heads over 4 tails; head 1 has no edges.
+        let g = SparseGraph(offsets: [0, 3, 3, 5], tails: [0, 2, 3, 1, 2], tailCount: 4)
+        let x = GradientCheck.random(4, 3, seed: 15)
+        let w: [Float] = [0.5, -1, 2, 0.25, 1.5]
+        #expect(GradientCheck.relativeError(inputs: [x]) { t, v in t.spmm(g, weights: w, v[0]) } < tolerance)
+        let wv = GradientCheck.random(5, 1, seed: 16)
+        #expect(GradientCheck.relativeError(inputs: [wv, x]) { t, v in t.spmm(g, weights: v[0], v[1]) } < tolerance)
+        #expect(GradientCheck.relativeError(inputs: [wv]) { t, v in t.segmentSoftmax(g, v[0]) } < tolerance)
+    }
+
+    @Test func attentionGradientsMatchFiniteDifferences() {
+        // 2 sequences, 3 queries and 4 keys each, 2 heads of width 2; one masked key.
+        let q = GradientCheck.random(6, 4, seed: 17), k = GradientCheck.random(8, 4, seed: 18)
+        let v = GradientCheck.random(8, 4, seed: 19)
+        let mask = [true, true, false, true, true, true, true, true]
+        #expect(GradientCheck.relativeError(inputs: [q, k, v]) { t, x in
+            t.attention(query: x[0], key: x[1], value: x[2], heads: 2, sequences: 2, keyMask: mask)
+        } < tolerance)
+    }
+
+    @Test func relationProjectionGradientsMatchFiniteDifferences() {
+        let x = GradientCheck.random(4, 3, seed: 20), w = GradientCheck.random(2 * 2, 3, seed: 21)
+        #expect(GradientCheck.relativeError(inputs: [x, w]) { t, v in
+            t.relationProject(v[0], v[1], relations: [1, 0, 1, 1], outputSize: 2)
+        } < tolerance)
+    }
+}
