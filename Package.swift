@@ -70,6 +70,8 @@ let package = Package(
                     dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "CNGHTTP2"],
                     path: "Tests/GRPCHTTP2Tests"),
         .testTarget(name: "KGRecWireTests", dependencies: ["KGRecWire"], path: "Tests/KGRecWireTests"),
+        .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop", "GRPCCore", "KGRecWire"],
+                    path: "Tests/GRPCInteropTests"),
         .testTarget(name: "KGRecTensorTests", dependencies: ["KGRecTensor"],
                     path: "Tests/KGRecTensorTests"),
         .testTarget(name: "KGRecModelTests", dependencies: ["KGRecModel", "KGRecTensor"],

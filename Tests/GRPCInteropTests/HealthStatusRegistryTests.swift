@@ -1,0 +1,89 @@
+import GRPCCore
+import KGRecWire
+import Testing
+@testable import GRPCInterop
+
+@Suite struct HealthStatusRegistryTests {
+    typealias Status = HealthStatusRegistry.ServingStatus
+
+    @Test func overallStatusIsRegisteredUnderTheEmptyName() {
+        #expect(HealthStatusRegistry().status(of: "") == .serving)
+        #expect(HealthStatusRegistry(overall: .notServing).status(of: "") == .notServing)
+        #expect(HealthStatusRegistry().status(of: "kgrec.v1.Ranker") == nil)
+    }
+
+    @Test func watchSendsCurrentStatusThenChanges() async {
+        let registry = HealthStatusRegistry()
+        registry.set("svc", .notServing)
+        var updates = registry.watch("svc").makeAsyncIterator()
+        #expect(await updates.next() == .notServing)
+        registry.set("svc", .serving)
+        #expect(await updates.next() == .serving)
+        registry.set("other", .notServing)  // not this watcher's service
+        registry.set("svc", .notServing)
+        #expect(await updates.next() == .notServing)
+    }
+
+    @Test func watchOfUnknownServiceSaysServiceUnknownUntilItIsRegistered() async {
+        let registry = HealthStatusRegistry()
+        var updates = registry.watch("later").makeAsyncIterator()
+        #expect(await updates.next() == .serviceUnknown)
+        registry.set("later", .serving)
+        #expect(await updates.next() == .serving)
+    }
+
+    @Test func shutDownMarksEverythingNotServingAndFreezes() async {
+        let registry = HealthStatusRegistry()
+        registry.set("a", .serving)
+        var updates = registry.watch("a").makeAsyncIterator()
+        #expect(await updates.next() == .serving)
+        registry.shutDown()
+        #expect(await updates.next() == .notServing)
+        registry.set("a", .serving)
+        #expect(registry.status(of: "a") == .notServing)
+        #expect(registry.status(of: "") == .notServing)
+    }
+
+    @Test func endedWatchIsForgotten() async {
+        let registry = HealthStatusRegistry()
+        do {
+            let stream = registry.watch("")
+            #expect(registry.watcherCount == 1)
+            _ = stream
+        }
+        #expect(registry.watcherCount == 0)
+    }
+}
+
+@Suite struct HealthServiceTests {
+    typealias Method = Grpc_Health_V1_Health.Method
+
+    @Test func checkAnswersKnownServicesAndNotFoundOtherwise() async throws {
+        let registry = HealthStatusRegistry()
+        registry.set("kgrec.v1.Ranker", .notServing)
+        let service = HealthService(registry: registry)
+        let ok = try await run(service, Method.check,
+                               requests: [Grpc_Health_V1_HealthCheckRequest(service: "kgrec.v1.Ranker").serializedBytes()])
+        #expect(try Grpc_Health_V1_HealthCheckResponse(serializedBytes: ok.responses[0]).status == .notServing)
+        await #expect(throws: RPCError(.notFound, "unknown service 'nope'")) {
+            _ = try await run(service, Method.check,
+                              requests: [Grpc_Health_V1_HealthCheckRequest(service: "nope").serializedBytes()])
+        }
+    }
+
+    @Test func watchStreamsUntilCancelled() async throws {
+        let registry = HealthStatusRegistry()
+        let service = HealthService(registry: registry)
+        let task = Task {
+            try await run(service, Method.watch,
+                          requests: [Grpc_Health_V1_HealthCheckRequest(service: "").serializedBytes()])
+        }
+        // Wait (without a clock) until the watch is registered, then change the status.
+        while registry.watcherCount == 0 { await Task.yield() }
+        registry.set("", .notServing)
+        task.cancel()
+        let result = await task.result
+        #expect(throws: RPCError.self) { try result.get() }
+        #expect(registry.watcherCount == 0)
+    }
+}
