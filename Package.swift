@@ -63,6 +63,9 @@ let package = Package(
                                "KGRecServiceKit"],
                 path: "Shared/KGRecCLI"),
         .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
+        // Minimal gRPC server for h2load runs against the bare runtime (no codec).
+        .executableTarget(name: "grpc-bench-server", dependencies: ["GRPCCore", "GRPCHTTP2"],
+                          path: "Benchmarks/BenchServer", swiftSettings: fast),
 
         // ---- Tests ----------------------------------------------------------------------------
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"], path: "Tests/GRPCCoreTests"),

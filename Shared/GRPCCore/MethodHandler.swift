@@ -1,0 +1,21 @@
+/// A registered method, type-erased to bytes for the transport.
+public enum MethodHandler: Sendable {
+    /// Unary, run inline on the event loop thread that read the request: no thread hop. The
+    /// closure gets the request payload (valid only during the call) and returns the response
+    /// payload. For CPU-light, never-blocking handlers only.
+    case inlineUnary(@Sendable (UnsafeRawBufferPointer, ServerContext) throws -> [UInt8])
+    /// Any shape, run as a Swift task. The transport sends trailers when the closure returns
+    /// (OK plus `context.trailingMetadata`) or throws (`RPCError` → its status; others → UNKNOWN).
+    case task(CallShape, @Sendable (any ServerCallIO, ServerContext) async throws -> Void)
+
+    public enum CallShape: Sendable, Equatable {
+        case unary, serverStreaming, clientStreaming, bidiStreaming
+    }
+
+    public var shape: CallShape {
+        switch self {
+        case .inlineUnary: return .unary
+        case .task(let s, _): return s
+        }
+    }
+}

@@ -1,0 +1,187 @@
+internal import CNGHTTP2
+import GRPCCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Something registered with an event loop's epoll set.
+protocol LoopHandler: AnyObject {
+    /// `flags` are epoll event bits (KG_EV_IN / KG_EV_OUT / KG_EV_ERR).
+    func handleEvent(_ flags: UInt32)
+}
+
+/// Something that wants a callback at the end of the current loop iteration (used to batch
+/// every connection's output into one write per iteration).
+protocol LoopFlushable: AnyObject {
+    func flush()
+}
+
+/// One epoll thread. Owns its handlers; everything else talks to it through `execute`, which
+/// queues a closure and signals an eventfd. Timers run on the loop thread.
+final class EventLoop: @unchecked Sendable {
+    let epfd: Int32
+    private let wakeFD: Int32
+    private let pending = UncheckedLock<[() -> Void]>([])
+    private let wakeArmed = Atomic<Bool>(false)
+    private var timers = TimerHeap()
+    private var flushList: [LoopFlushable] = []
+    private var releaseList: [Unmanaged<AnyObject>] = []
+    private var thread: pthread_t?
+    private let stopped = Atomic<Bool>(false)
+    /// Read scratch buffer shared by the loop's connections (loop thread only).
+    let readBuffer: UnsafeMutableRawBufferPointer
+    let name: String
+    private(set) var threadID: pthread_t = pthread_t()
+
+    init(name: String) throws {
+        self.name = name
+        let ep = kg_epoll_create()
+        guard ep >= 0 else { throw RuntimeError("epoll_create1 failed", errno: -ep) }
+        let wf = kg_eventfd()
+        guard wf >= 0 else { close(ep); throw RuntimeError("eventfd failed", errno: -wf) }
+        epfd = ep
+        wakeFD = wf
+        _ = kg_epoll_add(ep, wf, UInt32(KG_EV_IN), 0)
+        readBuffer = .allocate(byteCount: 64 << 10, alignment: 16)
+    }
+
+    deinit {
+        close(epfd)
+        close(wakeFD)
+        readBuffer.deallocate()
+    }
+
+    /// True on this loop's thread.
+    var inLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
+
+    /// Starts the loop thread.
+    func start() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var tid = pthread_t()
+        pthread_create(&tid, nil, { arg in
+            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        thread = tid
+    }
+
+    /// Runs `task` on the loop thread soon (thread-safe).
+    func execute(_ task: @escaping () -> Void) {
+        pending.withLock { $0.append(task) }
+        if !wakeArmed.exchange(true, ordering: .acquiringAndReleasing) {
+            kg_eventfd_signal(wakeFD)
+        }
+    }
+
+    /// Stops the loop after the current iteration and joins its thread (not from the loop).
+    func stopAndJoin() {
+        stopped.store(true, ordering: .releasing)
+        kg_eventfd_signal(wakeFD)
+        if let t = thread {
+            pthread_join(t, nil)
+            thread = nil
+        }
+    }
+
+    // ---- loop-thread API ---------------------------------------------------------------------
+
+    /// Registers `fd` for `events`, retaining `handler` until `deregister`.
+    func register(fd: Int32, events: UInt32, handler: LoopHandler) -> UInt64 {
+        let token = UInt64(UInt(bitPattern: Unmanaged.passRetained(handler as AnyObject).toOpaque()))
+        _ = kg_epoll_add(epfd, fd, events, token)
+        return token
+    }
+
+    func modify(fd: Int32, events: UInt32, token: UInt64) {
+        _ = kg_epoll_mod(epfd, fd, events, token)
+    }
+
+    /// Removes `fd` and releases the handler at the end of this iteration (events already
+    /// fetched for it may still be delivered; handlers ignore them once closed).
+    func deregister(fd: Int32, token: UInt64) {
+        _ = kg_epoll_del(epfd, fd)
+        let p = UnsafeMutableRawPointer(bitPattern: UInt(token))!
+        releaseList.append(Unmanaged<AnyObject>.fromOpaque(p))
+    }
+
+    @discardableResult
+    func schedule(at deadline: UInt64, _ action: @escaping () -> Void) -> LoopTimer {
+        let t = LoopTimer(deadline: deadline, action: action)
+        timers.insert(t)
+        return t
+    }
+
+    func scheduleFlush(_ f: LoopFlushable) {
+        flushList.append(f)
+    }
+
+    private func run() {
+        threadID = pthread_self()
+        var datas = [UInt64](repeating: 0, count: 128)
+        var flags = [UInt32](repeating: 0, count: 128)
+        while !stopped.load(ordering: .acquiring) {
+            timers.pruneCancelled()
+            var timeout: Int32 = -1
+            if let d = timers.nextDeadline {
+                let now = MonotonicClock.nanoseconds()
+                timeout = d <= now ? 0 : Int32(min((d - now + 999_999) / 1_000_000, 60_000))
+            }
+            if !flushList.isEmpty { timeout = 0 }
+            let n = datas.withUnsafeMutableBufferPointer { dp in
+                flags.withUnsafeMutableBufferPointer { fp in
+                    kg_epoll_wait(epfd, dp.baseAddress, fp.baseAddress, 128, timeout)
+                }
+            }
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let d = datas[i]
+                    if d == 0 {
+                        kg_eventfd_drain(wakeFD)
+                        continue
+                    }
+                    let h = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(d))!)
+                        .takeUnretainedValue() as! LoopHandler
+                    h.handleEvent(flags[i])
+                }
+            }
+            runPending()
+            runTimers()
+            runFlushes()
+            if !releaseList.isEmpty {
+                for u in releaseList { u.release() }
+                releaseList.removeAll(keepingCapacity: true)
+            }
+        }
+        runPending()
+    }
+
+    private func runPending() {
+        wakeArmed.store(false, ordering: .releasing)
+        let tasks = pending.withLock { q -> [() -> Void] in
+            if q.isEmpty { return [] }
+            let t = q
+            q.removeAll(keepingCapacity: true)
+            return t
+        }
+        for t in tasks { t() }
+    }
+
+    private func runTimers() {
+        guard !timers.isEmpty else { return }
+        let now = MonotonicClock.nanoseconds()
+        while let t = timers.popExpired(now: now) {
+            if !t.isCancelled { t.action() }
+        }
+    }
+
+    private func runFlushes() {
+        var i = 0
+        while i < flushList.count {
+            flushList[i].flush()
+            i += 1
+        }
+        flushList.removeAll(keepingCapacity: true)
+    }
+}

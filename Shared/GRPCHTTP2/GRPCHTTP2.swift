@@ -1,1 +1,0 @@
-// GRPCHTTP2 module.

@@ -1,0 +1,175 @@
+internal import CNGHTTP2
+import Dispatch
+import GRPCCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A gRPC server over HTTP/2 cleartext (prior knowledge) on nghttp2.
+///
+/// ```swift
+/// var router = RPCRouter()
+/// router.register(MyService())
+/// let server = GRPCServer(router: router, config: config)
+/// try server.start()               // binds; `server.port` is the bound port
+/// server.shutdownOnSignals()       // SIGTERM/SIGINT → graceful shutdown
+/// await server.waitUntilStopped()
+/// ```
+///
+/// Threading: `config.eventLoops` epoll threads, each with its own SO_REUSEPORT listener; a
+/// connection lives on the loop that accepted it. Inline unary handlers run on that loop;
+/// task handlers run on Swift's global executor and hand results back to the loop.
+public final class GRPCServer: Sendable {
+    private enum State {
+        case idle
+        case running(EventLoopGroup, [ServerLoopState])
+        case stopping
+        case stopped
+    }
+
+    private let shared: ServerShared
+    private let state = Mutex<State>(.idle)
+    private let boundPort = Atomic<Int>(0)
+    private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let finished = Atomic<Bool>(false)
+    private let signalSources = UncheckedLock<[DispatchSourceSignal]>([])
+
+    public init(router: RPCRouter, config: ServerConfig = .defaults) {
+        shared = ServerShared(router: router, config: config)
+    }
+
+    public convenience init(services: [any RPCService], config: ServerConfig = .defaults) {
+        self.init(router: RPCRouter(services: services), config: config)
+    }
+
+    /// The bound port (after `start`).
+    public var port: Int { boundPort.load(ordering: .acquiring) }
+
+    public var config: ServerConfig { shared.config }
+
+    /// Binds the listeners and starts the event loops. Throws `RuntimeError` (e.g. the port is
+    /// taken). Returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        try state.withLock { st throws -> Int in
+            guard case .idle = st else { throw RuntimeError("server already started") }
+            let config = shared.config
+            let n = max(1, config.eventLoops)
+            var fds: [Int32] = []
+            var port = Int32(config.port)
+            for _ in 0..<n {
+                var bound: Int32 = 0
+                let fd = kg_tcp_listen(config.host, port, 1, 1024, &bound)
+                if fd < 0 {
+                    for f in fds { close(f) }
+                    throw RuntimeError("cannot listen on \(config.host):\(port)", errno: -fd)
+                }
+                port = bound
+                fds.append(fd)
+            }
+            let group = try EventLoopGroup(count: n, name: "grpc-server")
+            var states: [ServerLoopState] = []
+            for (i, loop) in group.loops.enumerated() {
+                let s = ServerLoopState(loop: loop, shared: shared, listenFD: fds[i])
+                states.append(s)
+                loop.execute { s.startListening() }
+            }
+            boundPort.store(Int(port), ordering: .releasing)
+            st = .running(group, states)
+            return Int(port)
+        }
+    }
+
+    /// Graceful shutdown: stop accepting, GOAWAY on every connection, let in-flight calls finish
+    /// for up to `grace`, then cancel what is left and close. Returns when everything is closed
+    /// and the loop threads have exited. Safe to call more than once.
+    public func shutdown(grace: Duration = .seconds(10)) async {
+        let taken = state.withLock { st -> (EventLoopGroup, [ServerLoopState])? in
+            switch st {
+            case .running(let g, let s):
+                st = .stopping
+                return (g, s)
+            case .idle:
+                st = .stopped
+                return nil
+            default:
+                return nil
+            }
+        }
+        guard let (group, states) = taken else {
+            if case .stopped = state.withLock({ $0 }) { markStopped() }
+            await waitUntilStopped()
+            return
+        }
+        shared.shuttingDown.store(true, ordering: .releasing)
+        let remaining = Atomic<Int>(states.count)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let once = Atomic<Bool>(false)
+            let resume: @Sendable () -> Void = {
+                if !once.exchange(true, ordering: .acquiringAndReleasing) { c.resume() }
+            }
+            let graceNanos = MonotonicClock.nanoseconds(of: grace)
+            for s in states {
+                let loop = s.loop
+                loop.execute {
+                    s.beginShutdown {
+                        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { resume() }
+                    }
+                    loop.schedule(at: MonotonicClock.nanoseconds() &+ graceNanos) { s.forceClose() }
+                }
+            }
+        }
+        // Let the loops run their last flushes, then stop their threads.
+        await Task.detached { group.stop() }.value
+        state.withLock { $0 = .stopped }
+        markStopped()
+    }
+
+    /// Returns once the server has stopped.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = waiters.withLock { w -> Bool in
+                if finished.load(ordering: .acquiring) { return true }
+                w.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    /// Starts (if needed) and runs until stopped.
+    public func run() async throws {
+        if case .idle = state.withLock({ $0 }) { try start() }
+        await waitUntilStopped()
+    }
+
+    /// Installs handlers so that any of `signals` starts a graceful shutdown with `grace`.
+    public func shutdownOnSignals(_ signals: [Int32] = [SIGTERM, SIGINT], grace: Duration = .seconds(10)) {
+        var sources: [DispatchSourceSignal] = []
+        for sig in signals {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler { [weak self] in
+                guard let self else { return }
+                Task { await self.shutdown(grace: grace) }
+            }
+            src.resume()
+            sources.append(src)
+        }
+        signalSources.withLock { $0.append(contentsOf: sources) }
+    }
+
+    private func markStopped() {
+        finished.store(true, ordering: .releasing)
+        let ws = waiters.withLock { w -> [CheckedContinuation<Void, Never>] in
+            defer { w = [] }
+            return w
+        }
+        for w in ws { w.resume() }
+        signalSources.withLock { srcs in
+            for s in srcs { s.cancel() }
+            srcs = []
+        }
+    }
+}

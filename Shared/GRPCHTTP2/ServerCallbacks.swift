@@ -1,0 +1,84 @@
+internal import CNGHTTP2
+import GRPCCore
+
+/// The nghttp2 server callbacks. Closures capture nothing; the connection comes back from
+/// `user_data` and the stream from the stream's user data. Pointers handed to callbacks die at
+/// the next `mem_recv`, so everything kept is copied.
+enum ServerCallbacks {
+    nonisolated(unsafe) static let callbacks: OpaquePointer = {
+        var cb: OpaquePointer?
+        nghttp2_session_callbacks_new(&cb)
+        nghttp2_session_callbacks_set_on_begin_headers_callback(cb, onBeginHeaders)
+        nghttp2_session_callbacks_set_on_header_callback(cb, onHeader)
+        nghttp2_session_callbacks_set_on_frame_recv_callback(cb, onFrameRecv)
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, onDataChunk)
+        nghttp2_session_callbacks_set_on_stream_close_callback(cb, onStreamClose)
+        return cb!
+    }()
+
+    static let readData: kg_read_callback = { session, streamID, buf, length, flags, _, user in
+        let conn = Unmanaged<ServerConnection>.fromOpaque(user!).takeUnretainedValue()
+        guard let s = conn.stream(streamID) else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+        return s.readData(into: buf!, length: length, flags: flags!)
+    }
+
+    @inline(__always)
+    static func connection(_ user: UnsafeMutableRawPointer?) -> ServerConnection {
+        Unmanaged<ServerConnection>.fromOpaque(user!).takeUnretainedValue()
+    }
+
+    static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, user in
+        let f = frame!.pointee
+        if f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) && f.headers.cat == NGHTTP2_HCAT_REQUEST {
+            _ = connection(user).streamOpened(f.hd.stream_id)
+        }
+        return 0
+    }
+
+    static let onHeader: nghttp2_on_header_callback = { _, frame, name, namelen, value, valuelen, _, user in
+        let f = frame!.pointee
+        guard f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), f.headers.cat == NGHTTP2_HCAT_REQUEST,
+              let s = connection(user).stream(f.hd.stream_id) else { return 0 }
+        RequestHeaderParser.header(
+            s, name: UnsafeRawBufferPointer(start: name, count: namelen),
+            value: UnsafeRawBufferPointer(start: value, count: valuelen))
+        return 0
+    }
+
+    static let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, user in
+        let f = frame!.pointee
+        let conn = connection(user)
+        let endStream = f.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+        switch UInt32(f.hd.type) {
+        case NGHTTP2_HEADERS.rawValue:
+            guard let s = conn.stream(f.hd.stream_id) else { return 0 }
+            if f.headers.cat == NGHTTP2_HCAT_REQUEST { s.headersComplete() }
+            if endStream { s.requestComplete() }
+        case NGHTTP2_DATA.rawValue:
+            if endStream, let s = conn.stream(f.hd.stream_id) { s.requestComplete() }
+        case NGHTTP2_RST_STREAM.rawValue:
+            conn.resetReceived()
+        case NGHTTP2_PING.rawValue:
+            if f.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { conn.pingAcked() }
+        default:
+            break
+        }
+        return 0
+    }
+
+    static let onDataChunk: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, len, user in
+        let conn = connection(user)
+        if let s = conn.stream(streamID) {
+            s.receiveData(UnsafeRawBufferPointer(start: data, count: len))
+        } else {
+            conn.consumeConnection(len)
+        }
+        return 0
+    }
+
+    static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, user in
+        let conn = connection(user)
+        if let s = conn.stream(streamID) { conn.streamClosed(s, errorCode: errorCode) }
+        return 0
+    }
+}

@@ -1,0 +1,88 @@
+internal import CNGHTTP2
+import GRPCCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A server's presence on one event loop: its SO_REUSEPORT listener and the connections the
+/// loop owns. Loop thread only (after `init`).
+final class ServerLoopState: LoopHandler {
+    let loop: EventLoop
+    let shared: ServerShared
+    private(set) var listenFD: Int32
+    private var listenToken: UInt64 = 0
+    private var connections: [ObjectIdentifier: ServerConnection] = [:]
+    /// nghttp2 options shared by this loop's sessions (nghttp2 copies them per session).
+    let option: OpaquePointer
+    private var draining = false
+    private var onDrained: (() -> Void)?
+
+    init(loop: EventLoop, shared: ServerShared, listenFD: Int32) {
+        self.loop = loop
+        self.shared = shared
+        self.listenFD = listenFD
+        var o: OpaquePointer?
+        nghttp2_option_new(&o)
+        nghttp2_option_set_no_auto_window_update(o, 1)
+        nghttp2_option_set_max_continuations(o, 16)
+        // nghttp2's own reset limiter stays as a backstop above ours.
+        nghttp2_option_set_stream_reset_rate_limit(
+            o, UInt64(shared.config.maxResetsPerWindow) * 4 + 1000, 1000)
+        option = o!
+    }
+
+    deinit { nghttp2_option_del(option) }
+
+    func startListening() {
+        listenToken = loop.register(fd: listenFD, events: UInt32(KG_EV_IN), handler: self)
+    }
+
+    func handleEvent(_ flags: UInt32) {
+        guard listenFD >= 0 else { return }
+        var peer = [CChar](repeating: 0, count: 64)
+        for _ in 0..<64 {
+            let fd = peer.withUnsafeMutableBufferPointer { kg_accept(listenFD, $0.baseAddress, 64) }
+            if fd < 0 { break }
+            let open = shared.connectionCount.add(1, ordering: .relaxed).newValue
+            if open > shared.config.maxConnections || shared.shuttingDown.load(ordering: .relaxed) {
+                shared.connectionCount.subtract(1, ordering: .relaxed)
+                close(fd)
+                continue
+            }
+            let name = peer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let c = ServerConnection(fd: fd, loop: loop, shared: shared, owner: self, peer: name)
+            connections[ObjectIdentifier(c)] = c
+            c.start()
+        }
+    }
+
+    func connectionClosed(_ c: ServerConnection) {
+        connections[ObjectIdentifier(c)] = nil
+        if draining && connections.isEmpty { finishDrain() }
+    }
+
+    /// Graceful shutdown on this loop: stop accepting, GOAWAY everywhere; `done` runs when the
+    /// last connection closes.
+    func beginShutdown(done: @escaping () -> Void) {
+        if listenFD >= 0 {
+            loop.deregister(fd: listenFD, token: listenToken)
+            close(listenFD)
+            listenFD = -1
+        }
+        draining = true
+        onDrained = done
+        for c in connections.values { c.goAway() }
+        if connections.isEmpty { finishDrain() }
+    }
+
+    /// The grace period is over: cancel every call and close every connection.
+    func forceClose() {
+        for c in Array(connections.values) { c.closeNow() }
+    }
+
+    private func finishDrain() {
+        let d = onDrained
+        onDrained = nil
+        d?()
+    }
+}

@@ -1,0 +1,373 @@
+internal import CNGHTTP2
+import GRPCCore
+
+/// One request stream on a server connection. Loop thread only. Collects and validates the
+/// request headers, runs the call (inline or as a task), and produces the response: headers,
+/// framed messages through the data source, then trailers (or one trailers-only block).
+final class ServerStream {
+    let id: Int32
+    unowned let conn: ServerConnection
+    /// Position in the connection's stream list (for O(1) removal).
+    var index = 0
+
+    // ---- request headers ------------------------------------------------------------------------
+    var headerBytes = 0
+    var headersTooLarge = false
+    var isPOST = false
+    var contentType: ContentType.Verdict?
+    var route: RPCRouter.Route?
+    var lookupFailure: RPCRouter.Lookup?
+    var failedPath: String?
+    var timeoutNanos: UInt64 = 0
+    var badHeader: String?
+    var unsupportedEncoding: String?
+    var metadata = Metadata()
+
+    // ---- call ---------------------------------------------------------------------------------------
+    var deframer: MessageDeframer
+    var context: ServerContext?
+    var bridge: ServerCallBridge?
+    var task: Task<Void, Never>?
+    var deadlineTimer: LoopTimer?
+    var requestEnded = false
+    /// Request bytes handed to the handler's queue and not yet taken by it.
+    var queuedInbound = 0
+    /// Received bytes whose flow-control credit we are holding back.
+    var pendingConsume = 0
+
+    // ---- response -----------------------------------------------------------------------------------
+    var responseStarted = false
+    var out: [UInt8] = []
+    var outOffset = 0
+    var dataDeferred = false
+    /// The status is decided (trailers queued or sent); the call is over for the handler.
+    var finished = false
+    var finalStatus = Status.ok
+    var finalTrailers = Metadata()
+    var closed = false
+
+    init(id: Int32, conn: ServerConnection, maxMessageSize: Int) {
+        self.id = id
+        self.conn = conn
+        self.deframer = MessageDeframer(maxMessageSize: maxMessageSize)
+    }
+
+    // ---- request side -----------------------------------------------------------------------------
+
+    /// The request headers are complete: validate them and start the call.
+    func headersComplete() {
+        let shared = conn.shared
+        if headersTooLarge {
+            return finish(Status(code: .resourceExhausted,
+                                 message: "request header list exceeds \(shared.config.maxHeaderListSize) bytes"))
+        }
+        guard isPOST else {
+            return finishHTTP(status: "405", Status(code: .unimplemented, message: "method must be POST"))
+        }
+        switch contentType {
+        case .grpcProto?: break
+        case .grpcOtherCodec?:
+            return finish(Status(code: .unimplemented, message: "only the protobuf codec is supported"))
+        case .notGRPC?, nil:
+            return finishHTTP(status: "415", Status(code: .internal, message: "content-type must be application/grpc"))
+        }
+        if let bad = badHeader { return finish(Status(code: .internal, message: bad)) }
+        if let enc = unsupportedEncoding {
+            return finish(Status(code: .unimplemented,
+                                 message: "grpc-encoding \(enc) is not supported (identity only)"))
+        }
+        guard let route else {
+            let path = failedPath ?? ""
+            let msg: String
+            if case .unknownMethod? = lookupFailure {
+                msg = "unknown method \(path)"
+            } else {
+                msg = "unknown service \(MethodDescriptor(path: path)?.service ?? path)"
+            }
+            return finish(Status(code: .unimplemented, message: msg))
+        }
+        let deadline = timeoutNanos == 0 ? 0 : MonotonicClock.nanoseconds() &+ timeoutNanos
+        let ctx = ServerContext(method: route.method, requestMetadata: metadata, peer: conn.peer,
+                                deadlineNanoseconds: deadline)
+        context = ctx
+        if case .task(_, let body) = route.handler {
+            startTask(body, context: ctx, deadline: deadline)
+        }
+    }
+
+    private func startTask(_ body: @escaping @Sendable (any ServerCallIO, ServerContext) async throws -> Void,
+                           context ctx: ServerContext, deadline: UInt64) {
+        let config = conn.shared.config
+        let loop = conn.loop
+        let bridge = ServerCallBridge(loop: loop, stream: self,
+                                      maxOutstanding: config.maxBufferedResponseBytesPerStream,
+                                      maxSendMessageSize: config.maxSendMessageSize)
+        self.bridge = bridge
+        if deadline != 0 {
+            deadlineTimer = loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
+        }
+        task = Task {
+            var status = Status.ok
+            var trailers = Metadata()
+            do {
+                try await body(bridge, ctx)
+                trailers = ctx.trailingMetadata
+            } catch let e as RPCError {
+                status = e.status
+                trailers = ctx.trailingMetadata
+                for (k, v) in e.metadata { trailers.add(k, value: v) }
+            } catch is CancellationError {
+                status = Status(code: .cancelled, message: "handler cancelled")
+            } catch {
+                status = Status(code: .unknown, message: "\(error)")
+            }
+            let initial = ctx.initialMetadata
+            let stream = bridge.stream
+            loop.execute { stream.handlerFinished(status, trailers: trailers, initialMetadata: initial) }
+        }
+    }
+
+    /// Request DATA bytes arrived.
+    func receiveData(_ bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        if finished || route == nil {
+            conn.consume(stream: id, n)
+            return
+        }
+        deframer.append(bytes)
+        if let bridge {
+            do {
+                while let m = try deframer.next() {
+                    queuedInbound += m.count + MessageFramer.prefixLength
+                    bridge.deliver(m)
+                }
+            } catch {
+                conn.consume(stream: id, n)
+                return failWithError(error)
+            }
+            if queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
+                conn.consume(stream: id, n)
+            } else {
+                pendingConsume += n
+            }
+        } else {
+            conn.consume(stream: id, n)
+            do {
+                _ = try deframer.peekMessageLength()
+            } catch {
+                failWithError(error)
+            }
+        }
+    }
+
+    /// The handler took `n` request bytes off its queue: release held-back credit.
+    func handlerTook(bytes n: Int) {
+        queuedInbound -= n
+        if pendingConsume > 0, !closed,
+           queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
+            conn.consume(stream: id, pendingConsume)
+            pendingConsume = 0
+            conn.markDirty()
+        }
+    }
+
+    /// The client half-closed (END_STREAM).
+    func requestComplete() {
+        if requestEnded { return }
+        requestEnded = true
+        if finished { return }
+        if let bridge {
+            if deframer.hasPartialMessage {
+                return failWithError(RPCError(.internal, "stream ended in the middle of a message"))
+            }
+            bridge.deliverEnd()
+            return
+        }
+        guard let route, case .inlineUnary(let handler) = route.handler, let ctx = context else {
+            return
+        }
+        runInline(handler, ctx)
+    }
+
+    private func runInline(_ handler: (UnsafeRawBufferPointer, ServerContext) throws -> [UInt8],
+                           _ ctx: ServerContext) {
+        do {
+            guard let length = try deframer.peekMessageLength() else {
+                throw deframer.hasPartialMessage
+                    ? RPCError(.internal, "stream ended in the middle of a message")
+                    : RPCError(.internal, "expected one request message, got none")
+            }
+            if deframer.bufferedBytes != length + MessageFramer.prefixLength {
+                throw RPCError(.internal, "expected one request message, got more")
+            }
+            if ctx.deadlineNanoseconds != 0 && MonotonicClock.nanoseconds() >= ctx.deadlineNanoseconds {
+                throw RPCError(.deadlineExceeded, "deadline exceeded before the handler ran")
+            }
+            let response = try deframer.withNext { try handler($0, ctx) }!
+            let maxSend = conn.shared.config.maxSendMessageSize
+            if response.count > maxSend {
+                throw RPCError(.resourceExhausted,
+                               "response message of \(response.count) bytes exceeds the limit of \(maxSend) bytes")
+            }
+            MessageFramer.append(response, to: &out)
+            startResponse(initialMetadata: ctx.initialMetadata)
+            finish(.ok, trailers: ctx.trailingMetadata)
+        } catch {
+            var trailers = ctx.trailingMetadata
+            if let e = error as? RPCError { for (k, v) in e.metadata { trailers.add(k, value: v) } }
+            finish(Self.status(of: error), trailers: trailers, initialMetadata: ctx.initialMetadata)
+        }
+    }
+
+    static func status(of error: Error) -> Status {
+        if let e = error as? RPCError { return e.status }
+        return Status(code: .unknown, message: "\(error)")
+    }
+
+    private func failWithError(_ error: Error) {
+        let status = Self.status(of: error)
+        finish(status)
+        cancelHandler(RPCError(status: status))
+    }
+
+    // ---- response side ---------------------------------------------------------------------------
+
+    /// A message from the handler task (already size-checked by the bridge).
+    func enqueue(payload: [UInt8], initialMetadata: Metadata) {
+        if finished || closed { return }
+        if !responseStarted { startResponse(initialMetadata: initialMetadata) }
+        MessageFramer.append(payload, to: &out)
+        resumeIfDeferred()
+    }
+
+    func handlerFinished(_ status: Status, trailers: Metadata, initialMetadata: Metadata) {
+        task = nil
+        finish(status, trailers: trailers, initialMetadata: initialMetadata)
+    }
+
+    func deadlineExpired() {
+        deadlineTimer = nil
+        if finished { return }
+        finish(Status(code: .deadlineExceeded, message: "deadline exceeded"))
+        cancelHandler(RPCError(.deadlineExceeded, "deadline exceeded"))
+    }
+
+    /// Decides the call's status: trailers-only if nothing was sent yet, else trailers after the
+    /// queued messages.
+    func finish(_ status: Status, trailers: Metadata = Metadata(),
+                initialMetadata: Metadata = Metadata()) {
+        if finished || closed { return }
+        finished = true
+        deadlineTimer?.isCancelled = true
+        deadlineTimer = nil
+        if !responseStarted {
+            responseStarted = true
+            var h = HeaderList()
+            h.add(":status", "200")
+            h.add("content-type", "application/grpc")
+            h.add("grpc-accept-encoding", "identity")
+            h.add("grpc-status", String(status.code.rawValue))
+            if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.message)) }
+            h.add(metadata: initialMetadata)
+            h.add(metadata: trailers)
+            conn.submitResponse(stream: id, headers: h, withBody: false)
+        } else {
+            finalStatus = status
+            finalTrailers = trailers
+            resumeIfDeferred()
+        }
+        conn.markDirty()
+    }
+
+    /// A non-200 trailers-only response (bad method or content-type).
+    private func finishHTTP(status httpStatus: String, _ status: Status) {
+        finished = true
+        responseStarted = true
+        var h = HeaderList()
+        h.add(":status", httpStatus)
+        h.add("content-type", "application/grpc")
+        h.add("grpc-status", String(status.code.rawValue))
+        h.add("grpc-message", PercentEncoding.encode(status.message))
+        conn.submitResponse(stream: id, headers: h, withBody: false)
+        conn.markDirty()
+    }
+
+    private func startResponse(initialMetadata: Metadata) {
+        responseStarted = true
+        if initialMetadata.isEmpty {
+            conn.submitStaticResponse(stream: id)
+        } else {
+            var h = HeaderList()
+            h.add(":status", "200")
+            h.add("content-type", "application/grpc")
+            h.add("grpc-accept-encoding", "identity")
+            h.add(metadata: initialMetadata)
+            conn.submitResponse(stream: id, headers: h, withBody: true)
+        }
+        conn.markDirty()
+    }
+
+    private func resumeIfDeferred() {
+        if dataDeferred && !closed {
+            dataDeferred = false
+            conn.resumeData(stream: id)
+            conn.markDirty()
+        }
+    }
+
+    /// nghttp2 asks for up to `length` DATA bytes. Returns bytes written, or a negative nghttp2
+    /// error (DEFERRED when waiting for the handler).
+    func readData(into buf: UnsafeMutablePointer<UInt8>, length: Int,
+                  flags: UnsafeMutablePointer<UInt32>) -> Int {
+        let avail = out.count - outOffset
+        var n = 0
+        if avail > 0 {
+            n = min(avail, length)
+            out.withUnsafeBytes { raw in
+                buf.update(from: raw.baseAddress!.advanced(by: outOffset)
+                    .assumingMemoryBound(to: UInt8.self), count: n)
+            }
+            outOffset += n
+            if outOffset == out.count {
+                out.removeAll(keepingCapacity: true)
+                outOffset = 0
+            }
+            bridge?.didSend(n)
+        }
+        if out.count == outOffset && finished {
+            flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
+            conn.submitTrailers(stream: id, status: finalStatus, trailers: finalTrailers)
+            return n
+        }
+        if n == 0 {
+            dataDeferred = true
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
+        return n
+    }
+
+    // ---- teardown ---------------------------------------------------------------------------------
+
+    /// Tells the handler the call is over (RST_STREAM, deadline, connection loss, shutdown).
+    func cancelHandler(_ error: RPCError) {
+        context?.cancel()
+        task?.cancel()
+        bridge?.fail(error)
+    }
+
+    /// nghttp2 closed the stream (after our END_STREAM, or on RST_STREAM, or with the session).
+    func streamClosed(errorCode: UInt32) {
+        if closed { return }
+        closed = true
+        deadlineTimer?.isCancelled = true
+        deadlineTimer = nil
+        if pendingConsume > 0 {
+            conn.consumeConnection(pendingConsume)
+            pendingConsume = 0
+        }
+        if !finished || task != nil {
+            finished = true
+            cancelHandler(RPCError(.cancelled, "the client cancelled the call"))
+        }
+    }
+}
