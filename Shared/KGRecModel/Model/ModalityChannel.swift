@@ -1,0 +1,62 @@
+import KGRecTensor
+
+/// One modality channel of Multi-KG4Rec (visual, text, or the single ID channel of KGAT): its
+/// layer-0 embeddings, TransR relation space and propagation layers.
+///
+/// Layer 0 `[N, d]`: nodes with content of this modality get `LeakyReLU(f W + b)` of their raw
+/// vector; every other node (users, attributes without content, items missing the modality) its
+/// row of the ID embedding table `[N, d]`.
+final class ModalityChannel {
+    let name: String
+    let idEmbedding: Parameter
+    let projection: ModalityProjection?
+    /// `[P]` nodes that have content of this modality, and their raw vectors `[P, rawWidth]`.
+    let featuredNodes: [Int32]
+    let rawFeatures: Matrix
+    let relations: RelationSpace
+    let layers: [BiInteractionLayer]
+
+    init(name: String, nodeCount: Int, relationCount: Int, features: ModalityFeatures?,
+         config: ModelConfig, rng: inout Xoshiro256) {
+        self.name = name
+        let d = config.embeddingSize
+        idEmbedding = Parameter("\(name).id_embedding", .xavierUniform(rows: nodeCount, cols: d, rng: &rng))
+        if let features, features.presentCount > 0 {
+            var nodes: [Int32] = []
+            var raw: [Float] = []
+            for n in 0..<min(nodeCount, features.entityCount) {
+                if let v = features.vector(ofNode: n) {
+                    nodes.append(Int32(n))
+                    raw += v
+                }
+            }
+            featuredNodes = nodes
+            rawFeatures = Matrix(rows: nodes.count, cols: features.width, data: raw)
+            projection = ModalityProjection("\(name).projection", rawWidth: features.width, width: d,
+                                            slope: config.leakySlope, rng: &rng)
+        } else {
+            featuredNodes = []
+            rawFeatures = Matrix(rows: 0, cols: 0)
+            projection = nil
+        }
+        relations = RelationSpace(name, relations: relationCount, width: d, rng: &rng)
+        let widths = [d] + config.layerSizes
+        var layers: [BiInteractionLayer] = []
+        for l in 0..<config.layerSizes.count {
+            layers.append(BiInteractionLayer("\(name).layer\(l)", input: widths[l], output: widths[l + 1],
+                                             slope: config.leakySlope, rng: &rng))
+        }
+        self.layers = layers
+    }
+
+    var parameters: [Parameter] {
+        [idEmbedding] + (projection?.parameters ?? []) + relations.parameters + layers.flatMap(\.parameters)
+    }
+
+    /// Layer-0 table `[N, d]` (before fusion).
+    func layer0(_ tape: Tape) -> Tape.Var {
+        let ids = tape.parameter(idEmbedding)
+        guard let projection else { return ids }
+        return tape.replaceRows(ids, featuredNodes, with: projection(tape, rawFeatures))
+    }
+}
