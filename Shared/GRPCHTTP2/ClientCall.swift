@@ -1,0 +1,369 @@
+internal import CNGHTTP2
+import GRPCCore
+import Synchronization
+
+/// One client RPC (any shape). The caller side (`send`, `closeSend`, `receive`, `cancel`,
+/// metadata and status accessors) is thread-safe and may suspend; the stream side (`loop*`
+/// members) runs only on the connection's event loop.
+final class ClientCall: @unchecked Sendable {
+    private struct State {
+        var inbound: [[UInt8]] = []
+        var inboundHead = 0
+        var initialMetadata: Metadata?
+        var status: Status?
+        var trailers = Metadata()
+        var receiveWaiter: CheckedContinuation<[UInt8]?, Error>?
+        var headerWaiters: [CheckedContinuation<Metadata, Error>] = []
+        var statusWaiters: [CheckedContinuation<Void, Never>] = []
+        var outstanding = 0
+        var sendWaiter: CheckedContinuation<Void, Error>?
+    }
+
+    let method: MethodDescriptor
+    let options: CallOptions
+    let deadline: UInt64
+    let maxReceive: Int
+    let maxSend: Int
+    let maxOutstanding: Int
+    let maxInbound: Int
+    let connection: ClientConnection
+    private let state = Mutex(State())
+
+    // ---- loop-only -----------------------------------------------------------------------------
+    var streamID: Int32 = -1
+    var index = -1
+    var out: [UInt8] = []
+    var outOffset = 0
+    var sendClosed = false
+    var dataDeferred = false
+    var finished = false
+    var deframer: MessageDeframer
+    var timer: LoopTimer?
+    var responseHeaders = Metadata()
+    var httpStatus = 0
+    var contentTypeOK = false
+    var sawGRPCStatus: StatusCode?
+    var grpcMessage = ""
+    var queuedInbound = 0
+    var pendingConsume = 0
+
+    init(method: MethodDescriptor, options: CallOptions, config: ClientConfig, connection: ClientConnection) {
+        self.method = method
+        self.options = options
+        self.connection = connection
+        maxReceive = options.maxReceiveMessageSize ?? config.maxReceiveMessageSize
+        maxSend = options.maxSendMessageSize ?? config.maxSendMessageSize
+        maxOutstanding = config.maxBufferedRequestBytesPerCall
+        maxInbound = config.maxBufferedResponseBytesPerCall
+        deadline = options.timeout.map { MonotonicClock.nanoseconds() &+ MonotonicClock.nanoseconds(of: $0) } ?? 0
+        deframer = MessageDeframer(maxMessageSize: maxReceive)
+    }
+
+    // ---- caller side ---------------------------------------------------------------------------
+
+    func start() {
+        connection.loop.execute { self.connection.startCall(self) }
+    }
+
+    func send(_ payload: [UInt8]) async throws {
+        if payload.count > maxSend {
+            let e = RPCError(.resourceExhausted,
+                             "request message of \(payload.count) bytes exceeds the limit of \(maxSend) bytes")
+            cancel(with: e.status)
+            throw e
+        }
+        let n = payload.count + MessageFramer.prefixLength
+        let mustWait = try state.withLock { s throws(RPCError) -> Bool in
+            if let st = s.status { throw RPCError(status: st.isOK ? Status(code: .internal, message: "call already finished") : st, metadata: s.trailers) }
+            s.outstanding += n
+            return s.outstanding > maxOutstanding
+        }
+        connection.loop.execute { self.loopEnqueue(payload) }
+        if mustWait {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                    let r = state.withLock { s -> RPCError?? in
+                        if let st = s.status { return .some(RPCError(status: st, metadata: s.trailers)) }
+                        if s.outstanding <= maxOutstanding { return .some(nil) }
+                        s.sendWaiter = c
+                        return .none
+                    }
+                    switch r {
+                    case .some(.some(let e)): c.resume(throwing: e)
+                    case .some(.none): c.resume()
+                    case .none: break
+                    }
+                }
+            } onCancel: { self.cancel() }
+        }
+    }
+
+    /// Queues one message and half-closes without waiting (the single request of unary and
+    /// server-streaming calls).
+    func sendOnly(_ payload: [UInt8]) {
+        if payload.count > maxSend {
+            return cancel(with: Status(code: .resourceExhausted,
+                                       message: "request message of \(payload.count) bytes exceeds the limit of \(maxSend) bytes"))
+        }
+        state.withLock { $0.outstanding += payload.count + MessageFramer.prefixLength }
+        connection.loop.execute {
+            self.loopEnqueue(payload)
+            self.loopCloseSend()
+        }
+    }
+
+    func closeSend() {
+        connection.loop.execute { self.loopCloseSend() }
+    }
+
+    /// Next response payload; nil once the call ended OK; throws the status otherwise.
+    func receive() async throws -> [UInt8]? {
+        let m: [UInt8]? = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8]?, Error>) in
+                enum A { case msg([UInt8]), end, fail(RPCError), wait }
+                let a = state.withLock { s -> A in
+                    if s.inboundHead < s.inbound.count {
+                        let m = s.inbound[s.inboundHead]
+                        s.inbound[s.inboundHead] = []
+                        s.inboundHead += 1
+                        if s.inboundHead == s.inbound.count { s.inbound.removeAll(keepingCapacity: true); s.inboundHead = 0 }
+                        return .msg(m)
+                    }
+                    if let st = s.status { return st.isOK ? .end : .fail(RPCError(status: st, metadata: s.trailers)) }
+                    s.receiveWaiter = c
+                    return .wait
+                }
+                switch a {
+                case .msg(let m): c.resume(returning: m)
+                case .end: c.resume(returning: nil)
+                case .fail(let e): c.resume(throwing: e)
+                case .wait: break
+                }
+            }
+        } onCancel: { self.cancel() }
+        if let m {
+            let n = m.count + MessageFramer.prefixLength
+            connection.loop.execute { self.loopTook(n) }
+        }
+        return m
+    }
+
+    /// Response headers (custom entries); empty for a trailers-only response. Throws the call's
+    /// error if it failed before any headers.
+    func initialMetadata() async throws -> Metadata {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Metadata, Error>) in
+            let r = state.withLock { s -> Result<Metadata, Error>? in
+                if let m = s.initialMetadata { return .success(m) }
+                if let st = s.status {
+                    return st.isOK ? .success(Metadata()) : .failure(RPCError(status: st, metadata: s.trailers))
+                }
+                s.headerWaiters.append(c)
+                return nil
+            }
+            if let r { c.resume(with: r) }
+        }
+    }
+
+    /// Waits for the end of the call: its status and trailing metadata.
+    func finalStatus() async -> (Status, Metadata) {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { s -> Bool in
+                if s.status != nil { return true }
+                s.statusWaiters.append(c)
+                return false
+            }
+            if done { c.resume() }
+        }
+        return state.withLock { ($0.status!, $0.trailers) }
+    }
+
+    func cancel(with status: Status = Status(code: .cancelled, message: "cancelled by the client")) {
+        connection.loop.execute { self.loopCancel(status) }
+    }
+
+    // ---- loop side -----------------------------------------------------------------------------
+
+    func loopEnqueue(_ payload: [UInt8]) {
+        if finished || sendClosed { return }
+        MessageFramer.append(payload, to: &out)
+        loopResume()
+    }
+
+    func loopCloseSend() {
+        if finished || sendClosed { return }
+        sendClosed = true
+        loopResume()
+    }
+
+    private func loopResume() {
+        if dataDeferred && streamID > 0 {
+            dataDeferred = false
+            connection.resumeData(streamID)
+        }
+    }
+
+    func loopTook(_ n: Int) {
+        queuedInbound -= n
+        if pendingConsume > 0 && queuedInbound <= maxInbound && streamID > 0 && !finished {
+            connection.consume(streamID, pendingConsume)
+            pendingConsume = 0
+        }
+    }
+
+    func loopCancel(_ status: Status) {
+        if finished { return }
+        if streamID > 0 { connection.resetStream(streamID, code: UInt32(NGHTTP2_CANCEL.rawValue)) }
+        loopFinish(status, trailers: Metadata())
+    }
+
+    func loopDeadline() {
+        timer = nil
+        loopCancel(Status(code: .deadlineExceeded, message: "deadline exceeded"))
+    }
+
+    /// DATA for the request body; same contract as the server's read callback.
+    func loopReadData(into buf: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
+        let avail = out.count - outOffset
+        var n = 0
+        if avail > 0 {
+            n = min(avail, length)
+            out.withUnsafeBytes { raw in
+                buf.update(from: raw.baseAddress!.advanced(by: outOffset).assumingMemoryBound(to: UInt8.self), count: n)
+            }
+            outOffset += n
+            if outOffset == out.count { out.removeAll(keepingCapacity: true); outOffset = 0 }
+            didSend(n)
+        }
+        if out.count == outOffset && (sendClosed || finished) {
+            flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
+            return n
+        }
+        if n == 0 {
+            dataDeferred = true
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
+        return n
+    }
+
+    private func didSend(_ n: Int) {
+        let w = state.withLock { s -> CheckedContinuation<Void, Error>? in
+            s.outstanding -= n
+            if s.outstanding <= maxOutstanding, let w = s.sendWaiter { s.sendWaiter = nil; return w }
+            return nil
+        }
+        w?.resume()
+    }
+
+    func loopData(_ bytes: UnsafeRawBufferPointer) {
+        if finished { connection.consume(streamID, bytes.count); return }
+        deframer.append(bytes)
+        do {
+            while let m = try deframer.next() {
+                queuedInbound += m.count + MessageFramer.prefixLength
+                deliver(m)
+            }
+        } catch {
+            connection.consume(streamID, bytes.count)
+            return loopCancel(error.status)
+        }
+        if queuedInbound <= maxInbound { connection.consume(streamID, bytes.count) } else { pendingConsume += bytes.count }
+    }
+
+    private func deliver(_ m: [UInt8]) {
+        let w = state.withLock { s -> CheckedContinuation<[UInt8]?, Error>? in
+            if let w = s.receiveWaiter { s.receiveWaiter = nil; return w }
+            s.inbound.append(m)
+            return nil
+        }
+        w?.resume(returning: m)
+    }
+
+    /// The response header block ended (not trailers).
+    func loopHeadersDone(endStream: Bool) {
+        if finished { return }
+        if let code = sawGRPCStatus {
+            // Trailers-only response.
+            return loopFinish(Status(code: code, message: grpcMessage), trailers: responseHeaders)
+        }
+        if httpStatus != 200 {
+            return loopFinish(Self.statusForHTTP(httpStatus), trailers: Metadata())
+        }
+        if !contentTypeOK {
+            return loopFinish(Status(code: .unknown, message: "response content-type is not application/grpc"),
+                              trailers: Metadata())
+        }
+        let headers = responseHeaders
+        responseHeaders = Metadata()
+        let waiters = state.withLock { s -> [CheckedContinuation<Metadata, Error>] in
+            s.initialMetadata = headers
+            defer { s.headerWaiters = [] }
+            return s.headerWaiters
+        }
+        for w in waiters { w.resume(returning: headers) }
+        if endStream {
+            loopFinish(Status(code: .internal, message: "server ended the stream without a status"), trailers: Metadata())
+        }
+    }
+
+    func loopTrailersDone() {
+        if finished { return }
+        if deframer.hasPartialMessage {
+            return loopFinish(Status(code: .internal, message: "stream ended in the middle of a message"), trailers: responseHeaders)
+        }
+        guard let code = sawGRPCStatus else {
+            return loopFinish(Status(code: .unknown, message: "trailers without grpc-status"), trailers: responseHeaders)
+        }
+        loopFinish(Status(code: code, message: grpcMessage), trailers: responseHeaders)
+    }
+
+    func loopStreamClosed(errorCode: UInt32) {
+        if pendingConsume > 0 { connection.consumeConnection(pendingConsume); pendingConsume = 0 }
+        if finished { return }
+        let status: Status
+        switch errorCode {
+        case NGHTTP2_REFUSED_STREAM.rawValue:
+            status = Status(code: .unavailable, message: "stream refused by the server")
+        case NGHTTP2_CANCEL.rawValue:
+            status = Status(code: .cancelled, message: "stream cancelled by the server")
+        case NGHTTP2_ENHANCE_YOUR_CALM.rawValue:
+            status = Status(code: .resourceExhausted, message: "server sent ENHANCE_YOUR_CALM")
+        case NGHTTP2_NO_ERROR.rawValue:
+            status = Status(code: .internal, message: "stream closed without a status")
+        default:
+            status = Status(code: .internal, message: "stream reset by the server (HTTP/2 error \(errorCode))")
+        }
+        loopFinish(status, trailers: Metadata())
+    }
+
+    func loopFinish(_ status: Status, trailers: Metadata) {
+        if finished { return }
+        finished = true
+        timer?.isCancelled = true
+        timer = nil
+        let (r, hs, ss, sw) = state.withLock { s in
+            s.status = status
+            s.trailers = trailers
+            defer { s.receiveWaiter = nil; s.headerWaiters = []; s.statusWaiters = []; s.sendWaiter = nil }
+            return (s.receiveWaiter, s.headerWaiters, s.statusWaiters, s.sendWaiter)
+        }
+        let err = RPCError(status: status, metadata: trailers)
+        if let r { status.isOK ? r.resume(returning: nil) : r.resume(throwing: err) }
+        for h in hs { status.isOK ? h.resume(returning: Metadata()) : h.resume(throwing: err) }
+        for s in ss { s.resume() }
+        sw?.resume(throwing: status.isOK ? RPCError(.internal, "call already finished") : err)
+    }
+
+    /// gRPC's HTTP → status mapping for non-200 responses without grpc-status.
+    static func statusForHTTP(_ code: Int) -> Status {
+        let c: StatusCode
+        switch code {
+        case 400: c = .internal
+        case 401: c = .unauthenticated
+        case 403: c = .permissionDenied
+        case 404: c = .unimplemented
+        case 429, 502, 503, 504: c = .unavailable
+        default: c = .unknown
+        }
+        return Status(code: c, message: "HTTP status \(code)")
+    }
+}
