@@ -1,0 +1,20 @@
+extension ConfigOption {
+    /// The options every KGRec service has, with the service's own default ports. Services
+    /// append their own options to these.
+    public static func common(port: Int, adminPort: Int) -> [ConfigOption] {
+        [
+            .string("host", default: "0.0.0.0", help: "Address the gRPC server listens on."),
+            .int("port", default: port, help: "gRPC listening port (0 picks a free port)."),
+            .string("admin-host", default: "0.0.0.0",
+                    help: "Address of the admin HTTP server (/metrics, /healthz)."),
+            .int("admin-port", default: adminPort,
+                 help: "Admin HTTP port for /metrics and /healthz (0 picks a free port, -1 disables)."),
+            .string("log-level", default: "info", help: "Lowest log level written: debug, info, warn, error."),
+            .duration("grace-period", default: .seconds(10),
+                      help: "On SIGTERM/SIGINT, how long in-flight calls may finish before a hard stop."),
+            .stringList("auth-token",
+                        help: "Bearer token(s) accepted on mutating RPCs; none means auth is off. "
+                            + "Repeat the flag, or comma-separate in the env var."),
+        ]
+    }
+}

@@ -1,0 +1,19 @@
+/// The standard metric names every KGRec service exposes (documented in docs/operations.md).
+public enum MetricNames {
+    /// Counter `{method, code}`: finished RPCs by full method path and gRPC status name.
+    public static let rpcRequests = "kgrec_rpc_requests_total"
+    /// Histogram `{method}`: RPC latency in seconds, from headers received to status sent.
+    public static let rpcLatency = "kgrec_rpc_latency_seconds"
+    /// Counters: embedding cache look-ups that hit / missed.
+    public static let cacheHits = "kgrec_cache_hits_total"
+    public static let cacheMisses = "kgrec_cache_misses_total"
+    /// Gauge: the graph embedding table version served (graph) or cached (ranker).
+    public static let graphTableVersion = "kgrec_graph_table_version"
+    /// Gauge: 1 when the service reports ready, else 0.
+    public static let ready = "kgrec_ready"
+    /// Process gauges, with the names Prometheus client libraries use.
+    public static let residentMemory = "process_resident_memory_bytes"
+    public static let openFDs = "process_open_fds"
+    public static let startTime = "process_start_time_seconds"
+    public static let uptime = "kgrec_uptime_seconds"
+}
