@@ -1,0 +1,181 @@
+@testable import KGRecModel
+import KGRecTensor
+import Testing
+
+/// A tiny collaborative KG with partial visual/text content, for whole-model tests.
+enum TinyGraph {
+    /// 6 items, 3 attributes, 4 users, 2 KG relations; item 5 has no visual, attribute 7 has text.
+    static func make() -> (CollaborativeKG, MultimodalFeatures) {
+        let users: [Int32] = [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
+        let items: [Int32] = [0, 1, 2, 2, 3, 0, 4, 5, 1, 5]
+        var kg = KGTriples(relationNames: ["genre", "director"])
+        for (h, r, t) in [(0, 0, 6), (1, 0, 6), (2, 0, 7), (3, 1, 8), (4, 0, 7), (5, 1, 8), (1, 1, 8)] {
+            kg.append(Int32(h), Int32(r), Int32(t))
+        }
+        let graph = CollaborativeKG(itemCount: 6, attributeCount: 3, userCount: 4,
+                                    trainUsers: users, trainItems: items, knowledge: kg)
+        var rng = Xoshiro256(seed: 3)
+        let visual = ModalityFeatures(width: 6, values: (0..<30).map { _ in rng.uniform(-1, 1) },
+                                      rowOfEntity: [0, 1, 2, 3, 4, -1, -1, -1, -1])
+        let text = ModalityFeatures(width: 5, values: (0..<35).map { _ in rng.uniform(-1, 1) },
+                                    rowOfEntity: [0, 1, 2, 3, 4, 5, -1, 6, -1])
+        return (graph, MultimodalFeatures(visual: visual, text: text))
+    }
+
+    static func smallConfig(_ modalities: ModelConfig.Modalities = .both) -> ModelConfig {
+        var c = ModelConfig()
+        c.modalities = modalities
+        c.embeddingSize = 8
+        c.layerSizes = [8, 4]
+        c.fusionBlocks = 2
+        c.heads = 2
+        c.ffnSize = 8
+        c.sequenceLength = 4
+        c.messageDropout = 0
+        c.l2 = 1e-2
+        c.seed = 11
+        return c
+    }
+}
+
+@Suite struct MultiKG4RecTests {
+    /// Whole-model finite differences of `loss` w.r.t. sampled elements of the named parameters.
+    static func relativeError(_ model: MultiKG4Rec, names: [String], epsilon: Float = 3e-3,
+                              loss: () -> Float) -> Double {
+        let params = model.allParameters.filter { p in names.contains { p.name.hasPrefix($0) } }
+        precondition(!params.isEmpty)
+        for p in model.allParameters { p.grad.zero() }
+        _ = loss()
+        let analytic = params.map(\.grad)
+        var rng = Xoshiro256(seed: 1)
+        var diff = 0.0, na = 0.0, nn = 0.0
+        for (k, p) in params.enumerated() {
+            for _ in 0..<min(8, p.value.count) {
+                let i = rng.below(p.value.count)
+                let x = p.value.data[i]
+                p.value.data[i] = x + epsilon
+                let lp = Double(loss())
+                p.value.data[i] = x - epsilon
+                let lm = Double(loss())
+                p.value.data[i] = x
+                let numeric = (lp - lm) / (2 * Double(epsilon))
+                let a = Double(analytic[k].data[i])
+                diff += (a - numeric) * (a - numeric); na += a * a; nn += numeric * numeric
+            }
+        }
+        for p in model.allParameters { p.grad.zero() }
+        return diff.squareRoot() / max(na.squareRoot(), nn.squareRoot(), 1e-6)
+    }
+
+    @Test func bprLossGradientsMatchFiniteDifferencesThroughFusionAndPropagation() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        let e = Self.relativeError(model, names: ["visual.projection", "text.id_embedding", "visual.layer0",
+                                                  "text.layer1", "fusion.block0.visual", "fusion.block1.text"]) {
+            model.bprLossAndGradients(users: [0, 1, 2, 3], positives: [1, 3, 5, 1], negatives: [4, 0, 3, 2])
+        }
+        #expect(e < 3e-2)
+    }
+
+    @Test func kgLossGradientsMatchFiniteDifferences() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        let e = Self.relativeError(model, names: ["visual.relation", "text.relation", "text.projection",
+                                                  "visual.id_embedding"]) {
+            model.kgLossAndGradients(heads: [0, 6, 11, 2], relations: [2, 3, 0, 4],
+                                     tails: [6, 0, 2, 7], negativeTails: [8, 3, 5, 1])
+        }
+        #expect(e < 3e-2)
+    }
+
+    @Test func inferenceEmbeddingsHaveOneBlockPerChannel() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        let emb = model.inferenceEmbeddings()
+        #expect(emb.users.rows == 4 && emb.items.rows == 6)
+        #expect(emb.users.cols == 2 * (8 + 8 + 4) && emb.items.cols == emb.users.cols)
+        #expect(emb.channels.map(\.name) == ["visual", "text"])
+        #expect(emb.visualWidth == 20)
+    }
+
+    @Test func withoutModalitiesTheModelIsKGAT() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(.none), graph: graph, features: features)
+        #expect(model.fusion == nil)
+        #expect(model.channels.count == 1 && model.channels[0].projection == nil)
+        let emb = model.inferenceEmbeddings()
+        #expect(emb.channels.map(\.name) == ["id"] && emb.items.cols == 20)
+        // Layer 0 of an item is exactly its ID embedding row.
+        #expect(Array(emb.items.row(2).prefix(8)) == model.channels[0].idEmbedding.value.row(2))
+    }
+
+    @Test func sameSeedGivesIdenticalTraining() throws {
+        let (graph, features) = TinyGraph.make()
+        func run() throws -> [Float] {
+            var c = TinyGraph.smallConfig()
+            c.messageDropout = 0.2
+            c.edgeDropout = 0.1
+            let model = try MultiKG4Rec(config: c, graph: graph, features: features)
+            var losses: [Float] = []
+            for _ in 0..<3 {
+                model.beginEpoch()
+                losses.append(model.bprLossAndGradients(users: [0, 1, 2], positives: [1, 3, 5], negatives: [4, 0, 3]))
+                model.step()
+                losses.append(model.kgLossAndGradients(heads: [0, 1], relations: [2, 2], tails: [6, 6],
+                                                       negativeTails: [8, 7]))
+                model.step()
+            }
+            return losses + model.inferenceEmbeddings().items.data
+        }
+        #expect(try run() == run())
+    }
+
+    @Test func trainingLowersTheBPRLossOnAFixedBatch() throws {
+        let (graph, features) = TinyGraph.make()
+        var c = TinyGraph.smallConfig()
+        c.learningRate = 1e-2
+        let model = try MultiKG4Rec(config: c, graph: graph, features: features)
+        let batch = (users: [Int32]([0, 1, 2, 3]), pos: [Int32]([1, 3, 5, 1]), neg: [Int32]([4, 0, 3, 2]))
+        let first = model.bprLossAndGradients(users: batch.users, positives: batch.pos, negatives: batch.neg)
+        model.step()
+        var last = first
+        for _ in 0..<30 {
+            last = model.bprLossAndGradients(users: batch.users, positives: batch.pos, negatives: batch.neg)
+            model.step()
+        }
+        #expect(last < first * 0.5)
+    }
+
+    @Test func checkpointRoundTripRestoresScoresAndRejectsMismatches() throws {
+        let (graph, features) = TinyGraph.make()
+        let a = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        var c = TinyGraph.smallConfig()
+        c.seed = 99
+        let b = try MultiKG4Rec(config: c, graph: graph, features: features)
+        #expect(a.inferenceEmbeddings().items != b.inferenceEmbeddings().items)
+        let tensors = Dictionary(uniqueKeysWithValues: a.namedParameters().map { ($0.name, $0.value) })
+        try b.loadParameters(tensors)
+        #expect(a.inferenceEmbeddings().items == b.inferenceEmbeddings().items)
+
+        var wrong = tensors
+        wrong["text.id_embedding"] = Matrix(rows: 2, cols: 2)
+        #expect(throws: ModelError.self) { try b.loadParameters(wrong) }
+        var missing = tensors
+        missing["visual.layer0.w1.weight"] = nil
+        #expect(throws: ModelError.self) { try b.loadParameters(missing) }
+    }
+
+    @Test func parameterNamesAreUnique() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        let names = model.namedParameters().map(\.name)
+        #expect(Set(names).count == names.count)
+    }
+
+    @Test func invalidConfigIsRejected() {
+        let (graph, features) = TinyGraph.make()
+        var c = TinyGraph.smallConfig()
+        c.heads = 3
+        #expect(throws: ModelError.self) { try MultiKG4Rec(config: c, graph: graph, features: features) }
+    }
+}
