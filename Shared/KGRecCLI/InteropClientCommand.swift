@@ -1,0 +1,54 @@
+import GRPCCore
+import GRPCHTTP2
+import GRPCInterop
+
+/// `kgrec interop-client`: runs gRPC interop client cases against any grpc.testing server and
+/// prints `NAME: PASS` or `NAME: FAIL: reason` per case; exit 1 if any fails, 2 on bad usage.
+struct InteropClientCommand: CLICommand {
+    let name = "interop-client"
+    let summary = "run gRPC interop client cases against a grpc.testing server"
+
+    static let flags: [(String, String)] = [
+        ("server", "HOST:PORT of the server (required)"),
+        ("case", "a case name or 'all' (default all): " + InteropCase.allCases.map(\.rawValue).joined(separator: ", ")),
+        ("timeout", "seconds each call may take (default 20)"),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        InteropFlags.run(name, summary, Self.flags, args) { f in
+            guard let server = f.string("server") else { throw InteropFlags.UsageError(message: "--server HOST:PORT is required") }
+            let caseName = f.string("case") ?? "all"
+            let cases: [InteropCase]
+            if caseName == "all" {
+                cases = InteropCase.allCases
+            } else if let c = InteropCase(rawValue: caseName) {
+                cases = [c]
+            } else {
+                throw InteropFlags.UsageError(message: "--case: unknown case '\(caseName)'; known: all, "
+                                              + InteropCase.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let channel: GRPCChannel
+            do {
+                channel = try GRPCChannel(target: server)
+            } catch {
+                throw InteropFlags.UsageError(message: "--server: \(error)")
+            }
+            var client = InteropClient(channel: channel)
+            if let t = try f.double("timeout") { client.callTimeout = .milliseconds(Int(t * 1000)) }
+            let runner = client
+            return InteropFlags.runBlocking {
+                var failed = false
+                for c in cases {
+                    if let failure = await runner.run(c) {
+                        failed = true
+                        InteropFlags.printLine("\(c.rawValue): FAIL: \(failure.reason)")
+                    } else {
+                        InteropFlags.printLine("\(c.rawValue): PASS")
+                    }
+                }
+                runner.channel.close()
+                return failed ? 1 : 0
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+"""Fixtures for the peer tests: Python stubs, our `kgrec` interop server, a grpcio server.
+
+Every process is started on 127.0.0.1 with an OS-chosen port (read back from its first line of
+output), stopped by PID at teardown, and every wait has a timeout so nothing hangs.
+"""
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import protos  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 20.0
+
+
+def kgrec_bin() -> str:
+    path = Path(os.environ.get("KGREC_BIN", ROOT / ".build/release/kgrec"))
+    if not path.is_file():
+        pytest.fail(f"kgrec binary not found at {path}: build it (make build) or set KGREC_BIN")
+    return str(path)
+
+
+def read_listen_line(proc: subprocess.Popen, timeout: float = START_TIMEOUT) -> str:
+    """Waits for 'listening on HOST:PORT' on the process's stdout; returns HOST:PORT."""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    buf = b""
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode(errors='replace')}")
+            if not sel.select(timeout=0.1):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            buf += chunk
+            for line in buf.decode(errors="replace").splitlines():
+                if "listening on " in line:
+                    return line.split("listening on ", 1)[1].strip()
+        raise TimeoutError(f"no 'listening on' line within {timeout}s; output so far: {buf!r}")
+    finally:
+        sel.close()
+
+
+def stop(proc: subprocess.Popen, grace: float = 5.0):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def pb():
+    return protos.load()
+
+
+@pytest.fixture(scope="session")
+def kgrec():
+    return kgrec_bin()
+
+
+@pytest.fixture(scope="module")
+def swift_server(kgrec):
+    """Our `kgrec interop-server` (TestService + health); yields 'host:port'."""
+    proc = subprocess.Popen([kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        address = read_listen_line(proc)
+        yield address
+    finally:
+        stop(proc)
+    assert proc.returncode in (0, -signal.SIGTERM), f"interop-server exited with {proc.returncode}"
+
+
+@pytest.fixture(scope="module")
+def python_server(pb):
+    """A grpcio TestService + health server in this process; yields 'host:port'."""
+    import python_test_server
+    server, port = python_test_server.start()
+    yield f"127.0.0.1:{port}"
+    server.stop(grace=None).wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def broken_python_server(pb):
+    import python_test_server
+    server, port = python_test_server.start(broken=True)
+    yield f"127.0.0.1:{port}"
+    server.stop(grace=None).wait(timeout=5)
+
+
+@pytest.fixture
+def channel(swift_server):
+    import grpc
+    with grpc.insecure_channel(swift_server) as ch:
+        grpc.channel_ready_future(ch).result(timeout=10)
+        yield ch
