@@ -59,7 +59,7 @@ public final class Logger: Sendable {
                      fields: KeyValuePairs<String, LogValue>) -> [UInt8]
     {
         var out: [UInt8] = []
-        out.reserveCapacity(96 + message.utf8.count)
+        out.reserveCapacity(160 + message.utf8.count)
         out.append(contentsOf: "{\"ts\":\"".utf8)
         RFC3339Timestamp.appendNow(to: &out)
         out.append(contentsOf: "\",\"level\":\"".utf8)
@@ -70,7 +70,7 @@ public final class Logger: Sendable {
         JSONText.appendQuoted(message, to: &out)
         for (key, value) in fields {
             out.append(44)
-            JSONText.appendQuoted(Self.reserved.contains(key) ? "field_" + key : key, to: &out)
+            JSONText.appendQuoted(Self.isReserved(key) ? "field_" + key : key, to: &out)
             out.append(58)
             value.appendJSON(to: &out)
         }
@@ -78,5 +78,10 @@ public final class Logger: Sendable {
         return out
     }
 
-    private static let reserved: Set<String> = ["ts", "level", "service", "msg"]
+    private static func isReserved(_ key: String) -> Bool {
+        switch key {
+        case "ts", "level", "service", "msg": true
+        default: false
+        }
+    }
 }

@@ -7,6 +7,8 @@ public final class Histogram: Sendable {
     /// `bounds.count + 1` non-cumulative counts; the last one is above every bound.
     private let buckets: [Counter]
     private let total: Gauge
+    /// `le` label values: each bound as Prometheus writes it, then `+Inf`.
+    let leLabels: [String]
 
     /// Latency buckets in seconds, 100 µs … 10 s.
     public static let latencySeconds: [Double] = [
@@ -19,6 +21,7 @@ public final class Histogram: Sendable {
         self.bounds = bounds
         self.buckets = (0...bounds.count).map { _ in Counter() }
         self.total = Gauge()
+        self.leLabels = bounds.map(PrometheusText.value) + ["+Inf"]
     }
 
     /// Records one observation; NaN is ignored.

@@ -16,13 +16,15 @@ extension MetricFamily: RenderableMetric {
                 out += "\(name)\(PrometheusText.labels(pairs)) \(PrometheusText.value(g.value))\n"
             case let h as Histogram:
                 let counts = h.cumulativeCounts
-                for (i, bound) in h.bounds.enumerated() {
-                    let le = PrometheusText.labels(pairs + [("le", PrometheusText.value(bound))])
-                    out += "\(name)_bucket\(le) \(counts[i])\n"
+                let labels = PrometheusText.labels(pairs)
+                // `{a="x",` prefix shared by every bucket line.
+                let open = pairs.isEmpty ? "{" : String(labels.dropLast()) + ","
+                for (i, le) in h.leLabels.enumerated() {
+                    out += name; out += "_bucket"; out += open; out += "le=\""; out += le; out += "\"} "
+                    out += String(counts[i]); out += "\n"
                 }
-                out += "\(name)_bucket\(PrometheusText.labels(pairs + [("le", "+Inf")])) \(counts.last!)\n"
-                out += "\(name)_sum\(PrometheusText.labels(pairs)) \(PrometheusText.value(h.sum))\n"
-                out += "\(name)_count\(PrometheusText.labels(pairs)) \(counts.last!)\n"
+                out += "\(name)_sum\(labels) \(PrometheusText.value(h.sum))\n"
+                out += "\(name)_count\(labels) \(counts.last!)\n"
             default:
                 break
             }

@@ -12,6 +12,7 @@ public enum PrometheusText {
 
     /// HELP text escaping: `\` and newline.
     public static func escapeHelp(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 == 92 || $0 == 10 }) { return s }
         var out = ""
         for c in s {
             switch c {
@@ -25,6 +26,7 @@ public enum PrometheusText {
 
     /// Label value escaping: `\`, `"` and newline.
     public static func escapeLabelValue(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 == 92 || $0 == 34 || $0 == 10 }) { return s }
         var out = ""
         for c in s {
             switch c {
@@ -40,7 +42,15 @@ public enum PrometheusText {
     /// `{a="x",b="y"}`, or empty for no labels.
     public static func labels(_ pairs: [(String, String)]) -> String {
         if pairs.isEmpty { return "" }
-        return "{" + pairs.map { "\($0.0)=\"\(escapeLabelValue($0.1))\"" }.joined(separator: ",") + "}"
+        var out = "{"
+        for (i, (name, value)) in pairs.enumerated() {
+            if i > 0 { out += "," }
+            out += name
+            out += "=\""
+            out += escapeLabelValue(value)
+            out += "\""
+        }
+        return out + "}"
     }
 
     /// Metric and label names: `[a-zA-Z_:][a-zA-Z0-9_:]*` (labels without `:`).
