@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""RPC benchmark: our interop server vs Python grpcio vs nghttpd, driven by h2load identically.
+
+    .venv/bin/python Benchmarks/rpc.py [--duration 5] [--kgrec .build/release/kgrec]
+
+Starts, on 127.0.0.1 with free ports: `kgrec interop-server` (release build), a grpcio
+TestService (Tests/interop/python_test_server.py) and `nghttpd --no-tls` serving, at the same
+paths, static files holding exactly the framed gRPC responses (the ceiling for this HTTP/2
+library). For EmptyCall and a 1 KiB UnaryCall (1024-byte payload in, 1024-byte payload out) it
+first checks each gRPC server answers correctly (grpcio client), then runs
+`h2load -c C -m M -D duration --warm-up-time W` with `content-type: application/grpc`,
+`te: trailers` and the framed request as POST data, and prints req/s, mean and max latency, and
+our ratio to grpcio and to nghttpd. Stops every server by PID, also on error or Ctrl-C.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests/interop"))
+
+import protos  # noqa: E402
+
+START_TIMEOUT = 30
+
+
+def frame(payload: bytes) -> bytes:
+    return b"\0" + len(payload).to_bytes(4, "big") + payload
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listen_line(proc, what):
+    """Reads stdout until 'listening on HOST:PORT'; returns the port."""
+    deadline = time.monotonic() + START_TIMEOUT
+    buf = b""
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{what} exited with {proc.returncode}")
+            if sel.select(timeout=0.1):
+                buf += os.read(proc.stdout.fileno(), 4096)
+                m = re.search(rb"listening on [^\s:]+:(\d+)", buf)
+                if m:
+                    return int(m.group(1))
+        raise TimeoutError(f"{what} did not report its port within {START_TIMEOUT}s")
+    finally:
+        sel.close()
+
+
+def wait_port(port, what):
+    import socket
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{what} did not listen on {port} within {START_TIMEOUT}s")
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def parse_h2load(out: str):
+    rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+    m = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)", out)
+    max_ms = float(m.group(3)) * UNITS[m.group(4)]
+    mean_ms = float(m.group(5)) * UNITS[m.group(6)]
+    req = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored", out)
+    done, ok = int(req.group(2)), int(req.group(3))
+    return rps, mean_ms, max_ms, done, ok
+
+
+def h2load(port, path, data_file, args):
+    cmd = ["h2load", "-c", str(args.clients), "-m", str(args.streams), "-t", str(args.h2load_threads),
+           "-D", str(args.duration), "--warm-up-time", str(args.warmup),
+           "-H", "content-type: application/grpc", "-H", "te: trailers", "-d", str(data_file),
+           f"http://127.0.0.1:{port}{path}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + args.warmup + 60)
+    if out.returncode != 0:
+        raise RuntimeError(f"h2load failed: {out.stderr or out.stdout}")
+    return parse_h2load(out.stdout), " ".join(cmd[:-1])
+
+
+def check_grpc(port, pb):
+    """One EmptyCall and one 1 KiB UnaryCall through grpcio, so we benchmark correct answers."""
+    import grpc
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+        stub = pb.test_pb2_grpc.TestServiceStub(ch)
+        stub.EmptyCall(pb.empty_pb2.Empty(), timeout=10)
+        r = stub.UnaryCall(pb.messages_pb2.SimpleRequest(response_size=1024, payload=pb.messages_pb2.Payload(body=b"\0" * 1024)), timeout=10)
+        assert len(r.payload.body) == 1024
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--kgrec", default=os.environ.get("KGREC_BIN", str(ROOT / ".build/release/kgrec")))
+    p.add_argument("--duration", type=int, default=5, help="seconds measured per run (h2load -D)")
+    p.add_argument("--warmup", type=int, default=1, help="h2load --warm-up-time seconds")
+    p.add_argument("--clients", type=int, default=16, help="h2load -c")
+    p.add_argument("--streams", type=int, default=16, help="h2load -m (concurrent streams per connection)")
+    p.add_argument("--h2load-threads", type=int, default=1, help="h2load -t")
+    p.add_argument("--event-loops", type=int, default=1,
+                   help="our server's event loops (default 1, like nghttpd's single thread)")
+    p.add_argument("--grpcio-workers", type=int, default=16)
+    args = p.parse_args()
+
+    for tool in ("h2load", "nghttpd"):
+        if not shutil.which(tool):
+            sys.exit(f"rpc.py: {tool} not found (apt-get install nghttp2-client nghttp2-server)")
+    if not Path(args.kgrec).is_file():
+        sys.exit(f"rpc.py: {args.kgrec} not found: build it (make build) or pass --kgrec")
+
+    pb = protos.load()
+    work = Path(tempfile.mkdtemp(prefix="kgrec-bench-"))
+    empty_path = "/grpc.testing.TestService/EmptyCall"
+    unary_path = "/grpc.testing.TestService/UnaryCall"
+    request_1k = pb.messages_pb2.SimpleRequest(response_size=1024, payload=pb.messages_pb2.Payload(body=b"\0" * 1024))
+    response_1k = pb.messages_pb2.SimpleResponse(payload=pb.messages_pb2.Payload(body=b"\0" * 1024))
+    rpcs = [("EmptyCall", empty_path, frame(b""), frame(b"")),
+            ("UnaryCall 1 KiB", unary_path, frame(request_1k.SerializeToString()), frame(response_1k.SerializeToString()))]
+    www = work / "www"
+    for name, path, req, resp in rpcs:
+        f = www / path.lstrip("/")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(resp)
+        (work / (path.rsplit("/", 1)[1] + ".req")).write_bytes(req)
+
+    procs = []
+    try:
+        ours = subprocess.Popen([args.kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0",
+                                 "--event-loops", str(args.event_loops)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        procs.append(ours)
+        ours_port = wait_listen_line(ours, "kgrec interop-server")
+        py = subprocess.Popen([sys.executable, str(ROOT / "Tests/interop/python_test_server.py"), "--port", "0",
+                               "--workers", str(args.grpcio_workers)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(ROOT / "Tests/interop"))
+        procs.append(py)
+        py_port = wait_listen_line(py, "grpcio server")
+        ng_port = free_port()
+        ng = subprocess.Popen(["nghttpd", "--no-tls", "-d", str(www), str(ng_port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(ng)
+        wait_port(ng_port, "nghttpd")
+        check_grpc(ours_port, pb)
+        check_grpc(py_port, pb)
+
+        targets = [("kgrec", ours_port), ("grpcio", py_port), ("nghttpd", ng_port)]
+        results = {}
+        command = ""
+        for name, path, _, _ in rpcs:
+            data = work / (path.rsplit("/", 1)[1] + ".req")
+            for target, port in targets:
+                (rps, mean, mx, done, ok), command = h2load(port, path, data, args)
+                if ok != done:
+                    raise RuntimeError(f"{target} {name}: only {ok} of {done} requests succeeded")
+                results[(name, target)] = (rps, mean, mx)
+
+        print(f"\nh2load: {command} URL   ({args.duration}s measured after {args.warmup}s warm-up)")
+        print(f"servers: kgrec interop-server --event-loops {args.event_loops}; grpcio {grpc_version()} "
+              f"({args.grpcio_workers} worker threads); nghttpd {ng_version()} static framed response\n")
+        print(f"{'rpc':<16} {'target':<8} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'kgrec/target':>12}")
+        for name, *_ in rpcs:
+            ours_rps = results[(name, "kgrec")][0]
+            for target, _ in targets:
+                rps, mean, mx = results[(name, target)]
+                ratio = "" if target == "kgrec" else f"{ours_rps / rps:.2f}x"
+                print(f"{name:<16} {target:<8} {rps:>10.0f} {mean:>9.2f} {mx:>9.2f}  {ratio:>12}")
+        return 0
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def grpc_version():
+    import grpc
+    return grpc.__version__
+
+
+def ng_version():
+    out = subprocess.run(["nghttpd", "--version"], capture_output=True, text=True).stdout
+    return out.strip().split("/")[-1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
