@@ -1,0 +1,196 @@
+import CNGHTTP2
+import GRPCCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A hand-driven HTTP/2 client for protocol tests: an nghttp2 client session over a loopback
+/// socket, pumped explicitly, so tests can send exactly the headers, bytes and resets they want
+/// and observe statuses, GOAWAY and connection closure. Blocking with short poll timeouts.
+final class RawH2Client {
+    struct StreamResult {
+        var httpStatus = 0
+        var headers: [(String, String)] = []
+        var trailers: [(String, String)] = []
+        var data: [UInt8] = []
+        var closed = false
+        var resetCode: UInt32?
+        var grpcStatus: UInt8? {
+            let all = headers + trailers
+            return all.first { $0.0 == "grpc-status" }.flatMap { UInt8($0.1) }
+        }
+        var grpcMessage: String? { (headers + trailers).first { $0.0 == "grpc-message" }?.1 }
+    }
+
+    let fd: Int32
+    var session: OpaquePointer?
+    var streams: [Int32: StreamResult] = [:]
+    var bodies: [Int32: (bytes: [UInt8], end: Bool)] = [:]
+    var goawayCode: UInt32?
+    var connectionClosed = false
+    /// When false, the client stops reading the socket (a client that never reads).
+    var reading = true
+
+    init(port: Int, settings: [(Int32, UInt32)] = [], sendPreface: Bool = true) throws {
+        let fd = kg_tcp_connect("127.0.0.1", Int32(port))
+        guard fd >= 0 else { throw RuntimeError("connect failed", errno: -fd) }
+        self.fd = fd
+        var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&pfd, 1, 2000)
+        guard sendPreface else { return }
+        var cb: OpaquePointer?
+        nghttp2_session_callbacks_new(&cb)
+        defer { nghttp2_session_callbacks_del(cb) }
+        nghttp2_session_callbacks_set_on_header_callback(cb) { _, frame, name, nl, value, vl, _, user in
+            let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
+            let f = frame!.pointee
+            let n = String(decoding: UnsafeBufferPointer(start: name, count: nl), as: UTF8.self)
+            let v = String(decoding: UnsafeBufferPointer(start: value, count: vl), as: UTF8.self)
+            let id = f.hd.stream_id
+            if f.headers.cat == NGHTTP2_HCAT_HEADERS {
+                me.streams[id, default: StreamResult()].trailers.append((n, v))
+            } else {
+                if n == ":status" { me.streams[id, default: StreamResult()].httpStatus = Int(v) ?? 0 }
+                me.streams[id, default: StreamResult()].headers.append((n, v))
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb) { _, _, id, data, len, user in
+            let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
+            me.streams[id, default: StreamResult()].data.append(contentsOf: UnsafeBufferPointer(start: data, count: len))
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(cb) { _, id, code, user in
+            let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
+            me.streams[id, default: StreamResult()].closed = true
+            if code != 0 { me.streams[id, default: StreamResult()].resetCode = code }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(cb) { _, frame, user in
+            let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
+            if frame!.pointee.hd.type == UInt8(NGHTTP2_GOAWAY.rawValue) {
+                me.goawayCode = frame!.pointee.goaway.error_code
+            }
+            return 0
+        }
+        var s: OpaquePointer?
+        nghttp2_session_client_new(&s, cb, Unmanaged.passUnretained(self).toOpaque())
+        session = s
+        var iv = settings.map { nghttp2_settings_entry(settings_id: $0.0, value: $0.1) }
+        nghttp2_submit_settings(s, 0, &iv, iv.count)
+    }
+
+    deinit {
+        if let s = session { nghttp2_session_del(s) }
+        close(fd)
+    }
+
+    /// Submits a request; `body` nil → END_STREAM on HEADERS. `endStream` false keeps the
+    /// request open for `send(stream:)`.
+    @discardableResult
+    func request(path: String, method: String = "POST", contentType: String? = "application/grpc",
+                 extraHeaders: [(String, String)] = [], body: [UInt8]? = nil, endStream: Bool = true) -> Int32 {
+        var h: [(String, String)] = [(":method", method), (":scheme", "http"), (":path", path),
+                                     (":authority", "localhost"), ("te", "trailers")]
+        if let ct = contentType { h.append(("content-type", ct)) }
+        h += extraHeaders
+        let strings = h.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        var id: Int32 = -1
+        var nvs: [nghttp2_nv] = []
+        var keep: [UnsafeMutablePointer<UInt8>] = []
+        for (n, v) in strings {
+            let np = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, n.count)); np.initialize(from: n, count: n.count)
+            let vp = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, v.count)); vp.initialize(from: v, count: v.count)
+            keep += [np, vp]
+            nvs.append(kg_nv(np, n.count, vp, v.count, 0))
+        }
+        defer { for p in keep { p.deallocate() } }
+        if body == nil && endStream {
+            id = nghttp2_submit_request(session, nil, nvs, nvs.count, nil, nil)
+        } else {
+            var provider = nghttp2_data_provider()
+            provider.read_callback = { _, id, buf, len, flags, _, user in
+                let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
+                guard var b = me.bodies[id] else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+                let n = min(len, b.bytes.count)
+                b.bytes.withUnsafeBufferPointer { buf!.update(from: $0.baseAddress!, count: n) }
+                b.bytes.removeFirst(n)
+                me.bodies[id] = b
+                if b.bytes.isEmpty && b.end { flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue); return n }
+                return n == 0 ? Int(NGHTTP2_ERR_DEFERRED.rawValue) : n
+            }
+            id = nghttp2_submit_request(session, nil, nvs, nvs.count, &provider, nil)
+            bodies[id] = (body ?? [], endStream)
+        }
+        streams[id] = StreamResult()
+        return id
+    }
+
+    /// More request body bytes for an open stream.
+    func send(stream id: Int32, _ bytes: [UInt8], end: Bool = false) {
+        var b = bodies[id] ?? ([], false)
+        b.bytes += bytes
+        b.end = end
+        bodies[id] = b
+        nghttp2_session_resume_data(session, id)
+    }
+
+    func reset(stream id: Int32, code: UInt32 = UInt32(NGHTTP2_CANCEL.rawValue)) {
+        nghttp2_submit_rst_stream(session, 0, id, code)
+    }
+
+    /// Writes bytes straight to the socket (for garbage and malformed frames).
+    func writeRaw(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { kg_write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// One round: flush our frames, then read what arrives within `timeoutMs`.
+    func pump(timeoutMs: Int32 = 50) {
+        if let s = session {
+            while true {
+                var p: UnsafePointer<UInt8>?
+                let n = nghttp2_session_mem_send(s, &p)
+                if n <= 0 { break }
+                var off = 0
+                while off < n {
+                    let w = kg_write(fd, p! + off, n - off)
+                    if w > 0 { off += w } else if w == -Int(EAGAIN) {
+                        var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        if poll(&pfd, 1, timeoutMs) <= 0 { return }
+                    } else { connectionClosed = true; return }
+                }
+            }
+        }
+        guard reading, !connectionClosed else { return }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&pfd, 1, timeoutMs) <= 0 { return }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let r = buf.withUnsafeMutableBytes { kg_read(fd, $0.baseAddress, $0.count) }
+            if r > 0 {
+                if let s = session { _ = buf.withUnsafeBufferPointer { nghttp2_session_mem_recv(s, $0.baseAddress, r) } }
+            } else if r == 0 || r != -Int(EAGAIN) {
+                connectionClosed = true
+                return
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Pumps until `stream` closes (or the connection does, or ~5 s pass).
+    func runUntilClosed(stream id: Int32) throws -> StreamResult {
+        for _ in 0..<100 {
+            if streams[id]?.closed == true || connectionClosed { break }
+            pump()
+        }
+        guard let r = streams[id] else { throw RuntimeError("no such stream") }
+        return r
+    }
+
+    /// Pumps until the server closes the connection (or ~5 s pass). True if it did.
+    func runUntilConnectionClosed() -> Bool {
+        for _ in 0..<100 where !connectionClosed { pump() }
+        return connectionClosed
+    }
+}
