@@ -17,7 +17,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Uniform in `0..<n` (n > 0), by multiply-shift (bias below 2^-32 for n < 2^32).
     @inline(__always)
     public mutating func below(_ n: Int) -> Int {
-        Int((next() >> 32) &* UInt64(n) >> 32)
+        Int(((next() >> 32) &* UInt64(n)) >> 32)
     }
 
     /// Uniform in [0, 1).

@@ -1,0 +1,55 @@
+import Foundation
+import KGRecModel
+
+/// `kgrec eval`: evaluates a checkpoint on its dataset (full ranking, several k).
+struct EvalCommand: CLICommand {
+    let name = "eval"
+    let summary = "evaluate a checkpoint (full ranking: Recall, NDCG, MRR, Hit @ k)"
+
+    static let specs: [ModelFlags.Spec] = [
+        .init("checkpoint", "checkpoint.safetensors written by kgrec train (required)"),
+        .init("data", "dataset directory (default: the one the checkpoint was trained on)"),
+        .init("phase", "test | valid (default test)"),
+        .init("ks", "cut-offs (default 10,20,50)"),
+        .init("json", "print the metrics as JSON", value: false),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        runCommand(name) {
+            let f = try ModelFlags(args, specs: Self.specs)
+            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let path = f.string("checkpoint") else { throw ModelFlags.UsageError("--checkpoint FILE is required") }
+            let (ckpt, dataset, model) = try Self.load(path, dataOverride: f.string("data"))
+            let phase: EvalPhase
+            switch f.string("phase") ?? "test" {
+            case "test": phase = .test
+            case "valid": phase = .valid
+            case let p: throw ModelFlags.UsageError("--phase: expected test or valid, got '\(p)'")
+            }
+            let ks = try f.ints("ks") ?? [10, 20, 50]
+            guard ks.allSatisfy({ $0 > 0 }) else { throw ModelFlags.UsageError("--ks must be positive") }
+            let t0 = ProgressLine.now()
+            let metrics = Evaluator(split: dataset.split, ks: ks).evaluate(model.inferenceEmbeddings(), phase: phase)
+            if f.has("json") {
+                let data = try JSONSerialization.data(withJSONObject: metrics.flat, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("\(ckpt.kind.rawValue) (best epoch \(ckpt.bestEpoch)) on \(dataset.summary)")
+                print("\(phase.rawValue) over \(metrics.users) users in \(ProgressLine.fmt(ProgressLine.now() - t0, 2))s:")
+                print(TrainingRun.metricsLine(metrics, ks: metrics.ks))
+            }
+            return 0
+        }
+    }
+
+    /// Reads a checkpoint, reloads its dataset (same options, optional new path), rebuilds and restores the model.
+    static func load(_ path: String, dataOverride: String?) throws -> (Checkpoint, Dataset, any Recommender) {
+        let ckpt = try Checkpoint.read(from: path)
+        var options = ckpt.data
+        if let d = dataOverride { options.path = d }
+        let dataset = try DatasetLoader.load(options)
+        let model = try ckpt.kind.make(config: ckpt.model, dataset: dataset)
+        try ckpt.restore(into: model, dataset: dataset, path: path)
+        return (ckpt, dataset, model)
+    }
+}

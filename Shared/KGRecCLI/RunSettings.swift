@@ -1,0 +1,132 @@
+import Foundation
+import KGRecModel
+
+/// Everything a training run needs, from an optional JSON config file overlaid by flags.
+///
+/// Config file (every key optional; defaults as in `ModelConfig`, `TrainConfig`, `DataOptions`):
+/// `{"kind": "multikg4rec", "ablation": "full", "model": {...}, "train": {...}, "data": {...}}`.
+struct RunSettings {
+    var kind: ModelKind = .multiKG4Rec
+    /// Set by `--ablation` or the file; applied on top of `model`.
+    var ablation: Ablation? = nil
+    var model = ModelConfig()
+    var train = TrainConfig()
+    var data = DataOptions()
+    var out: String? = nil
+    var quiet = false
+
+    static let specs: [ModelFlags.Spec] = [
+        .init("config", "JSON config file (keys kind, ablation, model, train, data); flags override it"),
+        .init("data", "dataset directory"),
+        .init("dataset-format", "recbole | kgat (default recbole)"),
+        .init("dataset-name", "RecBole NAME of NAME.inter (default: the only .inter file)"),
+        .init("all-interactions", "keep interactions of items not linked to the KG", value: false),
+        .init("text-features", "text feature matrix .npy (default NAME.text.npy in --data)"),
+        .init("text-ids", "ids of the text rows, one per line (default: the .npy path with .ids)"),
+        .init("visual-features", "visual feature matrix .npy (default NAME.visual.npy in --data)"),
+        .init("visual-ids", "ids of the visual rows"),
+        .init("model", "multikg4rec | bpr (matrix-factorisation baseline)"),
+        .init("ablation", "full | wo-v | wo-t | wo-tv | t2v | v2t"),
+        .init("epochs", "maximum epochs (default 100)"),
+        .init("batch-size", "BPR batch size (default 4096)"),
+        .init("kg-batch-size", "TransR batch size (default 4096)"),
+        .init("kg-batches", "TransR batches per epoch (default: one pass over the KG; 0 = none)"),
+        .init("max-batches", "cap on BPR batches per epoch (benchmarks)"),
+        .init("lr", "Adam learning rate (default 1e-3)"),
+        .init("l2", "L2 weight λ (default 1e-5)"),
+        .init("dim", "embedding size d (default 64)"),
+        .init("layers", "propagation layer sizes (default 64,32,16)"),
+        .init("fusion-blocks", "fusion blocks (default 3)"),
+        .init("heads", "attention heads (default 8)"),
+        .init("seq-len", "BFS sequence length n (default 8)"),
+        .init("dropout", "message dropout (default 0.1)"),
+        .init("edge-dropout", "edge dropout per epoch (default 0)"),
+        .init("hard-negatives", "dynamic hard negatives: candidates per negative (default 1 = uniform)"),
+        .init("patience", "early-stopping patience in evaluations (default 10)"),
+        .init("eval-every", "evaluate every N epochs (default 1)"),
+        .init("seed", "seed of the split, the model and sampling (default 2020)"),
+        .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
+        .init("quiet", "no progress lines", value: false),
+    ]
+
+    /// Keys of optional fields (absent from the encoded defaults when nil).
+    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "name", "textFeatures", "textIds",
+                                            "visualFeatures", "visualIds"]
+
+    init(flags f: ModelFlags) throws {
+        if let path = f.string("config") { try loadFile(path) }
+        if let d = f.string("data") { data.path = d }
+        if let v = try f.choice("dataset-format", DataOptions.Format.self) { data.format = v }
+        if let v = f.string("dataset-name") { data.name = v }
+        if f.has("all-interactions") { data.linkedOnly = false }
+        if let v = f.string("text-features") { data.textFeatures = v }
+        if let v = f.string("text-ids") { data.textIds = v }
+        if let v = f.string("visual-features") { data.visualFeatures = v }
+        if let v = f.string("visual-ids") { data.visualIds = v }
+        if let v = try f.choice("model", ModelKind.self) { kind = v }
+        if let v = try f.choice("ablation", Ablation.self) { ablation = v }
+        if let v = try f.int("epochs") { train.epochs = v }
+        if let v = try f.int("batch-size") { train.batchSize = v }
+        if let v = try f.int("kg-batch-size") { train.kgBatchSize = v }
+        if let v = try f.int("kg-batches") { train.kgBatchesPerEpoch = v }
+        if let v = try f.int("max-batches") { train.maxBatchesPerEpoch = v }
+        if let v = try f.double("lr") { model.learningRate = Float(v) }
+        if let v = try f.double("l2") { model.l2 = Float(v) }
+        if let v = try f.int("dim") { model.embeddingSize = v }
+        if let v = try f.ints("layers") { model.layerSizes = v }
+        if let v = try f.int("fusion-blocks") { model.fusionBlocks = v }
+        if let v = try f.int("heads") { model.heads = v }
+        if let v = try f.int("seq-len") { model.sequenceLength = v }
+        if let v = try f.double("dropout") { model.messageDropout = Float(v) }
+        if let v = try f.double("edge-dropout") { model.edgeDropout = Float(v) }
+        if let v = try f.int("hard-negatives") { train.hardNegativeCandidates = v }
+        if let v = try f.int("patience") { train.patience = v }
+        if let v = try f.int("eval-every") { train.evalEvery = v }
+        if let v = try f.int("seed") {
+            model.seed = UInt64(v); train.seed = UInt64(v); data.seed = UInt64(v)
+        }
+        out = f.string("out")
+        quiet = f.has("quiet")
+        ablation?.apply(to: &model)
+        data.sequenceLength = model.sequenceLength
+        if kind == .bpr { train.kgBatchesPerEpoch = 0 }
+        guard !data.path.isEmpty else { throw ModelFlags.UsageError("--data DIR is required (or \"data\": {\"path\": …} in --config)") }
+        try model.validate()
+        try train.validate()
+    }
+
+    /// Overlays the file's keys on the defaults (so a file may set only what it changes).
+    private mutating func loadFile(_ path: String) throws {
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot read config file") }
+        guard let obj = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
+            throw DataError(file: path, "config file is not a JSON object")
+        }
+        let known: Set<String> = ["kind", "ablation", "model", "train", "data"]
+        if let bad = obj.keys.first(where: { !known.contains($0) }) {
+            throw DataError(file: path, "unknown key '\(bad)' (expected kind, ablation, model, train, data)")
+        }
+        func overlay<T: Codable>(_ value: T, _ key: String) throws -> T {
+            guard let patch = obj[key] else { return value }
+            guard let p = patch as? [String: Any] else { throw DataError(file: path, "'\(key)' must be an object") }
+            var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as! [String: Any]
+            for (k, v) in p {
+                guard base[k] != nil || Self.optionalKeys.contains(k) else { throw DataError(file: path, "unknown key '\(key).\(k)'") }
+                base[k] = v
+            }
+            do { return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: base)) } catch {
+                throw DataError(file: path, "bad '\(key)': \(error)")
+            }
+        }
+        model = try overlay(model, "model")
+        train = try overlay(train, "train")
+        data = try overlay(data, "data")
+        if let k = obj["kind"] {
+            guard let s = k as? String, let v = ModelKind(rawValue: s) else { throw DataError(file: path, "bad 'kind' \(k)") }
+            kind = v
+        }
+        if let a = obj["ablation"] {
+            guard let s = a as? String, let v = Ablation(rawValue: s) else { throw DataError(file: path, "bad 'ablation' \(a)") }
+            ablation = v
+        }
+    }
+}

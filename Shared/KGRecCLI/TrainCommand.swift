@@ -1,0 +1,87 @@
+import Foundation
+import KGRecModel
+
+/// `kgrec train`: loads a dataset, trains a model with early stopping, writes the checkpoint and
+/// metrics, prints the best epoch's test metrics.
+struct TrainCommand: CLICommand {
+    let name = "train"
+    let summary = "train Multi-KG4Rec (or an ablation / the BPR baseline) on a dataset"
+
+    func run(_ args: [String]) -> Int32 {
+        runCommand(name) {
+            let flags = try ModelFlags(args, specs: RunSettings.specs)
+            if flags.helpRequested { print(ModelFlags.usage(name, summary, RunSettings.specs)); return 0 }
+            let s = try RunSettings(flags: flags)
+            let progress = ProgressLine(enabled: !s.quiet)
+            let t0 = ProgressLine.now()
+            let dataset = try DatasetLoader.load(s.data)
+            progress.line("loaded \(dataset.summary) in \(ProgressLine.fmt(ProgressLine.now() - t0, 1))s")
+            let outcome = try TrainingRun.execute(s, dataset: dataset, progress: progress)
+            print(TrainingRun.report(outcome.result, ks: s.train.ks))
+            if let out = s.out { print("wrote \(out)/checkpoint.safetensors, metrics.jsonl, result.json") }
+            return 0
+        }
+    }
+}
+
+/// One training run shared by `train`, `ablate` and `demo`.
+enum TrainingRun {
+    struct Outcome {
+        let result: TrainResult
+        let model: any Recommender
+    }
+
+    /// Trains; with `settings.out`, appends each epoch to `out/metrics.jsonl` and writes
+    /// `out/checkpoint.safetensors` (best epoch) and `out/result.json`.
+    static func execute(_ s: RunSettings, dataset: Dataset, progress: ProgressLine) throws -> Outcome {
+        let model = try s.kind.make(config: s.model, dataset: dataset)
+        let trainer = try Trainer(model: model, dataset: dataset, config: s.train, progress: progress)
+        var metrics: FileHandle? = nil
+        if let out = s.out {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let path = (out as NSString).appendingPathComponent("metrics.jsonl")
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            metrics = FileHandle(forWritingAtPath: path)
+        }
+        defer { try? metrics?.close() }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        trainer.onEpoch = { record in
+            if let m = metrics, let line = try? enc.encode(record) { m.write(line + Data("\n".utf8)) }
+        }
+        let result = try trainer.run()
+        if let out = s.out {
+            // Restore the best epoch's parameters so the checkpoint is the reported model.
+            try model.loadParameters(Dictionary(uniqueKeysWithValues: result.bestParameters.map { ($0.name, $0.value) }))
+            let ckpt = Checkpoint(kind: s.kind, model: s.model, training: s.train, data: s.data,
+                                  counts: DatasetCounts(dataset), bestEpoch: result.bestEpoch,
+                                  test: result.bestTest?.flat ?? [:], tensors: result.bestParameters)
+            try ckpt.write(to: (out as NSString).appendingPathComponent("checkpoint.safetensors"))
+            let summary: [String: Any] = [
+                "model": s.kind.rawValue, "ablation": (s.ablation ?? .full).rawValue, "dataset": dataset.summary,
+                "best_epoch": result.bestEpoch, "epochs_run": result.records.count,
+                "stopped_early": result.stoppedEarly, "seconds": result.totalSeconds,
+                "valid": result.bestValid?.flat ?? [:], "test": result.bestTest?.flat ?? [:],
+                "mean_train_seconds_per_epoch": result.records.map(\.trainSeconds).reduce(0, +) / Double(max(1, result.records.count)),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            _ = FileManager.default.createFile(atPath: (out as NSString).appendingPathComponent("result.json"), contents: data)
+        }
+        return Outcome(result: result, model: model)
+    }
+
+    /// "best epoch 12 of 22 (early stop) ... test: recall@10 … | recall@20 …".
+    static func report(_ r: TrainResult, ks: [Int]) -> String {
+        var s = "best epoch \(r.bestEpoch) of \(r.records.count)\(r.stoppedEarly ? " (early stop)" : ""), "
+            + "\(ProgressLine.fmt(r.totalSeconds, 1))s total, "
+            + "\(ProgressLine.fmt(r.records.map(\.trainSeconds).reduce(0, +) / Double(max(1, r.records.count)), 2))s train/epoch\n"
+        if let t = r.bestTest { s += "test  " + metricsLine(t, ks: ks) }
+        return s
+    }
+
+    static func metricsLine(_ m: RankingMetrics, ks: [Int]) -> String {
+        ks.map { k in
+            ["recall", "ndcg", "mrr", "hit"].map { "\($0)@\(k) \(ProgressLine.fmt(m.value($0, at: k) ?? 0, 4))" }.joined(separator: " ")
+        }.joined(separator: " | ")
+    }
+}

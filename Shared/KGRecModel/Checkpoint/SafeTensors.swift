@@ -1,0 +1,101 @@
+import Foundation
+import KGRecTensor
+
+/// The safetensors format (as Hugging Face's `safetensors` reads it): 8-byte little-endian header
+/// length N, N bytes of JSON header (`{"name": {"dtype": "F32", "shape": [r, c], "data_offsets":
+/// [begin, end]}, …, "__metadata__": {string: string}}`, space-padded to 8 bytes), then the raw
+/// little-endian tensor bytes. We write and read float32 tensors; the metadata carries
+/// `kgrec.crc32`, the CRC-32 of the data section, verified on read.
+public enum SafeTensors {
+    public static let checksumKey = "kgrec.crc32"
+
+    /// Writes `tensors` (`[rows, cols]` float32 each, in order) with `metadata` plus the checksum.
+    public static func write(path: String, tensors: [(name: String, value: Matrix)], metadata: [String: String]) throws {
+        var data = [UInt8]()
+        data.reserveCapacity(tensors.reduce(0) { $0 + 4 * $1.value.count })
+        var entries = [String: Any]()
+        for (name, m) in tensors {
+            guard entries[name] == nil, name != "__metadata__" else {
+                throw DataError(file: path, "duplicate or reserved tensor name '\(name)'")
+            }
+            let begin = data.count
+            m.data.withUnsafeBytes { data += $0 }
+            entries[name] = ["dtype": "F32", "shape": [m.rows, m.cols], "data_offsets": [begin, data.count]] as [String: Any]
+        }
+        var meta = metadata
+        meta[checksumKey] = String(format: "%08x", CRC32.checksum(data))
+        entries["__metadata__"] = meta
+        var header = try JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])
+        while header.count % 8 != 0 { header.append(0x20) }
+        var out = [UInt8]()
+        out.reserveCapacity(8 + header.count + data.count)
+        var n = UInt64(header.count).littleEndian
+        withUnsafeBytes(of: &n) { out += $0 }
+        out += header
+        out += data
+        let tmp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(out)) else {
+            throw DataError(file: path, "cannot write file")
+        }
+        _ = try? FileManager.default.removeItem(atPath: path)
+        do { try FileManager.default.moveItem(atPath: tmp, toPath: path) } catch {
+            throw DataError(file: path, "cannot move \(tmp) into place: \(error)")
+        }
+    }
+
+    /// Reads every tensor (1-D `[n]` comes back as `[1, n]`) and the metadata. Throws `DataError` on
+    /// a truncated or corrupt file, a non-F32 tensor, bad offsets or a checksum mismatch.
+    public static func read(path: String) throws -> (tensors: [String: Matrix], metadata: [String: String]) {
+        guard let file = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot read file") }
+        let bytes = [UInt8](file)
+        guard bytes.count >= 8 else { throw DataError(file: path, "truncated: \(bytes.count) bytes, no header length") }
+        let n = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard n <= UInt64(bytes.count - 8) else {
+            throw DataError(file: path, "truncated or corrupt: header length \(n) exceeds the file (\(bytes.count) bytes)")
+        }
+        let headerEnd = 8 + Int(n)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+              let header = object as? [String: Any] else {
+            throw DataError(file: path, "corrupt header: not a JSON object")
+        }
+        let dataSection = bytes.count - headerEnd
+        var metadata = [String: String]()
+        if let m = header["__metadata__"] {
+            guard let mm = m as? [String: String] else { throw DataError(file: path, "corrupt header: __metadata__ must map strings to strings") }
+            metadata = mm
+        }
+        var tensors = [String: Matrix]()
+        var covered = 0
+        for (name, value) in header where name != "__metadata__" {
+            guard let t = value as? [String: Any], let dtype = t["dtype"] as? String,
+                  let shape = t["shape"] as? [Int], let offsets = t["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw DataError(file: path, "corrupt header: tensor '\(name)' needs dtype, shape and data_offsets")
+            }
+            guard dtype == "F32" else { throw DataError(file: path, "tensor '\(name)' has dtype \(dtype), expected F32") }
+            guard shape.count <= 2, shape.allSatisfy({ $0 >= 0 }) else {
+                throw DataError(file: path, "tensor '\(name)' has shape \(shape), expected 1-D or 2-D")
+            }
+            let rows = shape.count == 2 ? shape[0] : 1, cols = shape.last ?? 1
+            let (b, e) = (offsets[0], offsets[1])
+            guard b >= 0, e >= b, e <= dataSection, e - b == 4 * rows * cols else {
+                throw DataError(file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit shape \(shape) in a \(dataSection)-byte data section (truncated?)")
+            }
+            covered += e - b
+            var values = [Float](repeating: 0, count: rows * cols)
+            values.withUnsafeMutableBytes { dst in
+                bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[headerEnd + b..<headerEnd + e])) }
+            }
+            tensors[name] = Matrix(rows: rows, cols: cols, data: values)
+        }
+        guard covered == dataSection else {
+            throw DataError(file: path, "data section is \(dataSection) bytes but tensors cover \(covered) (truncated or trailing bytes)")
+        }
+        if let expected = metadata[checksumKey] {
+            let actual = bytes.withUnsafeBytes { String(format: "%08x", CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[headerEnd...]))) }
+            guard actual == expected else {
+                throw DataError(file: path, "checksum mismatch: data CRC-32 is \(actual), header says \(expected) (corrupt file)")
+            }
+        }
+        return (tensors, metadata)
+    }
+}

@@ -1,0 +1,38 @@
+/// Training-loop settings (the model's own hyperparameters are in `ModelConfig`). Codable: read
+/// from a config file and stored in checkpoints.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    /// Maximum epochs. Default 100 (RecBole's reference runs).
+    public var epochs: Int = 100
+    /// CF (BPR) batch size. Paper grid {1024, 5120, 10240}; RecBole reference 4096.
+    public var batchSize: Int = 4096
+    /// KG (TransR) batch size.
+    public var kgBatchSize: Int = 4096
+    /// KG batches per epoch; nil = one pass over the KG triples (KGAT). 0 skips the KG phase.
+    public var kgBatchesPerEpoch: Int? = nil
+    /// Stop after this many evaluations without a better validation NDCG@20. Default 10.
+    public var patience: Int = 10
+    /// Evaluate on validation every this many epochs.
+    public var evalEvery: Int = 1
+    /// Metric cut-offs. The early-stopping metric is NDCG at `stopK`.
+    public var ks: [Int] = [10, 20, 50]
+    public var stopK: Int = 20
+    /// Dynamic hard negatives (seed 000): each negative is the best-scored of this many uniform
+    /// candidates under the last evaluated embeddings. 1 = plain uniform sampling.
+    public var hardNegativeCandidates: Int = 1
+    /// Cap on CF batches per epoch (benchmarks); nil = a full pass.
+    public var maxBatchesPerEpoch: Int? = nil
+    /// Seed of shuffling and negative sampling.
+    public var seed: UInt64 = 2020
+
+    public init() {}
+
+    public func validate() throws {
+        func check(_ ok: Bool, _ m: String) throws { if !ok { throw DataError(file: "train config", m) } }
+        try check(epochs >= 1, "epochs must be >= 1")
+        try check(batchSize >= 1 && kgBatchSize >= 1, "batch sizes must be >= 1")
+        try check(patience >= 1 && evalEvery >= 1, "patience and evalEvery must be >= 1")
+        try check(!ks.isEmpty && ks.allSatisfy { $0 > 0 } && ks.contains(stopK), "ks must be positive and contain stopK")
+        try check(hardNegativeCandidates >= 1, "hardNegativeCandidates must be >= 1")
+        try check((kgBatchesPerEpoch ?? 0) >= 0 && (maxBatchesPerEpoch ?? 1) >= 1, "batch caps must be positive")
+    }
+}
