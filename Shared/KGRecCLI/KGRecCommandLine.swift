@@ -7,6 +7,9 @@ import Glibc
 public enum KGRecCommandLine {
     /// Every subcommand, in the order `kgrec --help` lists them. Add one line per command.
     static let commands: [CLICommand] = [
+        SynthCommand(),
+        TrainCommand(),
+        EvalCommand(),
         InteropServerCommand(),
         InteropClientCommand(),
     ]
