@@ -110,11 +110,13 @@ public struct TestService: RPCService {
     /// Echo Metadata: `x-grpc-test-echo-initial` back in the headers, `x-grpc-test-echo-trailing-bin`
     /// back in the trailers.
     static func echoMetadata(_ context: ServerContext) {
-        for value in context.requestMetadata.values(echoInitialKey) {
-            context.initialMetadata.add(echoInitialKey, value: value)
-        }
-        for value in context.requestMetadata.values(echoTrailingKey) {
-            context.trailingMetadata.add(echoTrailingKey, value: value)
+        // One pass over the (already lower-case) keys: this runs on every call.
+        for entry in context.requestMetadata {
+            if entry.key == echoInitialKey {
+                context.initialMetadata.add(echoInitialKey, value: entry.value)
+            } else if entry.key == echoTrailingKey {
+                context.trailingMetadata.add(echoTrailingKey, value: entry.value)
+            }
         }
     }
 }
