@@ -21,9 +21,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kgrec", targets: ["kgrec"]),
-        .executable(name: "kgrec-encoder", targets: ["kgrec-encoder"]),
-        .executable(name: "kgrec-graph", targets: ["kgrec-graph"]),
-        .executable(name: "kgrec-ranker", targets: ["kgrec-ranker"]),
     ],
     targets: [
         // ---- C libraries (unsafe layer) -------------------------------------------------------
@@ -60,25 +57,10 @@ let package = Package(
         .target(name: "KGRecServing", path: "Shared/KGRecServing",
                 swiftSettings: fast),
 
-        // The three services' libraries: handlers, state and wiring; executables only parse config.
-        .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
-                path: "Shared/KGRecEncoderService", swiftSettings: fast),
-        .target(name: "KGRecGraphService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
-                path: "Shared/KGRecGraphService", swiftSettings: fast),
-        .target(name: "KGRecRankerService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
-                path: "Shared/KGRecRankerService", swiftSettings: fast),
-        .executableTarget(name: "kgrec-encoder", dependencies: ["KGRecEncoderService"],
-                          path: "Services/kgrec-encoder"),
-        .executableTarget(name: "kgrec-graph", dependencies: ["KGRecGraphService"],
-                          path: "Services/kgrec-graph"),
-        .executableTarget(name: "kgrec-ranker", dependencies: ["KGRecRankerService"],
-                          path: "Services/kgrec-ranker"),
-
         // ---- CLI ------------------------------------------------------------------------------
         .target(name: "KGRecCLI",
                 dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel",
-                               "KGRecServiceKit", "KGRecServing", "KGRecEncoderService",
-                               "KGRecGraphService", "KGRecRankerService"],
+                               "KGRecServiceKit"],
                 path: "Shared/KGRecCLI"),
         .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
         // Minimal gRPC server for h2load runs against the bare runtime (no codec).
@@ -99,11 +81,6 @@ let package = Package(
                     path: "Tests/KGRecModelTests"),
         .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing"],
                     path: "Tests/KGRecServingTests"),
-        .testTarget(name: "KGRecServicesTests",
-                    dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",
-                                   "KGRecServing", "KGRecModel", "KGRecWire", "GRPCHTTP2", "GRPCCore",
-                                   "GRPCInterop", "KGRecServiceKit"],
-                    path: "Tests/KGRecServicesTests"),
         .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit"],
                     path: "Tests/KGRecServiceKitTests"),
     ]
