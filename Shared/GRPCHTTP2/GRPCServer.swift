@@ -126,6 +126,22 @@ public final class GRPCServer: Sendable {
         markStopped()
     }
 
+    /// Response bytes currently buffered across all connections (pending socket output and
+    /// per-stream queues). For tests and metrics; costs one hop to every loop.
+    public func bufferedResponseBytes() async -> Int {
+        guard case .running(_, let states) = state.withLock({ $0 }) else { return 0 }
+        var total = 0
+        for s in states {
+            total += await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+                s.loop.execute { c.resume(returning: s.bufferedBytes) }
+            }
+        }
+        return total
+    }
+
+    /// Open connections across all loops (for tests and metrics).
+    public func openConnections() -> Int { shared.connectionCount.load(ordering: .relaxed) }
+
     /// Returns once the server has stopped.
     public func waitUntilStopped() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

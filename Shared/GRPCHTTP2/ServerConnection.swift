@@ -179,6 +179,11 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         owner.connectionClosed(self)
     }
 
+    /// Response bytes held by this connection: pending socket output plus every stream's queue.
+    var bufferedBytes: Int {
+        streams.reduce(out.count - outOffset) { $0 + $1.out.count - $1.outOffset }
+    }
+
     // ---- graceful shutdown, idle and keepalive -----------------------------------------------
 
     /// GOAWAY with the last stream we processed; the connection closes when its streams finish.

@@ -56,6 +56,11 @@ final class ServerLoopState: LoopHandler {
         }
     }
 
+    /// Response bytes buffered by this loop's connections (for tests and metrics).
+    var bufferedBytes: Int { connections.values.reduce(0) { $0 + $1.bufferedBytes } }
+
+    var connectionCount: Int { connections.count }
+
     func connectionClosed(_ c: ServerConnection) {
         connections[ObjectIdentifier(c)] = nil
         if draining && connections.isEmpty { finishDrain() }

@@ -110,7 +110,7 @@ import Testing
         let ch = GRPCChannel(host: "127.0.0.1", port: server.port)
         do {
             _ = try await ch.unary(m("Hang"), request: RawMessage([]), responseType: RawMessage.self,
-                                   options: CallOptions(timeout: .milliseconds(50)))
+                                   options: CallOptions(timeout: .seconds(1)))
             Issue.record("expected DEADLINE_EXCEEDED")
         } catch let e as RPCError {
             #expect(e.code == .deadlineExceeded)
@@ -125,8 +125,19 @@ import Testing
         let (server, service) = try startServer()
         let ch = GRPCChannel(host: "127.0.0.1", port: server.port)
         let raw = try RawH2Client(port: server.port)
-        let id = raw.request(path: "/test.Control/Hang", extraHeaders: [("grpc-timeout", "30m")], body: MessageFramer.framed([]))
-        let result = try raw.runUntilClosed(stream: id)
+        let id = raw.request(path: "/test.Control/Hang", extraHeaders: [("grpc-timeout", "1S")], body: MessageFramer.framed([]))
+        // Wait until the handler runs (a handler whose call expired before it started is never
+        // invoked at all), then let the server's deadline end the call.
+        for _ in 0..<400 where service.started.load(ordering: .relaxed) == 0 {
+            raw.pump(timeoutMs: 1)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(service.started.load(ordering: .relaxed) == 1)
+        var result = raw.streams[id]!
+        for _ in 0..<400 where !result.closed {
+            raw.pump(timeoutMs: 5)
+            result = raw.streams[id]!
+        }
         #expect(result.grpcStatus == StatusCode.deadlineExceeded.rawValue)
         #expect(await ControlService.waitFor(service.cancellations, atLeast: 1))
         ch.close()

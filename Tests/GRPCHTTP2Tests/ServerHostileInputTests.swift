@@ -1,0 +1,138 @@
+import CNGHTTP2
+import GRPCCore
+@testable import GRPCHTTP2
+import Testing
+
+/// Inputs meant to break or exhaust the server: each must end in a clean status or a clean
+/// connection close, and the server must keep serving others.
+@Suite struct ServerHostileInputTests {
+    /// A normal call on a fresh connection: proof the server is still healthy.
+    func stillServes(_ server: GRPCServer) async throws {
+        let ch = GRPCChannel(host: "127.0.0.1", port: server.port)
+        let r = try await ch.unary(ControlService.m("Echo"), request: RawMessage([42]), responseType: RawMessage.self)
+        #expect(r.message.bytes == [42])
+        ch.close()
+    }
+
+    @Test func garbageInsteadOfThePrefaceClosesTheConnection() async throws {
+        let (server, _) = try startServer()
+        let c = try RawH2Client(port: server.port, sendPreface: false)
+        c.writeRaw(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8) + [UInt8](repeating: 0xff, count: 100))
+        #expect(c.runUntilConnectionClosed())
+        try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func malformedFrameGetsGoAwayAndClose() async throws {
+        let (server, _) = try startServer()
+        let c = try RawH2Client(port: server.port, sendPreface: false)
+        // Preface, then a SETTINGS frame whose length (5) is not a multiple of 6.
+        c.writeRaw(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 5, 4, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5])
+        #expect(c.runUntilConnectionClosed())
+        try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func truncatedFrameThenHangUpLeavesNoConnectionBehind() async throws {
+        let (server, _) = try startServer()
+        do {
+            let c = try RawH2Client(port: server.port, sendPreface: false)
+            // Preface and a HEADERS frame header announcing 100 bytes, then only 3 of them.
+            c.writeRaw(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
+                       + [0, 0, 100, 1, 4, 0, 0, 0, 1, 1, 2, 3])
+            c.pump()
+        }
+        var closed = false
+        for _ in 0..<400 where !closed {
+            closed = server.openConnections() == 0
+            if !closed { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(closed)
+        try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func rapidResetGetsGoAwayEnhanceYourCalm() async throws {
+        let (server, _) = try startServer { $0.maxResetsPerWindow = 20; $0.resetWindow = .seconds(60) }
+        let c = try RawH2Client(port: server.port)
+        for _ in 0..<10 {
+            var ids: [Int32] = []
+            for _ in 0..<10 { ids.append(c.request(path: "/test.Control/Bidi", body: [], endStream: false)) }
+            c.pump(timeoutMs: 1)
+            for id in ids { c.reset(stream: id) }
+            c.pump(timeoutMs: 1)
+            if c.connectionClosed { break }
+        }
+        #expect(c.runUntilConnectionClosed())
+        #expect(c.goawayCode == UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+        try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func headerFloodIsRefusedWithResourceExhausted() async throws {
+        let (server, _) = try startServer { $0.maxHeaderListSize = 4096 }
+        let c = try RawH2Client(port: server.port)
+        let flood = (0..<100).map { ("x-flood-\($0)", String(repeating: "v", count: 100)) }
+        let id = c.request(path: "/test.Control/Echo", extraHeaders: flood, body: MessageFramer.framed([]))
+        let r = try c.runUntilClosed(stream: id)
+        #expect(r.grpcStatus == StatusCode.resourceExhausted.rawValue)
+        try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func streamsBeyondTheConcurrencyLimitAreRefused() async throws {
+        let (server, _) = try startServer { $0.maxConcurrentStreams = 3 }
+        let c = try RawH2Client(port: server.port)
+        // Sent before the server's SETTINGS arrive, so the client does not hold them back.
+        let ids = (0..<5).map { _ in c.request(path: "/test.Control/Stall", body: [], endStream: false) }
+        for _ in 0..<20 { c.pump() }
+        let refused = ids.filter { c.streams[$0]?.resetCode == UInt32(NGHTTP2_REFUSED_STREAM.rawValue) }
+        #expect(refused.count == 2)
+        #expect(nghttp2_session_get_remote_settings(c.session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) == 3)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func connectionsBeyondTheLimitAreClosed() async throws {
+        let (server, _) = try startServer { $0.maxConnections = 2 }
+        let a = try RawH2Client(port: server.port), b = try RawH2Client(port: server.port)
+        for c in [a, b] {
+            let id = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
+            #expect(try c.runUntilClosed(stream: id).grpcStatus == 0)
+        }
+        let extra = try RawH2Client(port: server.port)
+        extra.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
+        #expect(extra.runUntilConnectionClosed())
+        #expect(server.openConnections() == 2)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func clientThatNeverReadsCannotMakeTheServerBufferWithoutBound() async throws {
+        let perStream = 64 << 10, perConnection = 128 << 10
+        let (server, _) = try startServer {
+            $0.maxBufferedResponseBytesPerStream = perStream
+            $0.maxBufferedOutputBytesPerConnection = perConnection
+        }
+        // Huge windows so flow control does not stop the server: only our own bounds can.
+        let c = try RawH2Client(port: server.port,
+                                settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), UInt32(Int32.max))])
+        nghttp2_submit_window_update(c.session, 0, 0, Int32.max - 65535)
+        c.reading = false
+        // 8 streams × 100 messages × 100 KB = 80 MB requested.
+        let streams = 8
+        for _ in 0..<streams {
+            c.request(path: "/test.Control/Count", body: MessageFramer.framed([100, 0x01, 0x86, 0xa0]))
+        }
+        for _ in 0..<10 { c.pump(timeoutMs: 10) }
+        // Let the server run until it stalls.
+        var last = -1, now = await server.bufferedResponseBytes()
+        while now != last {
+            try await Task.sleep(for: .milliseconds(50))
+            last = now
+            now = await server.bufferedResponseBytes()
+        }
+        let bound = perConnection + 16 << 10 + streams * (perStream + 100_005)
+        #expect(now <= bound)
+        try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+}

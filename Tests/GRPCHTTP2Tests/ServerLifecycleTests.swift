@@ -1,0 +1,104 @@
+import CNGHTTP2
+import GRPCCore
+@testable import GRPCHTTP2
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Idle, keepalive and shutdown behaviour.
+@Suite struct ServerLifecycleTests {
+    @Test func idleConnectionGetsGoAwayAndIsClosed() async throws {
+        let (server, _) = try startServer { $0.idleTimeout = .milliseconds(100) }
+        let c = try RawH2Client(port: server.port)
+        let id = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
+        _ = try c.runUntilClosed(stream: id)
+        #expect(c.runUntilConnectionClosed())
+        #expect(c.goawayCode == UInt32(NGHTTP2_NO_ERROR.rawValue))
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func unansweredKeepalivePingClosesTheConnection() async throws {
+        let (server, _) = try startServer {
+            $0.idleTimeout = nil
+            $0.keepaliveInterval = .milliseconds(50)
+            $0.keepaliveTimeout = .milliseconds(50)
+        }
+        let c = try RawH2Client(port: server.port)
+        c.pump()
+        c.reading = false   // never sees the PING, never acks it
+        var closed = false
+        for _ in 0..<400 where !closed {
+            try await Task.sleep(for: .milliseconds(5))
+            closed = server.openConnections() == 0
+        }
+        #expect(closed)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func answeredKeepalivePingsKeepTheConnection() async throws {
+        let (server, _) = try startServer {
+            $0.idleTimeout = nil
+            $0.keepaliveInterval = .milliseconds(20)
+            $0.keepaliveTimeout = .milliseconds(500)
+        }
+        let c = try RawH2Client(port: server.port)
+        for _ in 0..<10 { c.pump(timeoutMs: 20) }   // nghttp2 acks PINGs itself
+        #expect(!c.connectionClosed)
+        let id = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
+        #expect(try c.runUntilClosed(stream: id).grpcStatus == 0)
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func gracefulShutdownLetsInFlightCallsFinish() async throws {
+        let (server, service) = try startServer()
+        let ch = GRPCChannel(host: "127.0.0.1", port: server.port)
+        let call = Task {
+            try await ch.unary(ControlService.m("Sleep"), request: RawMessage([20]), responseType: RawMessage.self)
+        }
+        #expect(await ControlService.waitFor(service.started, atLeast: 1))
+        await server.shutdown(grace: .seconds(10))
+        let r = try await call.value
+        #expect(r.message.bytes == [20])
+        do {
+            _ = try await ch.unary(ControlService.m("Echo"), request: RawMessage([1]), responseType: RawMessage.self)
+            Issue.record("expected UNAVAILABLE after shutdown")
+        } catch let e as RPCError {
+            #expect(e.code == .unavailable)
+        }
+        ch.close()
+    }
+
+    @Test func callsStillRunningAfterTheGracePeriodAreCancelled() async throws {
+        let (server, service) = try startServer()
+        let ch = GRPCChannel(host: "127.0.0.1", port: server.port)
+        let call = Task {
+            try await ch.unary(ControlService.m("Hang"), request: RawMessage([]), responseType: RawMessage.self)
+        }
+        #expect(await ControlService.waitFor(service.started, atLeast: 1))
+        await server.shutdown(grace: .milliseconds(50))
+        #expect(await ControlService.waitFor(service.cancellations, atLeast: 1))
+        do {
+            _ = try await call.value
+            Issue.record("expected the call to fail")
+        } catch let e as RPCError {
+            #expect(e.code == .unavailable || e.code == .cancelled)
+        }
+        ch.close()
+    }
+
+    @Test func signalStartsGracefulShutdown() async throws {
+        let (server, _) = try startServer()
+        server.shutdownOnSignals([SIGUSR2], grace: .seconds(1))
+        kill(getpid(), SIGUSR2)
+        await server.waitUntilStopped()
+        #expect(server.openConnections() == 0)
+    }
+
+    @Test func unusableListenAddressIsARuntimeError() {
+        let server = GRPCServer(router: RPCRouter(), config: {
+            var c = ServerConfig(); c.host = "256.0.0.1"; c.eventLoops = 1; return c
+        }())
+        #expect(throws: RuntimeError.self) { try server.start() }
+    }
+}
