@@ -22,4 +22,13 @@ import Testing
         #expect(Histogram.latencySeconds.first == 0.0001)
         #expect(Histogram.latencySeconds.last == 10)
     }
+
+    @Test func methodMetricsTimeACallFromItsStartInstant() {
+        let m = RPCMetrics(registry: MetricsRegistry()).method("/a.B/C")
+        let start = ContinuousClock.now - .milliseconds(20)
+        m.record(code: .ok, since: start)
+        #expect(m.latency.count == 1)
+        #expect(m.latency.sum >= 0.02)
+        #expect(m.counter(.ok).value == 1)
+    }
 }

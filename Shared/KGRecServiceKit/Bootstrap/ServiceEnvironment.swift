@@ -54,7 +54,7 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// `make` for `main`: prints help or the flags JSON and exits 0, prints a config error and
-    /// exits 2, else logs the effective configuration and returns.
+    /// exits 2, else ignores SIGPIPE, logs the effective configuration and returns.
     public static func bootstrap(spec: ServiceConfigSpec,
                                  arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                                  environment: [String: String] = ProcessEnvironment.current) -> ServiceEnvironment
@@ -65,6 +65,8 @@ public struct ServiceEnvironment: Sendable {
                 print(output, terminator: "")
                 exit(0)
             case .ready(let env):
+                // A peer closing a socket must be an error return, not process death.
+                signal(SIGPIPE, SIG_IGN)
                 env.logStartup()
                 return env
             }

@@ -21,6 +21,12 @@ public final class MethodMetrics: Sendable {
         latency.observe(seconds)
     }
 
+    /// Counts one finished call that began at `start` (`ContinuousClock.now` when it arrived).
+    public func record(code: StatusCode, since start: ContinuousClock.Instant) {
+        let (s, atto) = (ContinuousClock.now - start).components
+        record(code: code, seconds: Double(s) + Double(atto) * 1e-18)
+    }
+
     /// The counter for `code` (OK without a lock; other codes through the family's lock).
     public func counter(_ code: StatusCode) -> Counter {
         code == .ok ? ok : family.labels(path, code.description)
