@@ -4,7 +4,9 @@ import Glibc
 import Testing
 @testable import KGRecServiceKit
 
-/// Serialized: only one signal watcher can be installed per process.
+/// Serialized: only one signal watcher can be installed per process. SIGTERM/SIGINT go to the
+/// whole test process, so no other test in it may handle those two signals; the exclusivity test
+/// uses SIGWINCH/SIGURG, which nothing sends (other suites use SIGUSR2).
 @Suite(.serialized) struct ServiceRunnerTests {
     @Test func startsInOrderAndDrainsInReverseOnRequest() async throws {
         let journal = Journal()
@@ -94,10 +96,10 @@ import Testing
     }
 
     @Test func aSecondWatcherIsRefusedAndStopRestoresTheHandlers() throws {
-        let first = try SignalWatcher(signals: [SIGUSR1]) { _ in }
-        #expect(throws: SystemError.self) { try SignalWatcher(signals: [SIGUSR2]) { _ in } }
+        let first = try SignalWatcher(signals: [SIGWINCH]) { _ in }
+        #expect(throws: SystemError.self) { try SignalWatcher(signals: [SIGURG]) { _ in } }
         first.stop()
-        let second = try SignalWatcher(signals: [SIGUSR2]) { _ in }
+        let second = try SignalWatcher(signals: [SIGURG]) { _ in }
         second.stop()
     }
 
