@@ -11,6 +11,9 @@ struct AdminEventLoop {
     let limits: AdminServerLimits
     let parser: HTTPRequestParser
     var connections: [AdminConnection] = []
+    /// Set when `accept` ran out of descriptors: the listener is left out of `poll` until then,
+    /// instead of spinning on a listener that stays readable.
+    private var acceptPausedUntil: ContinuousClock.Instant?
     private var readBuffer = [UInt8](repeating: 0, count: 4096)
 
     init(listener: ListeningSocket, wake: WakePipe, routes: AdminRoutes, limits: AdminServerLimits) {
@@ -27,7 +30,9 @@ struct AdminEventLoop {
         while true {
             fds.removeAll(keepingCapacity: true)
             fds.append(pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0))
-            fds.append(pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0))
+            if let until = acceptPausedUntil, until <= .now { acceptPausedUntil = nil }
+            // A negative fd keeps the index layout while `poll` ignores the listener.
+            fds.append(pollfd(fd: acceptPausedUntil == nil ? listener.fd : -1, events: Int16(POLLIN), revents: 0))
             for c in connections {
                 fds.append(pollfd(fd: c.fd, events: Int16(c.phase == .writing ? POLLOUT : POLLIN), revents: 0))
             }
@@ -46,9 +51,10 @@ struct AdminEventLoop {
         connections.removeAll()
     }
 
-    /// Milliseconds until the earliest deadline (rounded up), or -1 with no connections.
+    /// Milliseconds until the earliest deadline (rounded up), or -1 with nothing pending.
     private func pollTimeoutMillis() -> Int32 {
-        guard let earliest = connections.map(\.deadline).min() else { return -1 }
+        let deadlines = connections.map(\.deadline) + (acceptPausedUntil.map { [$0] } ?? [])
+        guard let earliest = deadlines.min() else { return -1 }
         let (s, atto) = (earliest - .now).components
         if s < 0 || (s == 0 && atto <= 0) { return 0 }
         return Int32(clamping: s * 1000 + (atto + 999_999_999_999_999) / 1_000_000_000_000_000)
@@ -59,7 +65,10 @@ struct AdminEventLoop {
             let fd = accept(listener.fd, nil, nil)
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // EAGAIN, or EMFILE and friends: try again on the next readiness
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    acceptPausedUntil = now + .milliseconds(100)
+                }
+                return
             }
             FileDescriptorFlags.setNonBlockingCloseOnExec(fd)
             if connections.count >= limits.maxConnections {
