@@ -26,7 +26,8 @@ done
 if [ "${1:-}" = "--check" ]; then
   if diff -r "$tmp/flat" "$out" >/dev/null; then echo "gen-protos: generated code matches Protos/"; exit 0; fi
   echo "gen-protos: Shared/KGRecProtoC differs from protoc-c output of Protos/; run scripts/gen-protos.sh" >&2
-  diff -r "$tmp/flat" "$out" | head -20 >&2; exit 1
+  diff -r "$tmp/flat" "$out" | head -20 >&2 || true  # head may close the pipe early (SIGPIPE)
+  exit 1
 fi
 rm -rf "$out"; mkdir -p "$out"; cp -r "$tmp/flat/." "$out/"
 echo "gen-protos: wrote $(ls "$out" | grep -c '\.c$') sources to $out"
