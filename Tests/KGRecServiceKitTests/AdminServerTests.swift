@@ -75,7 +75,7 @@ import Testing
 
     @Test func aSlowClientDoesNotBlockOthersAndTimesOutWith408() throws {
         var limits = AdminServerLimits()
-        limits.requestTimeout = .milliseconds(300)
+        limits.requestTimeout = .seconds(1)  // margin for loaded CI machines; the fast requests need far less
         let (server, _, _, port) = try makeServer(limits: limits)
         defer { server.stop() }
         let slow = try HTTPTestClient(port: port)

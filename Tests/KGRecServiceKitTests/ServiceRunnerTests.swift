@@ -58,16 +58,28 @@ import Testing
     @Test func aDrainOutlastingTheGracePeriodIsForced() async throws {
         let journal = Journal()
         let stuck = RecordingComponent("stuck", journal: journal, drainBlocksUntilForced: true)
-        let runner = ServiceRunner(components: [RecordingComponent("first", journal: journal), stuck,
-                                                RecordingComponent("last", journal: journal)],
+        let runner = ServiceRunner(components: [RecordingComponent("first", journal: journal), stuck],
                                    gracePeriod: .milliseconds(20))
         async let done: Void = runner.run(signals: [])
         await runner.running.wait(untilCount: 1)
         runner.requestStop("test")
         try await done
-        #expect(journal.all == ["start first", "start stuck", "start last", "drain last", "drain stuck",
-                                "force stuck", "force first"])
-        #expect(runner.stopOutcomes == ["last": "drained", "stuck": "forced", "first": "forced"])
+        // Whether the timer fires before or during stuck's drain depends on scheduling; these
+        // hold either way: stuck never finishes by itself, and nothing drains after the force.
+        #expect(runner.stopOutcomes == ["stuck": "forced", "first": "forced"])
+        #expect(journal.all.suffix(2) == ["force stuck", "force first"])
+        #expect(!journal.all.contains("drain first"))
+    }
+
+    @Test func aCancelledRunStillEnforcesTheGracePeriod() async throws {
+        let journal = Journal()
+        let stuck = RecordingComponent("stuck", journal: journal, drainBlocksUntilForced: true)
+        let runner = ServiceRunner(components: [stuck], gracePeriod: .milliseconds(20))
+        let task = Task { try await runner.run(signals: []) }
+        await runner.running.wait(untilCount: 1)
+        task.cancel()
+        try await task.value
+        #expect(runner.stopOutcomes == ["stuck": "forced"])
     }
 
     @Test func aSecondSignalForcesTheStopAtOnce() async throws {

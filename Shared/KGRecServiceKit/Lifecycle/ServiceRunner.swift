@@ -60,7 +60,8 @@ public final class ServiceRunner: Sendable {
         } catch {
             logger?.error("start failed; stopping", ["component": .string(components[started.count].name),
                                                       "error": .string("\(error)")])
-            await shutdown(started, firstRequest: stopRequests.count)
+            let alreadyRequested = stopRequests.count
+            await Task { await shutdown(started, firstRequest: alreadyRequested) }.value
             throw error
         }
         logger?.info("running", ["components": .int(started.count)])
@@ -70,7 +71,8 @@ public final class ServiceRunner: Sendable {
         logger?.info("stopping", ["reason": .string(stopRequests.notes.first ?? "cancelled"),
                                   "grace_ms": .int(Int(gracePeriod.components.seconds * 1000
                                       + gracePeriod.components.attoseconds / 1_000_000_000_000_000))])
-        await shutdown(started, firstRequest: seen)
+        // Unstructured, so a cancelled `run` still drains with the grace period enforced.
+        await Task { await shutdown(started, firstRequest: seen) }.value
         logger?.info("stopped")
     }
 
