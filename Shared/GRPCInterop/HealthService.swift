@@ -4,7 +4,8 @@ import KGRecWire
 /// `grpc.health.v1.Health` (grpc/grpc doc/health-checking.md) over a `HealthStatusRegistry`:
 /// Check answers the current status or NOT_FOUND for an unknown service; Watch sends the current
 /// status (SERVICE_UNKNOWN for an unknown service, without ending the call) and then each change,
-/// never the same status twice in a row, until the client cancels.
+/// never the same status twice in a row, until the client cancels or the registry shuts down
+/// (then the call ends with OK after a final NOT_SERVING, so it does not hold up a drain).
 public struct HealthService: RPCService {
     typealias Method = Grpc_Health_V1_Health.Method
     public let registry: HealthStatusRegistry
@@ -31,6 +32,7 @@ public struct HealthService: RPCService {
                 last = status
                 try await writer.write(Grpc_Health_V1_HealthCheckResponse(status: status))
             }
+            // The stream ends on cancellation (an error) or when the registry shuts down (OK).
             if context.isCancelled || Task.isCancelled { throw RPCError(.cancelled, "watch cancelled") }
         }
     }

@@ -37,28 +37,41 @@ public final class HealthStatusRegistry: Sendable {
     }
 
     /// Marks every service NOT_SERVING and freezes the registry: what a server does when it
-    /// starts to drain, so load balancers stop sending it work.
+    /// starts to drain, so load balancers stop sending it work. Watchers of a registered service
+    /// get NOT_SERVING; then every watch stream ends, so open Watch calls finish (OK) and do not
+    /// hold up a graceful drain.
     public func shutDown() {
-        let updates = state.withLock { s -> [(AsyncStream<ServingStatus>.Continuation)] in
+        let watchers = state.withLock { s -> [(known: Bool, continuation: AsyncStream<ServingStatus>.Continuation)] in
             s.shutDown = true
             for key in s.statuses.keys { s.statuses[key] = .notServing }
-            return s.watchers.values.filter { s.statuses[$0.service] != nil }.map(\.continuation)
+            return s.watchers.values.map { (s.statuses[$0.service] != nil, $0.continuation) }
         }
-        for u in updates { u.yield(.notServing) }
+        for w in watchers {
+            if w.known { w.continuation.yield(.notServing) }
+            w.continuation.finish()
+        }
     }
+
+    /// Whether `shutDown()` was called.
+    public var isShutDown: Bool { state.withLock { $0.shutDown } }
 
     /// A stream of `service`'s status: the current one first (SERVICE_UNKNOWN if it is not
     /// registered), then every change. Only the latest undelivered status is kept for a slow
-    /// reader. Ends when the consumer stops iterating.
+    /// reader. Ends when the consumer stops iterating or the registry shuts down.
     public func watch(_ service: String) -> AsyncStream<ServingStatus> {
         let (stream, continuation) = AsyncStream.makeStream(of: ServingStatus.self,
                                                             bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLock { s -> Int in
+        let id = state.withLock { s -> Int? in
+            continuation.yield(s.statuses[service] ?? .serviceUnknown)
+            guard !s.shutDown else { return nil }
             let id = s.nextWatcher
             s.nextWatcher += 1
             s.watchers[id] = (service, continuation)
-            continuation.yield(s.statuses[service] ?? .serviceUnknown)
             return id
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }

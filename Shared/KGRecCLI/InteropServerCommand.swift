@@ -7,7 +7,7 @@ import KGRecWire
 
 /// `kgrec interop-server`: grpc.testing.TestService + grpc.health.v1.Health on our runtime, for
 /// the gRPC interop cases and benchmarks. Prints `listening on HOST:PORT` once bound; SIGTERM or
-/// SIGINT drains gracefully.
+/// SIGINT marks health NOT_SERVING and drains gracefully (`--grace` seconds for in-flight calls).
 struct InteropServerCommand: CLICommand {
     let name = "interop-server"
     let summary = "serve grpc.testing.TestService + health (gRPC interop server)"
@@ -30,12 +30,25 @@ struct InteropServerCommand: CLICommand {
             health.set(Grpc_Testing_TestService.name, .serving)
             let server = GRPCServer(services: [TestService(), HealthService(registry: health)], config: config)
             let port = try server.start()
-            server.shutdownOnSignals(grace: .milliseconds(Int(grace * 1000)))
+            // SIGTERM/SIGINT: health goes NOT_SERVING (and Watch calls end), then a graceful drain.
+            let graceDuration = Duration.milliseconds(Int(grace * 1000))
+            let signals = [SIGTERM, SIGINT].map { sig in
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    health.shutDown()
+                    Task { await server.shutdown(grace: graceDuration) }
+                }
+                source.resume()
+                return source
+            }
             InteropFlags.printLine("kgrec interop-server listening on \(config.host):\(port)")
-            return InteropFlags.runBlocking {
+            let code = InteropFlags.runBlocking {
                 await server.waitUntilStopped()
                 return 0
             }
+            for s in signals { s.cancel() }
+            return code
         }
     }
 }

@@ -32,13 +32,20 @@ import Testing
         #expect(await updates.next() == .serving)
     }
 
-    @Test func shutDownMarksEverythingNotServingAndFreezes() async {
+    @Test func shutDownMarksEverythingNotServingEndsWatchesAndFreezes() async {
         let registry = HealthStatusRegistry()
         registry.set("a", .serving)
         var updates = registry.watch("a").makeAsyncIterator()
         #expect(await updates.next() == .serving)
+        var unknown = registry.watch("never-registered").makeAsyncIterator()
+        #expect(await unknown.next() == .serviceUnknown)
         registry.shutDown()
         #expect(await updates.next() == .notServing)
+        #expect(await updates.next() == nil)
+        #expect(await unknown.next() == nil)
+        var late = registry.watch("a").makeAsyncIterator()
+        #expect(await late.next() == .notServing)
+        #expect(await late.next() == nil)
         registry.set("a", .serving)
         #expect(registry.status(of: "a") == .notServing)
         #expect(registry.status(of: "") == .notServing)

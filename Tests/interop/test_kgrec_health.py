@@ -37,3 +37,26 @@ def test_watch_unknown_service_says_service_unknown_without_ending(health, pb):
     with pytest.raises(grpc.RpcError) as e:
         next(call)
     assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_sigterm_turns_health_not_serving_ends_watch_and_exits_cleanly(kgrec, pb):
+    """SIGTERM: an open Watch hears NOT_SERVING and ends OK, then the server drains and exits 0."""
+    import signal
+    import subprocess
+
+    from conftest import read_listen_line, stop
+
+    proc = subprocess.Popen([kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0", "--grace", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        address = read_listen_line(proc)
+        with grpc.insecure_channel(address) as ch:
+            health = pb.health_pb2_grpc.HealthStub(ch)
+            call = health.Watch(pb.health_pb2.HealthCheckRequest(service=""), timeout=20)
+            assert next(call).status == pb.health_pb2.HealthCheckResponse.SERVING
+            proc.send_signal(signal.SIGTERM)
+            assert [r.status for r in call] == [pb.health_pb2.HealthCheckResponse.NOT_SERVING]
+            assert call.code() == grpc.StatusCode.OK
+        assert proc.wait(timeout=10) == 0
+    finally:
+        stop(proc)
