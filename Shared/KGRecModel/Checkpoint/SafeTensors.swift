@@ -65,7 +65,7 @@ public enum SafeTensors {
             metadata = mm
         }
         var tensors = [String: Matrix]()
-        var covered = 0
+        var ranges = [(Int, Int)]()
         for (name, value) in header where name != "__metadata__" {
             guard let t = value as? [String: Any], let dtype = t["dtype"] as? String,
                   let shape = t["shape"] as? [Int], let offsets = t["data_offsets"] as? [Int], offsets.count == 2 else {
@@ -80,15 +80,20 @@ public enum SafeTensors {
             guard b >= 0, e >= b, e <= dataSection, e - b == 4 * rows * cols else {
                 throw DataError(file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit shape \(shape) in a \(dataSection)-byte data section (truncated?)")
             }
-            covered += e - b
+            ranges.append((b, e))
             var values = [Float](repeating: 0, count: rows * cols)
             values.withUnsafeMutableBytes { dst in
                 bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[headerEnd + b..<headerEnd + e])) }
             }
             tensors[name] = Matrix(rows: rows, cols: cols, data: values)
         }
-        guard covered == dataSection else {
-            throw DataError(file: path, "data section is \(dataSection) bytes but tensors cover \(covered) (truncated or trailing bytes)")
+        var end = 0
+        for (b, e) in ranges.sorted(by: { $0 < $1 }) {
+            guard b == end else { throw DataError(file: path, "corrupt header: tensor data overlaps or leaves a gap at byte \(end)") }
+            end = e
+        }
+        guard end == dataSection else {
+            throw DataError(file: path, "data section is \(dataSection) bytes but tensors cover \(end) (truncated or trailing bytes)")
         }
         if let expected = metadata[checksumKey] {
             let actual = bytes.withUnsafeBytes { String(format: "%08x", CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[headerEnd...]))) }

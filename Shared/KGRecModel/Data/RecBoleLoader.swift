@@ -5,7 +5,8 @@ import Foundation
 /// `NAME.item` (optional, for titles). Every interaction is a positive (ratings are ignored).
 ///
 /// With `linkedOnly` (RecBole's behaviour for knowledge-aware models) only interactions whose item
-/// has a `.link` row are kept; on ml-100k that leaves 943 users, 1,598 items, 97,554 interactions,
+/// has a `.link` row are kept. Items are those of the kept interactions plus every linked item;
+/// on ml-100k that leaves 943 users, 1,598 items, 97,554 interactions,
 /// 34,628 entities, 24 relations and 91,631 triples (RecBole reports 944 users and 34,629 entities
 /// because it counts its `[PAD]` id).
 public enum RecBoleLoader {
@@ -17,9 +18,13 @@ public enum RecBoleLoader {
 
         let inter = try AtomicFile.read(path: interPath, columns: ["user_id", "item_id"])
         var link = [String: String]()
+        var linkedItems = [String]()
         if fm.fileExists(atPath: linkPath) {
             let cols = try AtomicFile.read(path: linkPath, columns: ["item_id", "entity_id"])
-            for k in 0..<cols[0].count { link[cols[0][k]] = cols[1][k] }
+            for k in 0..<cols[0].count where link[cols[0][k]] == nil {
+                link[cols[0][k]] = cols[1][k]
+                linkedItems.append(cols[0][k])
+            }
         }
         let filter = linkedOnly && fm.fileExists(atPath: kgPath) && fm.fileExists(atPath: linkPath)
 
@@ -33,6 +38,8 @@ public enum RecBoleLoader {
             raw.interactionUsers.append(raw.users.insert(inter[0][k]))
             raw.interactionItems.append(raw.items.insert(itemToken))
         }
+        // Linked items without interactions are still items (candidates at ranking time).
+        for t in linkedItems { raw.items.insert(t) }
         for i in 0..<raw.items.count {
             let token = link[raw.items[i]] ?? raw.items[i]
             let e = raw.entities.insert(token)
