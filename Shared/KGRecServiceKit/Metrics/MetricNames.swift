@@ -2,7 +2,7 @@
 public enum MetricNames {
     /// Counter `{method, code}`: finished RPCs by full method path and gRPC status name.
     public static let rpcRequests = "kgrec_rpc_requests_total"
-    /// Histogram `{method}`: RPC latency in seconds, from headers received to status sent.
+    /// Histogram `{method}`: RPC latency in seconds, from the handler's start to its end.
     public static let rpcLatency = "kgrec_rpc_latency_seconds"
     /// Counters: embedding cache look-ups that hit / missed.
     public static let cacheHits = "kgrec_cache_hits_total"
