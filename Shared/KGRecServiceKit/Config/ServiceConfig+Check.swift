@@ -4,14 +4,17 @@ extension ServiceConfig {
     ///     try config.check("port", expected: "a port 0...65535") { (0...65535).contains($0.int) }
     public func check(_ name: String, expected: String, _ isValid: (ConfigValue) -> Bool) throws(ConfigError) {
         guard let v = value(name), !isValid(v) else { return }
+        throw .invalid(source: origin(of: name), value: "\(v)", reason: "expected \(expected)")
+    }
+
+    /// `flag --x`, `env KGREC_S_X` or `default of --x`: where the value of `name` came from.
+    func origin(of name: String) -> String {
         let option = spec.option(named: name)!
-        let source: String
-        switch self.source(name) {
-        case .environment(let env)?: source = "env \(env)"
-        case .flag?: source = "flag \(option.flag)"
-        default: source = "default of \(option.flag)"
+        switch source(name) {
+        case .environment(let env)?: return "env \(env)"
+        case .flag?: return "flag \(option.flag)"
+        default: return "default of \(option.flag)"
         }
-        throw .invalid(source: source, value: "\(v)", reason: "expected \(expected)")
     }
 }
 
