@@ -12,6 +12,8 @@ public enum KGRecCommandLine {
         EvalCommand(),
         InteropServerCommand(),
         InteropClientCommand(),
+        UpCommand(),
+        CallCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -1,0 +1,176 @@
+import Foundation
+import GRPCCore
+import GRPCHTTP2
+
+/// `kgrec call`: a grpcurl-like client for the kgrec.v1 and grpc.health.v1 methods. JSON (or
+/// `--field name=value`) in, one JSON line per reply out; a non-OK status prints
+/// `ERROR: CODE: message` on stderr and exits 1.
+struct CallCommand: CLICommand {
+    let name = "call"
+    let summary = "call a service method with JSON input (grpcurl-like); --list shows the methods"
+
+    static let flags: [OpsArguments.Flag] = [
+        .init("data", short: "d", "JSON|@FILE|@-", "request(s): JSON text, a file, or stdin; streaming methods take several values (one per line)"),
+        .init("field", short: "f", "NAME=VALUE", "set a top-level request field (VALUE is JSON, or else a string); repeat for lists", repeatable: true),
+        .init("header", short: "H", "'KEY: VALUE'", "request metadata", repeatable: true),
+        .init("token", "TOKEN", "send authorization: Bearer TOKEN (or env KGREC_TOKEN)"),
+        .init("timeout", "DURATION", "deadline of the call, e.g. 5s, 500ms (default 30s; 0 = none)"),
+        .init("pretty", nil, "indent the JSON output"),
+        .init("list", nil, "list the known services and methods (no target needed)"),
+        .init("require-serving", nil, "with grpc.health.v1.Health/Check: exit 1 unless the status is SERVING (for probes)"),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        runOpsCommand(name) {
+            let f = try OpsArguments(args, flags: Self.flags)
+            if f.helpRequested {
+                print(OpsArguments.usage("kgrec call [flags] HOST:PORT SERVICE/METHOD [JSON]", summary, Self.flags))
+                print("examples:\n  kgrec call 127.0.0.1:50063 kgrec.v1.Ranker/Recommend '{\"user_id\":\"u1\",\"k\":5}'\n"
+                      + "  kgrec call 127.0.0.1:50063 grpc.health.v1.Health/Check --require-serving\n"
+                      + "  kgrec call 127.0.0.1:50063 kgrec.v1.Ranker/ScoreStream < requests.jsonl")
+                return 0
+            }
+            let schema = ProtoSchema.kgrec
+            if f.has("list") { print(Self.listing(schema)); return 0 }
+            guard f.positional.count >= 2, f.positional.count <= 3 else {
+                throw OpsArguments.UsageError("expected HOST:PORT SERVICE/METHOD [JSON]")
+            }
+            let target = f.positional[0]
+            guard let method = schema.method(f.positional[1]) else {
+                throw OpsArguments.UsageError("unknown method '\(f.positional[1])' (kgrec call --list shows them)")
+            }
+            if f.positional.count == 3, f.has("data") { throw OpsArguments.UsageError("give the request either as an argument or with -d, not both") }
+            let channel: GRPCChannel
+            do { channel = try GRPCChannel(target: target) } catch { throw OpsArguments.UsageError("target: \(error)") }
+            let options = try Self.callOptions(f)
+            let requests = try Self.requests(f, method: method)
+            let pretty = f.has("pretty"), requireServing = f.has("require-serving")
+            if requireServing, method.path != "/grpc.health.v1.Health/Check" {
+                throw OpsArguments.UsageError("--require-serving works with grpc.health.v1.Health/Check only")
+            }
+            let runner = CallRunner(codec: ProtoJSONCodec(schema: schema), channel: channel, method: method, options: options)
+            return blockingAsync {
+                defer { channel.close() }
+                final class Last: @unchecked Sendable { var value: JSONValue? }
+                let last = Last()
+                do {
+                    try await runner.run(requests: requests) { json in
+                        last.value = json
+                        OpsOutput.line(json.render(pretty: pretty))
+                    }
+                } catch let e as RPCError {
+                    OpsOutput.error("ERROR: \(e.code): \(e.message)")
+                    return 1
+                } catch {
+                    OpsOutput.error("ERROR: \(error)")
+                    return 1
+                }
+                if requireServing, last.value?["status"]?.stringValue != "SERVING" {
+                    OpsOutput.error("ERROR: not serving")
+                    return 1
+                }
+                return 0
+            }
+        }
+    }
+
+    static func listing(_ schema: ProtoSchema) -> String {
+        var lines: [String] = []
+        for s in schema.services {
+            lines.append(s)
+            for m in schema.methods where m.service == s {
+                let shape = m.shape == .unary ? "" : " (\(m.shape.rawValue))"
+                lines.append("  \(s)/\(m.name)\(shape): \(m.input) -> \(m.output)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func callOptions(_ f: OpsArguments) throws -> CallOptions {
+        var md = Metadata()
+        for h in f.strings("header") {
+            guard let colon = h.firstIndex(of: ":") else { throw OpsArguments.UsageError("-H '\(h)': expected 'key: value'") }
+            let key = h[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = h[h.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw OpsArguments.UsageError("-H '\(h)': empty key") }
+            if key.hasSuffix("-bin") {
+                guard let b = Base64.decode(value) else { throw OpsArguments.UsageError("-H '\(h)': a -bin value must be base64") }
+                md.add(key, binary: b)
+            } else {
+                md.add(key, value)
+            }
+        }
+        if let token = f.string("token") ?? ProcessInfo.processInfo.environment["KGREC_TOKEN"], !token.isEmpty {
+            md.add("authorization", "Bearer \(token)")
+        }
+        let timeout = try f.duration("timeout") ?? .seconds(30)
+        return CallOptions(timeout: timeout == .zero ? nil : timeout, metadata: md)
+    }
+
+    /// The requests as a stream: `-d`/argument values at once, else stdin lines for streaming
+    /// requests (as they arrive), else one request from `--field`s (or `{}`).
+    static func requests(_ f: OpsArguments, method: ProtoSchema.Method) throws -> AsyncStream<JSONValue> {
+        var text: String? = f.positional.count == 3 ? f.positional[2] : nil
+        if let d = f.string("data") {
+            if d == "@-" {
+                text = nil
+                if !method.clientStreams { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+            } else if d.hasPrefix("@") {
+                let path = String(d.dropFirst())
+                guard let data = FileManager.default.contents(atPath: path) else { throw OpsArguments.UsageError("-d @\(path): cannot read the file") }
+                text = String(decoding: data, as: UTF8.self)
+            } else {
+                text = d
+            }
+        }
+        let fields = try f.strings("field").map { try Self.field($0) }
+        if text == nil, method.clientStreams, fields.isEmpty { return stdinLines() }
+        var values: [JSONValue]
+        do { values = try JSONParser.parseSequence(text ?? "") } catch {
+            throw OpsArguments.UsageError("request JSON: \(error)")
+        }
+        if !fields.isEmpty {
+            var base: [(String, JSONValue)] = []
+            if values.count == 1, case .object(let o) = values[0] { base = o } else if !values.isEmpty {
+                throw OpsArguments.UsageError("--field combines with a single JSON object only")
+            }
+            for (k, v) in fields {
+                if let i = base.firstIndex(where: { $0.0 == k }) {
+                    if case .array(let a) = base[i].1 { base[i].1 = .array(a + [v]) } else { base[i].1 = .array([base[i].1, v]) }
+                } else {
+                    base.append((k, v))
+                }
+            }
+            values = [.object(base)]
+        }
+        let stream = AsyncStream<JSONValue>.makeStream()
+        for v in values { stream.continuation.yield(v) }
+        stream.continuation.finish()
+        return stream.stream
+    }
+
+    static func field(_ s: String) throws -> (String, JSONValue) {
+        guard let eq = s.firstIndex(of: "=") else { throw OpsArguments.UsageError("--field '\(s)': expected NAME=VALUE") }
+        let value = String(s[s.index(after: eq)...])
+        return (String(s[..<eq]), (try? JSONParser.parse(value)) ?? .string(value))
+    }
+
+    /// One JSON value per stdin line, read on a thread so the call streams while input arrives.
+    /// A line that is not JSON ends the stream with an error message.
+    static func stdinLines() -> AsyncStream<JSONValue> {
+        let (stream, cont) = AsyncStream<JSONValue>.makeStream()
+        Thread.detachNewThread {
+            var n = 0
+            while let line = readLine(strippingNewline: true) {
+                n += 1
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                do { cont.yield(try JSONParser.parse(line)) } catch {
+                    OpsOutput.error("kgrec call: stdin line \(n): \(error)")
+                    break
+                }
+            }
+            cont.finish()
+        }
+        return stream
+    }
+}

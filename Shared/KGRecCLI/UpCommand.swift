@@ -1,0 +1,120 @@
+import Foundation
+import KGRecServiceKit
+import Synchronization
+
+/// `kgrec up`: runs the three services as local processes (the topology of docker-compose.yml):
+/// encoder(s) → graph → ranker, each started once the previous answers SERVING on gRPC health.
+/// SIGINT/SIGTERM stop them in reverse order (graceful drain), then `kgrec up` exits 0.
+struct UpCommand: CLICommand {
+    let name = "up"
+    let summary = "run encoder(s) → graph → ranker locally as processes, health-gated; Ctrl-C stops them"
+
+    static let flags: [OpsArguments.Flag] = [
+        .init("checkpoint", "FILE", "checkpoint.safetensors written by kgrec train (required)"),
+        .init("data", "DIR", "dataset directory (default: the one recorded in the checkpoint)"),
+        .init("encoders", "N", "encoder processes (scale-out; the graph balances over them; default 1)"),
+        .init("host", "ADDR", "address every service binds (default 127.0.0.1)"),
+        .init("encoder-port", "PORT", "first encoder's gRPC port; encoder i uses PORT+100*i (default 50061)"),
+        .init("graph-port", "PORT", "graph gRPC port (default 50062)"),
+        .init("ranker-port", "PORT", "ranker gRPC port (default 50063)"),
+        .init("free-ports", nil, "pick free ports for every service instead of the defaults"),
+        .init("no-admin", nil, "disable the admin HTTP servers (/metrics, /healthz)"),
+        .init("state-dir", "DIR", "graph durable log in DIR/graph, logs in DIR/logs (default ./kgrec-state)"),
+        .init("bin-dir", "DIR", "where kgrec-encoder/graph/ranker are (default: beside this kgrec)"),
+        .init("auth-token", "TOKEN", "bearer token for mutating RPCs (or env KGREC_AUTH_TOKEN); passed to the services by env"),
+        .init("log-level", "LEVEL", "services' log level (default info)"),
+        .init("grace", "DURATION", "drain period of each service on stop (default 10s)"),
+        .init("start-timeout", "DURATION", "how long each service may take to become SERVING (default 300s)"),
+        .init("endpoints-file", "FILE", "write the services' addresses and PIDs as JSON once all are SERVING"),
+        .init("encoder-arg", "ARG", "extra argument for every encoder", repeatable: true),
+        .init("graph-arg", "ARG", "extra argument for the graph", repeatable: true),
+        .init("ranker-arg", "ARG", "extra argument for the ranker", repeatable: true),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        runOpsCommand(name) {
+            let f = try OpsArguments(args, flags: Self.flags)
+            if f.helpRequested { print(OpsArguments.usage("kgrec up --checkpoint FILE [flags]", summary, Self.flags)); return 0 }
+            guard f.positional.isEmpty else { throw OpsArguments.UsageError("unexpected argument '\(f.positional[0])'") }
+            let config = try Self.topologyConfig(f)
+            let topology = try LocalTopology(config: config)
+            let endpointsFile = f.string("endpoints-file")
+            let stop = Atomic<Int32>(0)
+            let watcher = try SignalWatcher { sig in stop.store(sig, ordering: .relaxed) }
+            defer { watcher.stop() }
+            return blockingAsync {
+                OpsOutput.line("kgrec up: starting \(config.encoders) encoder(s), graph, ranker from \(config.checkpoint)")
+                do {
+                    try await topology.start(progress: { OpsOutput.line("kgrec up: " + $0) },
+                                             shouldStop: { stop.load(ordering: .relaxed) != 0 })
+                } catch {
+                    OpsOutput.error("kgrec up: \(error)")
+                    return 1
+                }
+                if let path = endpointsFile {
+                    do { try Self.endpointsJSON(topology).write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                        OpsOutput.error("kgrec up: cannot write \(path): \(error)")
+                    }
+                }
+                let ranker = topology.endpoint("ranker")!
+                OpsOutput.line("kgrec up: ready; ranker at \(config.host):\(ranker.grpcPort) "
+                               + "(try: kgrec call \(config.host):\(ranker.grpcPort) grpc.health.v1.Health/Check); Ctrl-C stops")
+                var code: Int32 = 0
+                while stop.load(ordering: .relaxed) == 0 {
+                    if let (ep, status) = topology.firstExited() {
+                        OpsOutput.error("kgrec up: \(ep.name) exited unexpectedly with status \(status); log \(ep.logPath):\n"
+                                        + (topology.child(ep.name)?.logTail() ?? ""))
+                        code = 1
+                        break
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                OpsOutput.line("kgrec up: stopping (reverse order, graceful)")
+                await topology.stop(progress: { OpsOutput.line("kgrec up: " + $0) })
+                return code
+            }
+        }
+    }
+
+    static func topologyConfig(_ f: OpsArguments) throws -> TopologyConfig {
+        guard let checkpoint = f.string("checkpoint") else { throw OpsArguments.UsageError("--checkpoint FILE is required") }
+        guard FileManager.default.fileExists(atPath: checkpoint) else { throw OpsArguments.UsageError("--checkpoint: \(checkpoint) does not exist") }
+        let state = f.string("state-dir") ?? "kgrec-state"
+        var c = TopologyConfig(binDir: f.string("bin-dir") ?? executableDirectory(), checkpoint: absolute(checkpoint),
+                               stateDir: absolute(state))
+        c.data = f.string("data").map(absolute)
+        c.encoders = try f.int("encoders", in: 1...64) ?? 1
+        c.host = f.string("host") ?? "127.0.0.1"
+        c.encoderPort = try f.int("encoder-port", in: 1...65535) ?? c.encoderPort
+        c.graphPort = try f.int("graph-port", in: 1...65535) ?? c.graphPort
+        c.rankerPort = try f.int("ranker-port", in: 1...65535) ?? c.rankerPort
+        c.freePorts = f.has("free-ports")
+        c.adminPorts = !f.has("no-admin")
+        c.authToken = f.string("auth-token") ?? ProcessInfo.processInfo.environment["KGREC_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        c.logLevel = f.string("log-level") ?? "info"
+        c.gracePeriod = try f.duration("grace") ?? .seconds(10)
+        c.startTimeout = try f.duration("start-timeout") ?? .seconds(300)
+        c.extraArguments = ["encoder": f.strings("encoder-arg"), "graph": f.strings("graph-arg"), "ranker": f.strings("ranker-arg")]
+        return c
+    }
+
+    static func endpointsJSON(_ t: LocalTopology) -> String {
+        let pids = Dictionary(uniqueKeysWithValues: t.pids)
+        let items: [JSONValue] = t.endpoints.map { ep in
+            .object([("name", .string(ep.name)), ("role", .string(ep.role)),
+                     ("grpc", .string("\(t.config.host):\(ep.grpcPort)")), ("admin_port", .number(String(ep.adminPort))),
+                     ("pid", .number(String(pids[ep.name] ?? 0))), ("log", .string(ep.logPath))])
+        }
+        return JSONValue.object([("services", .array(items))]).render(pretty: true) + "\n"
+    }
+
+    static func absolute(_ p: String) -> String {
+        p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+    }
+
+    /// The directory of the running executable (`/proc/self/exe`).
+    static func executableDirectory() -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (absolute(exe) as NSString).deletingLastPathComponent
+    }
+}
