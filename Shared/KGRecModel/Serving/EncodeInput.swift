@@ -1,0 +1,47 @@
+/// One item to encode (the encoder stage's input).
+///
+/// Node indices are those of the checkpoint's collaborative KG (`CollaborativeKG` layout of the
+/// trained graph: items `[0, I)`, attributes `[I, I + A)`, users `[I + A, N)`).
+public enum EncodeInput: Sendable, Equatable {
+    /// A trained item `[0, I)`: position 0 of its sequence is its own layer-0 row (projected raw
+    /// content from the feature store, or its ID embedding where a modality is missing).
+    /// `neighbours` nil = the trained BFS sequence; otherwise the nodes after the item, nearest first
+    /// (cut to the model's sequence length − 1).
+    case known(item: Int, neighbours: [Int32]? = nil)
+    /// A cold item with raw content: per modality `LeakyReLU(raw W + b)`, or a zero vector where the
+    /// modality is absent (a cold item has no trained ID embedding), then fused over `neighbours`.
+    case cold(raw: RawContent, neighbours: [Int32])
+}
+
+/// Raw per-modality content of a cold item; nil = the modality is absent (normal).
+/// Widths must equal the checkpoint's raw widths (`ServingModel.rawWidth(of:)`).
+public struct RawContent: Sendable, Equatable {
+    public var visual: [Float]?
+    public var text: [Float]?
+
+    public init(visual: [Float]? = nil, text: [Float]? = nil) {
+        self.visual = visual
+        self.text = text
+    }
+
+    public subscript(m: Modality) -> [Float]? {
+        get { m == .visual ? visual : text }
+        set { if m == .visual { visual = newValue } else { text = newValue } }
+    }
+}
+
+/// The encoder stage's output for one item: per channel (in `ServingModel.channelNames` order) the
+/// fused `[d]` vector, i.e. position 0 of the fusion output (the layer-0 vector when the model has
+/// no fusion).
+public struct FusedItem: Sendable, Equatable {
+    public var channels: [[Float]]
+
+    public init(channels: [[Float]]) { self.channels = channels }
+}
+
+/// A serving-stage input the model cannot take (the services map it to INVALID_ARGUMENT).
+public struct ServingInputError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
