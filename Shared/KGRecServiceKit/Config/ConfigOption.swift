@@ -63,9 +63,3 @@ public struct ConfigOption: Hashable, Sendable {
         .init(name, kind: .stringList, default: .stringList(d), required: required, help: help)
     }
 }
-
-extension String {
-    func replacingAll(_ a: Character, with b: Character) -> String {
-        String(map { $0 == a ? b : $0 })
-    }
-}

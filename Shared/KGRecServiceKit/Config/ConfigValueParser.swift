@@ -95,18 +95,3 @@ public enum ConfigValueParser {
         return "\(bytes)B"
     }
 }
-
-/// Why a piece of option text did not parse (the caller adds the option's name and value).
-public struct ConfigValueParseFailure: Error, Sendable {
-    public let reason: String
-    init(_ reason: String) { self.reason = reason }
-}
-
-extension String {
-    var trimmed: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-}

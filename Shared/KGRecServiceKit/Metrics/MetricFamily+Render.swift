@@ -1,9 +1,3 @@
-/// Something the registry can write in the text format.
-protocol RenderableMetric: Sendable {
-    var name: String { get }
-    func render(into out: inout String)
-}
-
 extension MetricFamily: RenderableMetric {
     func render(into out: inout String) {
         out += "# HELP \(name) \(PrometheusText.escapeHelp(help))\n# TYPE \(name) \(kind.rawValue)\n"

@@ -59,8 +59,3 @@ final class HTTPTestClient {
         return try c.readToEnd()
     }
 }
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
