@@ -12,7 +12,8 @@ import Darwin
 /// no `free_unpacked` walk and, for messages that fit the first block, no malloc at all.
 ///
 /// The first block is a scoped temporary allocation (on the stack when small); when it runs out the
-/// arena takes heap chunks of growing size, linked through their first word, freed at the end.
+/// arena takes heap chunks of growing size (the thread's warm spare first, see WireChunkCache),
+/// linked through their first word, handed back at the end.
 /// Not thread-safe: one arena belongs to one call on one thread.
 struct WireArena {
     private var cursor: UnsafeMutableRawPointer
@@ -52,10 +53,19 @@ struct WireArena {
     }
 
     private mutating func allocateChunk(_ size: Int) -> UnsafeMutableRawPointer {
-        let header = Self.alignment
-        let bytes = max(size + header, nextChunkBytes)
-        nextChunkBytes = min(bytes * 2, 1 << 24)
-        guard let chunk = malloc(bytes) else { fatalError("KGRecWire: out of memory allocating \(bytes) bytes") }
+        let header = Self.alignment  // next-chunk link + capacity (see WireChunkCache)
+        let chunk: UnsafeMutableRawPointer
+        let bytes: Int
+        if let spare = WireChunkCache.take(atLeast: size + header) {
+            chunk = spare
+            bytes = WireChunkCache.capacity(of: spare)
+        } else {
+            bytes = max(size + header, nextChunkBytes)
+            guard let fresh = malloc(bytes) else { fatalError("KGRecWire: out of memory allocating \(bytes) bytes") }
+            chunk = fresh
+            chunk.storeBytes(of: bytes, toByteOffset: 8, as: Int.self)
+        }
+        nextChunkBytes = min(max(nextChunkBytes, bytes) * 2, 1 << 24)
         chunk.storeBytes(of: chunks, as: UnsafeMutableRawPointer?.self)
         chunks = chunk
         cursor = chunk + header + size
@@ -66,7 +76,7 @@ struct WireArena {
     private mutating func freeChunks() {
         while let chunk = chunks {
             chunks = chunk.load(as: UnsafeMutableRawPointer?.self)
-            free(chunk)
+            WireChunkCache.give(chunk)
         }
     }
 }

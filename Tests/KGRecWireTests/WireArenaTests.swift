@@ -42,4 +42,32 @@ import Testing
         let response = Grpc_Testing_SimpleResponse(payload: .init(body: body), username: "u")
         #expect(try Grpc_Testing_SimpleResponse(serializedBytes: response.serializedBytes()) == response)
     }
+
+    @Test func spareChunksAreReusedSafelyAcrossCallsAndThreads() async throws {
+        // Repeated big encodes/decodes reuse each thread's spare chunk; results must not bleed
+        // between calls (each batch has different contents) or threads.
+        let batches = (0..<8).map { k in
+            Kgrec_V1_EmbeddingBatch(version: UInt64(k), items: (0..<300).map { i in
+                Kgrec_V1_Embedding(id: "b\(k)-\(i)", vectors: .init(visual: .init(values: [Float(k), Float(i)]), text: nil))
+            })
+        }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for round in 0..<4 {
+                for batch in batches {
+                    group.addTask {
+                        let bytes = batch.serializedBytes()
+                        return try Kgrec_V1_EmbeddingBatch(serializedBytes: bytes) == batch && round >= 0
+                    }
+                }
+            }
+            for try await ok in group { #expect(ok) }
+        }
+    }
+
+    @Test func oversizedChunksAreNotKeptButStillWork() throws {
+        // Bigger than WireChunkCache.maxBytes: allocated, used, freed.
+        let values = [Float](repeating: 1.5, count: (WireChunkCache.maxBytes / 4) + 1000)
+        let v = Kgrec_V1_Vector(values: values)
+        #expect(try Kgrec_V1_Vector(serializedBytes: v.serializedBytes()).values.count == values.count)
+    }
 }
