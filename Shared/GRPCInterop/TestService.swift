@@ -66,7 +66,7 @@ public struct TestService: RPCService {
         if request.responseCompressed?.value == true {
             throw RPCError(.invalidArgument, "this server does not support compressed responses")
         }
-        try echoStatus(request.responseStatus, context)
+        try echoStatus(request.responseStatus)
         return Grpc_Testing_SimpleResponse(payload: try payload(request.responseType, Int(request.responseSize)))
     }
 
@@ -100,11 +100,11 @@ public struct TestService: RPCService {
         return Grpc_Testing_Payload(type: .compressable, body: [UInt8](repeating: 0, count: size))
     }
 
-    /// Echo Status for unary calls: a non-OK `response_status` ends the call with it.
-    static func echoStatus(_ status: Grpc_Testing_EchoStatus?, _ context: ServerContext) throws {
+    /// Echo Status for unary calls: a non-OK `response_status` ends the call with it (the
+    /// transport adds `context.trailingMetadata` to the trailers of failed calls too).
+    static func echoStatus(_ status: Grpc_Testing_EchoStatus?) throws {
         guard let status, status.code != 0 else { return }
-        throw RPCError(StatusCode(rawValue: UInt8(clamping: status.code)), status.message,
-                       metadata: context.trailingMetadata)
+        throw RPCError(StatusCode(rawValue: UInt8(clamping: status.code)), status.message)
     }
 
     /// Echo Metadata: `x-grpc-test-echo-initial` back in the headers, `x-grpc-test-echo-trailing-bin`

@@ -91,3 +91,13 @@ def test_many_concurrent_streams(channel, pb):
 
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(one, range(40))) == [2000] * 40
+
+
+def test_echoed_trailer_arrives_once_with_an_error_status(channel, pb):
+    stub = pb.test_pb2_grpc.TestServiceStub(channel)
+    request = pb.messages_pb2.SimpleRequest(response_status=pb.messages_pb2.EchoStatus(code=9, message="nope"))
+    with pytest.raises(grpc.RpcError) as e:
+        stub.UnaryCall(request, metadata=(("x-grpc-test-echo-trailing-bin", b"\x01\x02"),), timeout=5)
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    echoed = [v for k, v in e.value.trailing_metadata() if k == "x-grpc-test-echo-trailing-bin"]
+    assert echoed == [b"\x01\x02"]
