@@ -94,10 +94,13 @@ class Cases:
         call.cancel()
         try:
             call.result()
+            raise AssertionError("call succeeded after cancel")
         except grpc.FutureCancelledError:
             pass
+        finally:
+            never.put(None)
         assert call.cancelled()
-        never.put(None)
+        assert call.code() == grpc.StatusCode.CANCELLED, call.code()
 
     def cancel_after_first_response(self):
         import queue
