@@ -109,7 +109,8 @@ import Testing
     @Test func summaryRedactsTokens() throws {
         let c = try run(["--checkpoint", "x", "--auth-token", "s3cret"])
         let token = try #require(c.summary.first { $0.name == "auth-token" })
-        #expect(token.value == "<redacted>")
+        #expect(token.value == "<1 redacted>")
+        #expect(try run(["--checkpoint", "x"]).summary.first { $0.name == "auth-token" }?.value == "<none>")
         #expect(c.strings("auth-token") == ["s3cret"])
     }
 }

@@ -67,8 +67,16 @@ public struct ServiceConfig: Sendable {
     /// Every option as `name=value (source)`, for one start-up log line.
     public var summary: [(name: String, value: String, source: String)] {
         spec.options.map { o in
-            (o.name, values[o.name].map { o.name.contains("token") ? "<redacted>" : "\($0)" } ?? "<unset>",
+            (o.name, values[o.name].map { o.name.contains("token") ? Self.redacted($0) : "\($0)" } ?? "<unset>",
              sources[o.name]?.description ?? "unset")
+        }
+    }
+
+    private static func redacted(_ v: ConfigValue) -> String {
+        switch v {
+        case .stringList(let l): l.isEmpty ? "<none>" : "<\(l.count) redacted>"
+        case .string(let s): s.isEmpty ? "<none>" : "<redacted>"
+        default: "<redacted>"
         }
     }
 
