@@ -14,12 +14,12 @@ public enum GEMM {
         switch (transA, transB) {
         case (false, false):
             precondition(a.cols == b.rows, "gemm A·B shape mismatch \(a.shape) \(b.shape)")
-            var c = Matrix(rows: a.rows, cols: b.cols)
+            var c = Matrix(uninitializedRows: a.rows, cols: b.cols)
             kernelAB(a, b, into: &c)
             return c
         case (false, true):
             precondition(a.cols == b.cols, "gemm A·Bᵀ shape mismatch \(a.shape) \(b.shape)")
-            var c = Matrix(rows: a.rows, cols: b.rows)
+            var c = Matrix(uninitializedRows: a.rows, cols: b.rows)
             kernelAB(a, b.transposed(), into: &c)
             return c
         case (true, false):

@@ -16,6 +16,15 @@ public struct Matrix: Sendable, Equatable {
         data = [Float](repeating: 0, count: rows * cols)
     }
 
+    /// A matrix `[rows, cols]` whose elements the caller overwrites entirely before reading
+    /// (skips zero-filling; used for kernel outputs).
+    @inline(__always)
+    public init(uninitializedRows rows: Int, cols: Int) {
+        self.rows = rows
+        self.cols = cols
+        data = [Float](unsafeUninitializedCapacity: rows * cols) { _, n in n = rows * cols }
+    }
+
     /// A matrix `[rows, cols]` filled with `value`.
     public init(rows: Int, cols: Int, repeating value: Float) {
         self.rows = rows

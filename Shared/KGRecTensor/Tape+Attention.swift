@@ -17,8 +17,12 @@ extension Tape {
         var probs = [Float](repeating: 0, count: s * heads * nq * nk)
         var out = Matrix(rows: q.rows, cols: d)
         probs.withUnsafeMutableBufferPointer { pp in
-            out.data.withUnsafeMutableBufferPointer { op in
+          out.data.withUnsafeMutableBufferPointer { op in
+            qv.data.withUnsafeBufferPointer { qp in
+              kv.data.withUnsafeBufferPointer { kp in
+                vv.data.withUnsafeBufferPointer { vp in
                 let P = pp.baseAddress!, O = op.baseAddress!
+                let Qd = qp.baseAddress!, Kd = kp.baseAddress!, Vd = vp.baseAddress!
                 Parallel.forRanges(s, grain: 16) { seqs in
                     for sq in seqs {
                         for h in 0..<heads {
@@ -29,8 +33,7 @@ extension Tape {
                                 for j in 0..<nk {
                                     if let keyMask, !keyMask[sq * nk + j] { prow[j] = -.infinity; continue }
                                     let krow = (sq * nk + j) * d + h * dh
-                                    var dot: Float = 0
-                                    for c in 0..<dh { dot += qv.data[qrow + c] * kv.data[krow + c] }
+                                    let dot = Kernels.dot(Qd + qrow, Kd + krow, dh)
                                     prow[j] = dot * scale
                                     mx = max(mx, prow[j])
                                 }
@@ -45,14 +48,16 @@ extension Tape {
                                     prow[j] *= inv
                                     let p = prow[j]
                                     if p == 0 { continue }
-                                    let vrow = (sq * nk + j) * d + h * dh
-                                    for c in 0..<dh { orow[c] += p * vv.data[vrow + c] }
+                                    Kernels.axpy(p, Vd + (sq * nk + j) * d + h * dh, orow, dh)
                                 }
                             }
                         }
                     }
                 }
+                }
+              }
             }
+          }
         }
         return op(out, [q, k, v]) { t, dy in
             var dq = Matrix(rows: q.rows, cols: d), dk = Matrix(rows: k.rows, cols: d)
@@ -61,6 +66,13 @@ extension Tape {
                 dk.data.withUnsafeMutableBufferPointer { dkp in
                     dv.data.withUnsafeMutableBufferPointer { dvp in
                         let DQ = dqp.baseAddress!, DK = dkp.baseAddress!, DV = dvp.baseAddress!
+                        probs.withUnsafeBufferPointer { pp in
+                        dy.data.withUnsafeBufferPointer { yp in
+                        qv.data.withUnsafeBufferPointer { qp in
+                        kv.data.withUnsafeBufferPointer { kp in
+                        vv.data.withUnsafeBufferPointer { vp in
+                        let P = pp.baseAddress!, Y = yp.baseAddress!
+                        let Qd = qp.baseAddress!, Kd = kp.baseAddress!, Vd = vp.baseAddress!
                         Parallel.forRanges(s, grain: 16) { seqs in
                             var ds = [Float](repeating: 0, count: nk)
                             for sq in seqs {
@@ -70,28 +82,28 @@ extension Tape {
                                         let orow = (sq * nq + i) * d + h * dh
                                         var dot: Float = 0
                                         for j in 0..<nk {
-                                            let p = probs[prow + j]
+                                            let p = P[prow + j]
                                             let vrow = (sq * nk + j) * d + h * dh
-                                            var dp: Float = 0
-                                            for c in 0..<dh {
-                                                dp += dy.data[orow + c] * vv.data[vrow + c]
-                                                DV[vrow + c] += p * dy.data[orow + c]
-                                            }
+                                            let dp = Kernels.dot(Y + orow, Vd + vrow, dh)
+                                            if p != 0 { Kernels.axpy(p, Y + orow, DV + vrow, dh) }
                                             ds[j] = dp
                                             dot += dp * p
                                         }
                                         for j in 0..<nk {
-                                            let g = probs[prow + j] * (ds[j] - dot) * scale
+                                            let g = P[prow + j] * (ds[j] - dot) * scale
                                             if g == 0 { continue }
                                             let krow = (sq * nk + j) * d + h * dh
-                                            for c in 0..<dh {
-                                                DQ[orow + c] += g * kv.data[krow + c]
-                                                DK[krow + c] += g * qv.data[orow + c]
-                                            }
+                                            Kernels.axpy(g, Kd + krow, DQ + orow, dh)
+                                            Kernels.axpy(g, Qd + orow, DK + krow, dh)
                                         }
                                     }
                                 }
                             }
+                        }
+                        }
+                        }
+                        }
+                        }
                         }
                     }
                 }

@@ -40,8 +40,8 @@ extension Tape {
     /// LeakyReLU: `x` for x > 0, `slope·x` otherwise.
     public func leakyReLU(_ x: Var, slope: Float = 0.01) -> Var {
         let xv = value(x)
-        return op(Kernels.map(xv) { $0 > 0 ? $0 : slope * $0 }, [x]) { t, dy in
-            t.accumulate(x, Kernels.zip(dy, xv) { $1 > 0 ? $0 : slope * $0 })
+        return op(Kernels.map(xv) { Kernels.leaky($0, slope) }, [x]) { t, dy in
+            t.accumulate(x, Kernels.zip(dy, xv) { Kernels.leakyGrad($0, $1, slope) })
         }
     }
 
@@ -50,7 +50,7 @@ extension Tape {
 
     /// `tanh(x)`. Backward: `dy · (1 − y²)`.
     public func tanh(_ x: Var) -> Var {
-        let y = Kernels.map(value(x)) { Kernels.tanh($0) }
+        let y = Kernels.mapScalar(value(x)) { Kernels.tanh($0) }
         return op(y, [x]) { t, dy in
             t.accumulate(x, Kernels.zip(dy, y) { $0 * (1 - $1 * $1) })
         }
@@ -58,7 +58,7 @@ extension Tape {
 
     /// `σ(x)`. Backward: `dy · y(1 − y)`.
     public func sigmoid(_ x: Var) -> Var {
-        let y = Kernels.map(value(x)) { Kernels.sigmoid($0) }
+        let y = Kernels.mapScalar(value(x)) { Kernels.sigmoid($0) }
         return op(y, [x]) { t, dy in
             t.accumulate(x, Kernels.zip(dy, y) { $0 * $1 * (1 - $1) })
         }
@@ -67,8 +67,8 @@ extension Tape {
     /// `ln σ(x)` (stable). Backward: `dy · (1 − σ(x))`.
     public func logSigmoid(_ x: Var) -> Var {
         let xv = value(x)
-        return op(Kernels.map(xv) { Kernels.logSigmoid($0) }, [x]) { t, dy in
-            t.accumulate(x, Kernels.zip(dy, xv) { $0 * (1 - Kernels.sigmoid($1)) })
+        return op(Kernels.mapScalar(xv) { Kernels.logSigmoid($0) }, [x]) { t, dy in
+            t.accumulate(x, Kernels.zipScalar(dy, xv) { $0 * (1 - Kernels.sigmoid($1)) })
         }
     }
 }

@@ -24,12 +24,29 @@ extension Tape {
                 t.accumulate(x, dx)
             }
             if t.wants(w) {
+                // Rows grouped by relation (counting sort) so each thread owns whole W_r blocks.
+                let relationCount = w.rows / k
+                var start = [Int](repeating: 0, count: relationCount + 1)
+                for r in rel { start[Int(r) + 1] += 1 }
+                for r in 0..<relationCount { start[r + 1] += start[r] }
+                var fill = start
+                var order = [Int](repeating: 0, count: rel.count)
+                for (b, r) in rel.enumerated() { order[fill[Int(r)]] = b; fill[Int(r)] += 1 }
                 t.withGradient(w) { dw in
-                    for b in 0..<x.rows {
-                        let base = Int(rel[b]) * k * d
-                        for i in 0..<k {
-                            let g = dy.data[b * k + i]
-                            for c in 0..<d { dw.data[base + i * d + c] += g * xv.data[b * d + c] }
+                    dw.data.withUnsafeMutableBufferPointer { gp in
+                        dy.data.withUnsafeBufferPointer { yp in
+                            xv.data.withUnsafeBufferPointer { xp in
+                                let G = gp.baseAddress!, Y = yp.baseAddress!, X = xp.baseAddress!
+                                Parallel.forRanges(relationCount, grain: 1) { rs in
+                                    for r in rs {
+                                        let block = G + r * k * d
+                                        for q in start[r]..<start[r + 1] {
+                                            let b = order[q]
+                                            for i in 0..<k { Kernels.axpy(Y[b * k + i], X + b * d, block + i * d, d) }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -93,7 +93,7 @@ extension Kernels {
     /// `out[i] = x[index[i]]`: x `[N, D]`, index `[B]` → `[B, D]`.
     public static func gatherRows(_ x: Matrix, _ index: [Int32]) -> Matrix {
         let d = x.cols
-        var out = Matrix(rows: index.count, cols: d)
+        var out = Matrix(uninitializedRows: index.count, cols: d)
         x.data.withUnsafeBufferPointer { xp in
             out.data.withUnsafeMutableBufferPointer { op in
                 index.withUnsafeBufferPointer { ip in

@@ -53,7 +53,7 @@ extension Kernels {
     /// `out[h] = Σ_{e ∈ edges(h)} w[e] · x[tails[e]]`: x `[T, D]`, w `[E]` → `[H, D]`.
     public static func spmm(_ g: SparseGraph, _ w: [Float], _ x: Matrix) -> Matrix {
         let d = x.cols
-        var out = Matrix(rows: g.headCount, cols: d)
+        var out = Matrix(uninitializedRows: g.headCount, cols: d)
         g.offsets.withUnsafeBufferPointer { op in
             g.tails.withUnsafeBufferPointer { tp in
                 w.withUnsafeBufferPointer { wp in
@@ -80,7 +80,7 @@ extension Kernels {
     /// Transposed product `dx[t] = Σ_{e → t} w[e] · dy[heads[e]]`: dy `[H, D]` → `[T, D]`.
     public static func spmmTransposed(_ g: SparseGraph, _ w: [Float], _ dy: Matrix) -> Matrix {
         let d = dy.cols
-        var out = Matrix(rows: g.tailCount, cols: d)
+        var out = Matrix(uninitializedRows: g.tailCount, cols: d)
         g.transposeOffsets.withUnsafeBufferPointer { op in
             g.transposeEdges.withUnsafeBufferPointer { ep in
                 g.heads.withUnsafeBufferPointer { hp in

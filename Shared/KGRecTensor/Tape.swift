@@ -18,8 +18,16 @@ public final class Tape {
     var backwards: [((Tape, Matrix) -> Void)?] = []
     var needsGrad: [Bool] = []
     var parameters: [(node: Int, parameter: Parameter)] = []
+    /// Op name per node (for the profile).
+    var names: [StaticString] = []
+    /// When set, forward and backward seconds are added per op name (see `TapeProfile`).
+    public var profile: TapeProfile?
+    var lastAppend: Double = 0
 
-    public init() {}
+    public init(profile: TapeProfile? = nil) {
+        self.profile = profile
+        if profile != nil { lastAppend = TapeProfile.now() }
+    }
 
     /// The value of `v`.
     @inline(__always) public func value(_ v: Var) -> Matrix { values[v.id] }
@@ -43,7 +51,14 @@ public final class Tape {
     }
 
     /// Appends an op result. `backward` is called only when `result` received a gradient.
-    func append(_ m: Matrix, needsGrad: Bool, backward: ((Tape, Matrix) -> Void)?) -> Var {
+    func append(_ m: Matrix, needsGrad: Bool, backward: ((Tape, Matrix) -> Void)?,
+                name: StaticString = "leaf") -> Var {
+        if let profile {
+            let t = TapeProfile.now()
+            profile.add(name, forward: t - lastAppend)
+            lastAppend = t
+        }
+        names.append(name)
         values.append(m)
         grads.append(nil)
         backwards.append(needsGrad ? backward : nil)
@@ -53,9 +68,10 @@ public final class Tape {
 
     /// Appends the result of an op on `inputs`; it needs a gradient when any input does.
     /// `backward(tape, dy)` gets the output gradient `dy` (shape of `m`) and accumulates into inputs.
-    func op(_ m: Matrix, _ inputs: [Var], backward: @escaping (Tape, Matrix) -> Void) -> Var {
+    func op(_ m: Matrix, _ inputs: [Var], name: StaticString = #function,
+            backward: @escaping (Tape, Matrix) -> Void) -> Var {
         let ng = inputs.contains { needsGrad[$0.id] }
-        return append(m, needsGrad: ng, backward: backward)
+        return append(m, needsGrad: ng, backward: backward, name: name)
     }
 
     /// Whether gradient must flow into `v`.
@@ -81,7 +97,13 @@ public final class Tape {
         grads[loss.id] = Matrix(rows: 1, cols: 1, repeating: seed)
         for i in stride(from: loss.id, through: 0, by: -1) {
             guard let dy = grads[i], let b = backwards[i] else { continue }
-            b(self, dy)
+            if let profile {
+                let t0 = TapeProfile.now()
+                b(self, dy)
+                profile.add(names[i], backward: TapeProfile.now() - t0)
+            } else {
+                b(self, dy)
+            }
             // Every consumer of node i has a larger index, so its gradient is final: free it.
             backwards[i] = nil
             grads[i] = nil

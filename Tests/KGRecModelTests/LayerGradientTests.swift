@@ -145,7 +145,8 @@ enum ParameterGradientCheck {
         let g = SparseGraph(offsets: [0, 2, 3, 3], tails: [1, 2, 0], tailCount: 3)
         let rel: [Int32] = [1, 0, 1]
         let emb = ParameterGradientCheck.random(3, 3, seed: 18)
-        let logits = space.attentionLogits(emb, graph: g, relations: rel, byRelation: [[1], [0, 2]])
+        let index = RelationEdgeIndex(heads: g.heads, tails: g.tails, relations: rel, relationCount: 2, nodeCount: 3)
+        let logits = space.attentionLogits(emb, index: index)
         for e in 0..<3 {
             let r = Int(rel[e]), h = Int(g.heads[e]), t = Int(g.tails[e])
             var expected: Float = 0

@@ -21,14 +21,17 @@ public final class FusionBlock {
     public var parameters: [Parameter] { streams.flatMap(\.parameters) }
 
     /// xs: one `[S·n, d]` input per stream; keyMask `[S·n]` (valid sequence positions);
-    /// sources[c]: streams whose keys/values stream c attends to. Returns one `[S·n, d]` per stream.
+    /// sources[c]: streams whose keys/values stream c attends to. Returns one `[S·n, d]` per stream,
+    /// or, with `queryRows` (`[S·q]` rows of xs, q per sequence), only those rows' outputs `[S·q, d]`
+    /// (the last block needs position 0 only; keys and values still cover whole sequences).
     public func callAsFunction(_ tape: Tape, _ xs: [Tape.Var], sequences s: Int, keyMask: [Bool],
-                               sources: [[Int]]) -> [Tape.Var] {
+                               sources: [[Int]], queryRows: [Int32]? = nil) -> [Tape.Var] {
         let keys = zip(streams, xs).map { $0.key(tape, $1) }
         let values = zip(streams, xs).map { $0.value(tape, $1) }
         var outputs: [Tape.Var] = []
         for (c, stream) in streams.enumerated() {
-            let q = stream.query(tape, xs[c])
+            let input = queryRows.map { tape.gatherRows(xs[c], $0) } ?? xs[c]
+            let q = stream.query(tape, input)
             var k = keys[sources[c][0]], v = values[sources[c][0]], mask = keyMask
             for m in sources[c].dropFirst() {
                 k = tape.concatSequences(k, keys[m], sequences: s)
@@ -36,7 +39,7 @@ public final class FusionBlock {
                 mask = Self.concatMask(mask, keyMask, sequences: s)
             }
             let a = tape.attention(query: q, key: k, value: v, heads: heads, sequences: s, keyMask: mask)
-            outputs.append(stream.finish(tape, input: xs[c], attention: a))
+            outputs.append(stream.finish(tape, input: input, attention: a))
         }
         return outputs
     }

@@ -42,10 +42,12 @@ public final class FusionEncoder {
     /// tables: one `[N, d]` per stream → one `[I, d]` fused item table per stream.
     public func callAsFunction(_ tape: Tape, _ tables: [Tape.Var]) -> [Tape.Var] {
         var xs = tables.map { tape.gatherRows($0, sequenceNodes) }
-        for block in blocks {
-            xs = block(tape, xs, sequences: itemCount, keyMask: keyMask, sources: sources)
-        }
         let first = (0..<itemCount).map { Int32($0 * length) }
-        return xs.map { tape.gatherRows($0, first) }
+        for (b, block) in blocks.enumerated() {
+            let last = b == blocks.count - 1
+            xs = block(tape, xs, sequences: itemCount, keyMask: keyMask, sources: sources,
+                       queryRows: last ? first : nil)
+        }
+        return blocks.isEmpty ? xs.map { tape.gatherRows($0, first) } : xs
     }
 }

@@ -19,26 +19,32 @@ public final class RelationSpace {
 
     public var parameters: [Parameter] { [embedding, projection] }
 
-    /// Knowledge-aware attention logits `π(h,r,t) = (W_r e_t)ᵀ tanh(W_r e_h + e_r)` for every edge of
-    /// `graph` (relation per edge `relations [E]`), from layer-0 embeddings `[N, d]`, without gradient
-    /// (KGAT refreshes attention once per epoch this way). Edges are processed grouped by relation so
-    /// the projections are GEMMs. Returns `[E]` logits in the graph's edge order.
-    public func attentionLogits(_ embeddings: Matrix, graph: SparseGraph, relations: [Int32],
-                                byRelation groups: [[Int32]]) -> [Float] {
+    /// Knowledge-aware attention logits `π(h,r,t) = (W_r e_t)ᵀ tanh(W_r e_h + e_r)` for every edge,
+    /// from layer-0 embeddings `[N, d]`, without gradient (KGAT refreshes attention once per epoch
+    /// this way). Per relation, the distinct endpoints are projected with one GEMM
+    /// (`[U_r, d] · W_rᵀ`), then each edge's logit is a SIMD dot with a vectorised tanh.
+    /// Returns `[E]` logits in edge-id order.
+    public func attentionLogits(_ embeddings: Matrix, index: RelationEdgeIndex) -> [Float] {
         let d = width
-        var logits = [Float](repeating: 0, count: graph.edgeCount)
-        for (r, edges) in groups.enumerated() where !edges.isEmpty {
-            let heads = edges.map { graph.heads[Int($0)] }, tails = edges.map { graph.tails[Int($0)] }
+        let edgeCount = index.edges.reduce(0) { $0 + $1.count }
+        var logits = [Float](repeating: 0, count: edgeCount)
+        for r in 0..<index.edges.count where !index.edges[r].isEmpty {
             var w = Matrix(rows: d, cols: d)
             for i in 0..<(d * d) { w.data[i] = projection.value.data[r * d * d + i] }
-            // [E_r, d] · W_rᵀ → [E_r, k]
-            let ph = GEMM.multiply(Kernels.gatherRows(embeddings, heads), w, transB: true)
-            let pt = GEMM.multiply(Kernels.gatherRows(embeddings, tails), w, transB: true)
+            let p = GEMM.multiply(Kernels.gatherRows(embeddings, index.nodes[r]), w, transB: true)  // [U_r, k]
             let er = embedding.value.row(r)
-            for (k, e) in edges.enumerated() {
-                var s: Float = 0
-                for c in 0..<d { s += pt.data[k * d + c] * Kernels.tanh(ph.data[k * d + c] + er[c]) }
-                logits[Int(e)] = s
+            let edges = index.edges[r], hs = index.headSlot[r], ts = index.tailSlot[r]
+            p.data.withUnsafeBufferPointer { pp in
+                er.withUnsafeBufferPointer { ep in
+                    logits.withUnsafeMutableBufferPointer { lp in
+                        let P = pp.baseAddress!, Er = ep.baseAddress!, L = lp.baseAddress!
+                        Parallel.forRanges(edges.count, grain: 4096) { range in
+                            for k in range {
+                                L[Int(edges[k])] = FastMath.dotTanh(P + Int(ts[k]) * d, P + Int(hs[k]) * d, Er, d)
+                            }
+                        }
+                    }
+                }
             }
         }
         return logits

@@ -16,9 +16,8 @@ public final class MultiKG4Rec: Recommender {
     let nodeCount: Int
     let userBase: Int32
     let graph: SparseGraph
-    let edgeRelations: [Int32]
-    /// Edge ids `[E_r]` of each relation r.
-    let relationGroups: [[Int32]]
+    /// Edges grouped by relation (for the attention refresh).
+    let relationIndex: RelationEdgeIndex
 
     // ---- layers ----
     let channels: [ModalityChannel]
@@ -31,6 +30,8 @@ public final class MultiKG4Rec: Recommender {
     var rng: Xoshiro256
     var training = false
     let allParameters: [Parameter]
+    /// When set, every tape records per-op seconds into it (for `docs/model.md`-style profiles).
+    public var profile: TapeProfile?
 
     /// - Parameters:
     ///   - graph: the collaborative KG (node and relation spaces of the contract).
@@ -39,16 +40,15 @@ public final class MultiKG4Rec: Recommender {
     public init(config: ModelConfig, graph kg: CollaborativeKG, features: MultimodalFeatures,
                 sequences: NeighbourSequences? = nil) throws {
         try config.validate()
+        Memory.retainFreedPages()
         self.config = config
         itemCount = kg.itemCount
         userCount = kg.userCount
         nodeCount = kg.nodeCount
         userBase = Int32(kg.itemCount + kg.attributeCount)
         graph = SparseGraph(offsets: kg.headOffsets, tails: kg.tails, tailCount: kg.nodeCount)
-        edgeRelations = kg.relations
-        var groups = [[Int32]](repeating: [], count: kg.relationCount)
-        for (e, r) in kg.relations.enumerated() { groups[Int(r)].append(Int32(e)) }
-        relationGroups = groups
+        relationIndex = RelationEdgeIndex(heads: kg.heads, tails: kg.tails, relations: kg.relations,
+                                          relationCount: kg.relationCount, nodeCount: kg.nodeCount)
 
         var rng = Xoshiro256(seed: config.seed)
         let names = config.channelNames
@@ -116,10 +116,26 @@ public final class MultiKG4Rec: Recommender {
         tape.concatColumns(layers.flatMap { $0.map { tape.gatherRows($0, nodes) } })
     }
 
+    /// Inverted-dropout mask `[rows, cols]`: 0 with probability p, else 1/(1−p). Four 16-bit
+    /// uniforms per 64-bit draw.
     func dropoutMask(_ v: Tape.Var) -> Matrix {
-        let p = config.messageDropout, keep = 1 / (1 - p)
-        var m = Matrix(rows: v.rows, cols: v.cols)
-        for i in 0..<m.count { m.data[i] = rng.unit() < p ? 0 : keep }
+        let keep = 1 / (1 - config.messageDropout)
+        let threshold = UInt64(config.messageDropout * 65536)
+        var m = Matrix(uninitializedRows: v.rows, cols: v.cols)
+        var g = rng
+        m.data.withUnsafeMutableBufferPointer { buf in
+            var i = 0
+            let n = buf.count
+            while i < n {
+                var bits = g.next()
+                for _ in 0..<4 where i < n {
+                    buf[i] = bits & 0xFFFF < threshold ? 0 : keep
+                    bits >>= 16
+                    i += 1
+                }
+            }
+        }
+        rng = g
         return m
     }
 
@@ -133,15 +149,14 @@ public final class MultiKG4Rec: Recommender {
     /// Recomputes π per channel from the current fused layer-0 embeddings, without gradient;
     /// with `dropEdges`, a random `edgeDropout` fraction of edges gets zero weight this epoch.
     func refreshAttention(dropEdges: Bool) {
-        let tape = Tape()
+        let tape = Tape(profile: profile)
         let e0 = fusedLayer0(tape)
         var dropped: [Bool]? = nil
         if dropEdges {
             dropped = (0..<graph.edgeCount).map { _ in rng.unit() < config.edgeDropout }
         }
         attention = channels.enumerated().map { c, channel in
-            var logits = channel.relations.attentionLogits(tape.value(e0[c]), graph: graph,
-                                                           relations: edgeRelations, byRelation: relationGroups)
+            var logits = channel.relations.attentionLogits(tape.value(e0[c]), index: relationIndex)
             if let dropped { for e in 0..<logits.count where dropped[e] { logits[e] = -.infinity } }
             return Kernels.segmentSoftmax(graph, logits)
         }
@@ -149,7 +164,7 @@ public final class MultiKG4Rec: Recommender {
 
     public func bprLossAndGradients(users: [Int32], positives: [Int32], negatives: [Int32]) -> Float {
         precondition(users.count == positives.count && users.count == negatives.count, "BPR batch shapes")
-        let tape = Tape()
+        let tape = Tape(profile: profile)
         let layers = propagate(tape)
         let u = finalEmbeddings(tape, layers, nodes: users.map { $0 + userBase })
         let i = finalEmbeddings(tape, layers, nodes: positives)
@@ -164,7 +179,7 @@ public final class MultiKG4Rec: Recommender {
                                    negativeTails: [Int32]) -> Float {
         precondition(heads.count == relations.count && heads.count == tails.count
                      && heads.count == negativeTails.count, "KG batch shapes")
-        let tape = Tape()
+        let tape = Tape(profile: profile)
         var total: Tape.Var? = nil
         for channel in channels {
             let e0 = channel.layer0(tape)
@@ -193,7 +208,7 @@ public final class MultiKG4Rec: Recommender {
         let wasTraining = training
         training = false
         defer { training = wasTraining }
-        let tape = Tape()
+        let tape = Tape(profile: profile)
         let layers = propagate(tape)
         let users = finalEmbeddings(tape, layers, nodes: (0..<Int32(userCount)).map { $0 + userBase })
         let items = finalEmbeddings(tape, layers, nodes: (0..<Int32(itemCount)).map { $0 })
