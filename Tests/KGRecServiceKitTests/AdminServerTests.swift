@@ -86,19 +86,32 @@ import Testing
         #expect(try slow.readToEnd().hasPrefix("HTTP/1.1 408 "))
     }
 
-    @Test func connectionsBeyondTheCapGet503() throws {
+    @Test func atTheCapTheOldestSlowClientMakesRoomForANewOne() throws {
         var limits = AdminServerLimits()
         limits.maxConnections = 2
         let (server, _, _, port) = try makeServer(limits: limits)
         defer { server.stop() }
+        // Two clients that connect and send nothing hold both slots (accepted in arrival order).
         let idle = try (0..<2).map { _ in try HTTPTestClient(port: port) }
-        idle.forEach { $0.send("G") }
-        // Connections are accepted in arrival order, so the third one finds both slots taken.
-        // It sends nothing, so the server's close cannot turn into a reset that eats the reply.
-        let third = try HTTPTestClient(port: port)
-        #expect(try third.readToEnd().hasPrefix("HTTP/1.1 503 "))
-        idle[0].send("ET /metrics HTTP/1.1\r\n\r\n")
-        #expect(try idle[0].readToEnd().hasPrefix("HTTP/1.1 200 "))
+        let scrape = try HTTPTestClient.get(port, "GET /metrics HTTP/1.1\r\n\r\n")
+        #expect(scrape.hasPrefix("HTTP/1.1 200 "))
+        // The oldest was evicted with 408; having sent nothing, its close is a clean FIN.
+        #expect(try idle[0].readToEnd().hasPrefix("HTTP/1.1 408 "))
+        idle[1].send("GET /healthz HTTP/1.1\r\n\r\n")
+        #expect(try idle[1].readToEnd().hasPrefix("HTTP/1.1 503 "))
+    }
+
+    @Test func manySlowClientsDoNotLockOutProbes() throws {
+        var limits = AdminServerLimits()
+        limits.maxConnections = 8
+        let (server, readiness, _, port) = try makeServer(limits: limits)
+        defer { server.stop() }
+        readiness.setReady()
+        let slow = try (0..<32).map { _ in try HTTPTestClient(port: port) }
+        for c in slow { c.send("GET /healthz HTTP/1.1\r\nX-Slow: ") }
+        for _ in 0..<10 {
+            #expect(try HTTPTestClient.get(port, "GET /healthz HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 "))
+        }
     }
 
     @Test func requestsSplitIntoManySmallWritesAreAssembled() throws {

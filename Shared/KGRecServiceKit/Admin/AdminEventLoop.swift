@@ -72,10 +72,17 @@ struct AdminEventLoop {
             }
             FileDescriptorFlags.setNonBlockingCloseOnExec(fd)
             if connections.count >= limits.maxConnections {
-                let busy = HTTPResponse.error(503, "too many admin connections").serialized()
-                _ = busy.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                close(fd)
-                continue
+                // Make room by dropping the oldest client still sending its head (a slow or idle
+                // one: real scrapers send theirs at once); if every slot is busy answering, refuse.
+                let readers = connections.indices.filter { connections[$0].phase == .reading }
+                if let oldest = readers.min(by: { connections[$0].deadline < connections[$1].deadline }) {
+                    sendBestEffort(connections[oldest].fd, HTTPResponse.error(408, "request timeout"))
+                    drop(oldest)
+                } else {
+                    sendBestEffort(fd, HTTPResponse.error(503, "too many admin connections"))
+                    close(fd)
+                    continue
+                }
             }
             connections.append(AdminConnection(fd: fd, deadline: now + limits.requestTimeout))
         }
@@ -139,11 +146,16 @@ struct AdminEventLoop {
     private mutating func expire(now: ContinuousClock.Instant) {
         for i in stride(from: connections.count - 1, through: 0, by: -1) where connections[i].deadline <= now {
             if connections[i].phase == .reading {
-                let timeout = HTTPResponse.error(408, "request timeout").serialized()
-                _ = timeout.withUnsafeBytes { send(connections[i].fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                sendBestEffort(connections[i].fd, HTTPResponse.error(408, "request timeout"))
             }
             drop(i)
         }
+    }
+
+    /// One non-blocking write of a short reply to a connection about to be closed.
+    private func sendBestEffort(_ fd: Int32, _ response: HTTPResponse) {
+        let bytes = response.serialized()
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     private mutating func drop(_ i: Int) {

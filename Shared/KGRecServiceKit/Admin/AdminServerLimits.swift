@@ -9,7 +9,8 @@ public struct AdminServerLimits: Hashable, Sendable {
     /// After the response, how long to drain unread input before closing (avoids an RST that
     /// could destroy the response in flight).
     public var lingerTimeout: Duration = .seconds(1)
-    /// Open connections at once; more are answered 503 and closed.
+    /// Open connections at once. At the cap a new client evicts the oldest one still sending
+    /// its head (408); if none is, the new client gets 503.
     public var maxConnections = 64
 
     public init() {}
