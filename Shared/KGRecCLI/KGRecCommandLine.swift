@@ -14,6 +14,7 @@ public enum KGRecCommandLine {
         InteropClientCommand(),
         UpCommand(),
         CallCommand(),
+        LoadCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -53,7 +53,7 @@ final class LocalTopology: Sendable {
             a += ["--checkpoint", c.checkpoint]
             if let d = c.data { a += ["--data", d] }
         case "graph":
-            a += ["--checkpoint", c.checkpoint, "--state-dir", c.stateDir + "/graph"]
+            a += ["--checkpoint", c.checkpoint, "--log", c.stateDir + "/graph/interactions.log"]
             if let d = c.data { a += ["--data", d] }
             for e in all where e.role == "encoder" { a += ["--encoder", "\(c.host):\(e.grpcPort)"] }
         default:

@@ -1,0 +1,90 @@
+import Foundation
+import GRPCCore
+
+/// `kgrec load`: a load generator against one service method (encoder, graph, ranker, or the
+/// ranker end to end), with a target rate or max, a concurrency, and a duration and/or request
+/// bound; prints requests, errors by status, throughput and latency p50/p90/p99/p99.9/max.
+struct LoadCommand: CLICommand {
+    let name = "load"
+    let summary = "load-test one service method (rate or max, concurrency, duration): latency percentiles, errors by status"
+
+    static let flags: [OpsArguments.Flag] = [
+        .init("target", "HOST:PORT", "the service to load (required)"),
+        .init("method", "METHOD", "one of: " + LoadMethod.allCases.map(\.alias).joined(separator: ", ") + " (or the full name; default recommend)"),
+        .init("rate", "N|max", "requests per second across all workers, or max (default max)"),
+        .init("concurrency", "C", "concurrent workers (streams for the streaming methods; default 4)"),
+        .init("duration", "DURATION", "stop after this long (default 10s unless --requests is given)"),
+        .init("requests", "N", "stop after N requests"),
+        .init("connections", "N", "HTTP/2 connections to spread the workers over (default 1)"),
+        .init("checkpoint", "FILE", "draw ids (and encoder neighbour sequences) from this checkpoint's dataset"),
+        .init("data", "DIR", "dataset directory overriding the checkpoint's"),
+        .init("ids-from", "HOST:PORT", "draw ids from a graph service's ExportEmbeddings (default: --target for graph methods)"),
+        .init("batch", "N", "items per Encode / ids per GetEmbeddings (default 8)"),
+        .init("candidates", "N", "candidate items per Score (default 100)"),
+        .init("k", "N", "k of Recommend (default 10)"),
+        .init("explain", nil, "ask for the per-modality breakdown"),
+        .init("timeout", "DURATION", "deadline per unary call (default 5s)"),
+        .init("token", "TOKEN", "bearer token"),
+        .init("json", nil, "print the report as JSON"),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        runOpsCommand(name) {
+            let f = try OpsArguments(args, flags: Self.flags)
+            if f.helpRequested { print(OpsArguments.usage("kgrec load --target HOST:PORT --method M [flags]", summary, Self.flags)); return 0 }
+            guard f.positional.isEmpty else { throw OpsArguments.UsageError("unexpected argument '\(f.positional[0])'") }
+            guard let target = f.string("target") else { throw OpsArguments.UsageError("--target HOST:PORT is required") }
+            let spec = f.string("method") ?? "recommend"
+            guard let method = LoadMethod(spec: spec) else {
+                throw OpsArguments.UsageError("--method: unknown '\(spec)'; one of " + LoadMethod.allCases.map(\.alias).joined(separator: ", "))
+            }
+            var gen = LoadGenerator(method: method, target: target)
+            switch f.string("rate") ?? "max" {
+            case "max": gen.rate = nil
+            case let r:
+                guard let v = Double(r), v > 0 else { throw OpsArguments.UsageError("--rate: expected a positive number or max, got '\(r)'") }
+                gen.rate = v
+            }
+            gen.concurrency = try f.int("concurrency", in: 1...10_000) ?? 4
+            gen.connections = try f.int("connections", in: 1...64) ?? 1
+            gen.maxRequests = try f.int("requests", in: 1...Int.max).map(UInt64.init)
+            gen.duration = try f.duration("duration") ?? (gen.maxRequests == nil ? .seconds(10) : nil)
+            gen.shape.batch = try f.int("batch", in: 1...100_000) ?? 8
+            gen.shape.candidates = try f.int("candidates", in: 1...1_000_000) ?? 100
+            gen.shape.k = UInt32(try f.int("k", in: 1...100_000) ?? 10)
+            gen.shape.explain = f.has("explain")
+            var md = Metadata()
+            if let t = f.string("token") { md.add("authorization", "Bearer \(t)") }
+            gen.options = CallOptions(timeout: try f.duration("timeout") ?? .seconds(5), metadata: md)
+            let checkpoint = f.string("checkpoint"), data = f.string("data")
+            var idsFrom = f.string("ids-from")
+            if checkpoint == nil, idsFrom == nil, method == .getEmbeddings { idsFrom = target }
+            if method.needsNeighbours, checkpoint == nil {
+                throw OpsArguments.UsageError("--method \(method.alias) needs --checkpoint (for item neighbour sequences)")
+            }
+            if method.needsIDs, checkpoint == nil, idsFrom == nil {
+                throw OpsArguments.UsageError("--checkpoint FILE or --ids-from GRAPH_HOST:PORT is required to make requests")
+            }
+            let json = f.has("json")
+            let generator = gen, graphSource = idsFrom
+            return blockingAsync {
+                do {
+                    var ids = LoadIDs(users: ["u"], items: ["i"], neighbours: [])
+                    if method.needsIDs {
+                        if let c = checkpoint { ids = try LoadIDs.fromCheckpoint(c, data: data) } else { ids = try await LoadIDs.fromGraph(graphSource!) }
+                        guard !ids.users.isEmpty, !ids.items.isEmpty else { throw OpsArguments.UsageError("no users or items to draw requests from") }
+                    }
+                    let report = try await generator.run(ids: ids)
+                    OpsOutput.line(json ? report.json.render() : report.table)
+                    return report.ok > 0 ? 0 : 1
+                } catch let e as RPCError {
+                    OpsOutput.error("kgrec load: \(e.code): \(e.message)")
+                    return 1
+                } catch {
+                    OpsOutput.error("kgrec load: \(error)")
+                    return 1
+                }
+            }
+        }
+    }
+}
