@@ -142,6 +142,10 @@ extension Kernels {
                         if lo == hi { continue }
                         var mx = -Float.infinity
                         for e in lo..<hi { mx = max(mx, Y[e]) }
+                        if mx == -.infinity {  // every edge of h dropped: no messages
+                            for e in lo..<hi { Y[e] = 0 }
+                            continue
+                        }
                         var s: Float = 0
                         for e in lo..<hi { let v = exp(Y[e] - mx); Y[e] = v; s += v }
                         for e in lo..<hi { Y[e] /= s }
