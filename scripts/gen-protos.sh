@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed protoc-c code in Shared/KGRecProtoC from Protos/**/*.proto.
-#   scripts/gen-protos.sh          regenerate in place
+#   scripts/gen-protos.sh          regenerate in place (and the Swift types: scripts/gen-swift-wire.py)
 #   scripts/gen-protos.sh --check  exit 1 if the committed code differs from what protoc-c makes
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +31,5 @@ if [ "${1:-}" = "--check" ]; then
 fi
 rm -rf "$out"; mkdir -p "$out"; cp -r "$tmp/flat/." "$out/"
 echo "gen-protos: wrote $(ls "$out" | grep -c '\.c$') sources to $out"
+# The Swift message types in KGRecWire come from the same .proto files (own --check in make test).
+python3 scripts/gen-swift-wire.py
