@@ -14,10 +14,10 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
-py_pkgs="grpcio==1.85.1 grpcio-tools==1.85.1 protobuf pytest numpy safetensors"
+py_pkgs="grpcio==1.85.1 grpcio-tools==1.85.1 protobuf pytest numpy safetensors pyyaml"
 if [ "${1:-}" != "--no-python" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  if ! .venv/bin/python -c "import grpc, grpc_tools, pytest, numpy, safetensors" 2>/dev/null; then
+  if ! .venv/bin/python -c "import grpc, grpc_tools, pytest, numpy, safetensors, yaml" 2>/dev/null; then
     echo "setup: installing python test tools into .venv"
     .venv/bin/pip install -q --disable-pip-version-check $py_pkgs
   fi
