@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """RPC benchmark: our interop server vs Python grpcio vs nghttpd, driven by h2load identically.
 
-    .venv/bin/python Benchmarks/rpc.py [--duration 5] [--kgrec .build/release/kgrec]
+    .venv/bin/python Benchmarks/rpc.py [--duration 5] [--rounds 3] [--kgrec .build/release/kgrec]
 
 Starts, on 127.0.0.1 with free ports: `kgrec interop-server` (release build), a grpcio
 TestService (Tests/interop/python_test_server.py) and `nghttpd --no-tls` serving, at the same
@@ -130,6 +130,7 @@ def main():
     p.add_argument("--event-loops", type=int, default=1,
                    help="our server's event loops (default 1, like nghttpd's single thread)")
     p.add_argument("--grpcio-workers", type=int, default=16)
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median run is reported")
     args = p.parse_args()
 
     for tool in ("h2load", "nghttpd"):
@@ -173,17 +174,23 @@ def main():
         check_grpc(py_port, pb)
 
         targets = [("kgrec", ours_port), ("grpcio", py_port), ("nghttpd", ng_port)]
-        results = {}
+        runs = {}
         command = ""
-        for name, path, _, _ in rpcs:
-            data = work / (path.rsplit("/", 1)[1] + ".req")
-            for target, port in targets:
-                (rps, mean, mx, done, ok), command = h2load(port, path, data, args)
-                if ok != done:
-                    raise RuntimeError(f"{target} {name}: only {ok} of {done} requests succeeded")
-                results[(name, target)] = (rps, mean, mx)
+        load_before = os.getloadavg()[0]
+        # Rounds interleave the targets, so load from elsewhere on the machine hits all alike;
+        # each cell reports the run with the median req/s.
+        for _ in range(args.rounds):
+            for name, path, _, _ in rpcs:
+                data = work / (path.rsplit("/", 1)[1] + ".req")
+                for target, port in targets:
+                    (rps, mean, mx, done, ok), command = h2load(port, path, data, args)
+                    if ok != done:
+                        raise RuntimeError(f"{target} {name}: only {ok} of {done} requests succeeded")
+                    runs.setdefault((name, target), []).append((rps, mean, mx))
+        results = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
 
-        print(f"\nh2load: {command} URL   ({args.duration}s measured after {args.warmup}s warm-up)")
+        print(f"\nh2load: {command} URL   ({args.duration}s measured after {args.warmup}s warm-up; "
+              f"median of {args.rounds} interleaved rounds; 1-min load average at start: {load_before:.1f})")
         print(f"servers: kgrec interop-server --event-loops {args.event_loops}; grpcio {grpc_version()} "
               f"({args.grpcio_workers} worker threads); nghttpd {ng_version()} static framed response\n")
         print(f"{'rpc':<16} {'target':<8} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'kgrec/target':>12}")
