@@ -1,0 +1,87 @@
+import GRPCCore
+import KGRecModel
+import KGRecWire
+
+/// Score and Recommend on the engine's embeddings: `score(u, i) = e_u · e_i` over `[visual | text]`,
+/// computed as visual part + text part (see `ScoreKernel`).
+extension RankerEngine {
+    /// Scores `request.itemIds` (in request order; ids the graph does not know are listed in
+    /// `unknownItemIds`). `remaining` is the caller's time left, if it sent a deadline.
+    public func score(_ request: Kgrec_V1_ScoreRequest, remaining: Duration?) async throws -> Kgrec_V1_ScoreResponse {
+        guard !request.userId.isEmpty else { throw RPCError(.invalidArgument, "user_id is empty") }
+        guard !request.itemIds.isEmpty else { throw RPCError(.invalidArgument, "item_ids is empty") }
+        guard request.itemIds.count <= options.maxCandidates else {
+            throw RPCError(.invalidArgument,
+                           "\(request.itemIds.count) item_ids; at most \(options.maxCandidates) per request")
+        }
+        let snap = try snapshot()
+        let c = snap.catalogue
+        let extra = request.itemIds.filter { c.rows[$0] == nil }
+        let (user, fetchedItems) = try await lookup(user: request.userId, extraItems: extra, snapshot: snap,
+                                                    deadline: downstreamDeadline(remaining: remaining))
+        var response = Kgrec_V1_ScoreResponse(graphVersion: c.version, requestId: request.requestId)
+        response.items.reserveCapacity(request.itemIds.count)
+        for id in request.itemIds {
+            let parts: (visual: Float, text: Float)
+            if let row = c.rows[id] {
+                parts = ScoreKernel.parts(user: user, c, row: Int(row))
+            } else if let v = fetchedItems[id] {
+                parts = Self.parts(user: user, item: v, layout: c.layout)
+            } else {
+                response.unknownItemIds.append(id)
+                continue
+            }
+            response.items.append(Self.scored(id, parts, explain: request.explain))
+        }
+        return response
+    }
+
+    /// The top `k` (0 = 10) catalogue items for the user, best first; the user's training items
+    /// are excluded unless `includeSeen`.
+    public func recommend(_ request: Kgrec_V1_RecommendRequest,
+                          remaining: Duration?) async throws -> Kgrec_V1_RecommendResponse
+    {
+        guard !request.userId.isEmpty else { throw RPCError(.invalidArgument, "user_id is empty") }
+        let k = request.k == 0 ? 10 : Int(request.k)
+        guard k <= options.maxK else { throw RPCError(.invalidArgument, "k = \(k) is above the limit \(options.maxK)") }
+        let snap = try snapshot()
+        let c = snap.catalogue
+        let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,
+                                         deadline: downstreamDeadline(remaining: remaining))
+        var response = Kgrec_V1_RecommendResponse(graphVersion: c.version)
+        guard c.count > 0 else { return response }
+        var row = [Float](repeating: 0, count: c.count)
+        ScoreKernel.scoreAll(user: user, c, into: &row)
+        if !request.includeSeen, let seen = c.seen[request.userId] {
+            for r in seen { row[Int(r)] = -.infinity }
+        }
+        var top = TopK(k: min(k, c.count))
+        row.withUnsafeBufferPointer { top.scan($0) }
+        response.items = zip(top.indices, top.scores).map { r, s in
+            var item = Kgrec_V1_ScoredItem(itemId: c.ids[Int(r)], score: s)
+            if request.explain {
+                let p = ScoreKernel.parts(user: user, c, row: Int(r))
+                item.visualScore = p.visual
+                item.textScore = p.text
+            }
+            return item
+        }
+        return response
+    }
+
+    static func scored(_ id: String, _ p: (visual: Float, text: Float), explain: Bool) -> Kgrec_V1_ScoredItem {
+        explain ? Kgrec_V1_ScoredItem(itemId: id, score: p.visual + p.text, visualScore: p.visual, textScore: p.text)
+            : Kgrec_V1_ScoredItem(itemId: id, score: p.visual + p.text)
+    }
+
+    /// Visual and text parts of `user · item` for a row held outside the catalogue matrix.
+    static func parts(user: [Float], item: [Float], layout: EmbeddingLayout) -> (visual: Float, text: Float) {
+        guard layout.width > 0 else { return (0, 0) }
+        return user.withUnsafeBufferPointer { u in
+            item.withUnsafeBufferPointer { v in
+                (ScoreKernel.dot(u.baseAddress!, v.baseAddress!, layout.visual),
+                 ScoreKernel.dot(u.baseAddress! + layout.visual, v.baseAddress! + layout.visual, layout.text))
+            }
+        }
+    }
+}

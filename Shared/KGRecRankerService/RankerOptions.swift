@@ -1,0 +1,82 @@
+import KGRecServiceKit
+
+/// The ranker's own settings (beside the common service options), with the defaults the
+/// executable declares. Tests build it directly; `kgrec-ranker` reads it from flags and env.
+public struct RankerOptions: Sendable {
+    /// Graph service address, `host:port`.
+    public var graphTarget = "127.0.0.1:50062"
+    /// Byte budget of the user embedding cache (the item catalogue is held apart from it).
+    public var cacheBytes = 256 << 20
+    /// Downstream budget of a request whose caller sent no deadline (and the cap otherwise).
+    public var graphTimeout: Duration = .seconds(2)
+    /// Kept back from the caller's deadline so our own reply still makes it in time.
+    public var deadlineMargin: Duration = .milliseconds(10)
+    /// Attempts per graph call on UNAVAILABLE (1 = no retry), all within the deadline.
+    public var retryAttempts = 3
+    /// First backoff; doubles per attempt up to `retryMaxBackoff`, with jitter.
+    public var retryBackoff: Duration = .milliseconds(20)
+    public var retryMaxBackoff: Duration = .milliseconds(500)
+    /// Most ids in one coalesced GetEmbeddings call.
+    public var maxFetchBatch = 256
+    /// GetEmbeddings calls in flight at once; misses arriving meanwhile join the next batch.
+    public var maxFetchesInFlight = 1
+    /// How often the graph's table version is checked when no miss reveals it (0 = never).
+    public var versionPollInterval: Duration = .seconds(2)
+    /// Embeddings per ExportEmbeddings message when warming the catalogue.
+    public var exportBatchSize = 512
+    /// Largest `k` a Recommend may ask for, and most candidates in one Score.
+    public var maxK = 1000
+    public var maxCandidates = 10_000
+
+    public init() {}
+
+    /// The ranker-specific options (append them to `ConfigOption.common`).
+    public static let configOptions: [ConfigOption] = {
+        let d = RankerOptions()
+        return [
+            .string("graph", default: d.graphTarget, help: "Graph service address host:port."),
+            .size("cache-size", default: d.cacheBytes,
+                  help: "Byte budget of the user embedding cache (LRU, dropped when the graph version moves)."),
+            .duration("graph-timeout", default: d.graphTimeout,
+                      help: "Budget for graph calls when the caller sent no deadline (else the caller's deadline, capped by this)."),
+            .duration("deadline-margin", default: d.deadlineMargin,
+                      help: "Time kept back from the caller's deadline when calling the graph."),
+            .int("retry-attempts", default: d.retryAttempts,
+                 help: "Attempts per graph call on UNAVAILABLE (exponential backoff with jitter, within the deadline)."),
+            .duration("retry-backoff", default: d.retryBackoff, help: "First retry backoff (doubles per attempt)."),
+            .duration("retry-max-backoff", default: d.retryMaxBackoff, help: "Largest retry backoff."),
+            .int("max-fetch-batch", default: d.maxFetchBatch, help: "Most ids in one coalesced GetEmbeddings call."),
+            .int("max-fetches-in-flight", default: d.maxFetchesInFlight,
+                 help: "Concurrent GetEmbeddings calls; misses arriving meanwhile join the next batch."),
+            .duration("version-poll-interval", default: d.versionPollInterval,
+                      help: "How often to check the graph table version (0 disables polling)."),
+            .int("export-batch-size", default: d.exportBatchSize,
+                 help: "Embeddings per message when warming the item catalogue."),
+            .int("max-k", default: d.maxK, help: "Largest k accepted by Recommend."),
+            .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
+        ] + ServerLimitOptions.configOptions
+    }()
+
+    /// Reads and checks the options declared in `configOptions`.
+    public init(config: ServiceConfig) throws(ConfigError) {
+        let graph = try config.hostPorts("graph")[0]  // declared with a default: never empty
+        for name in ["retry-attempts", "max-fetch-batch", "max-fetches-in-flight", "export-batch-size", "max-k",
+                     "max-candidates"] {
+            try config.check(name, expected: "a positive integer") { $0.int > 0 }
+        }
+        try config.check("cache-size", expected: "a size of at least 0 bytes") { $0.int >= 0 }
+        graphTarget = graph.description
+        cacheBytes = config.size("cache-size")
+        graphTimeout = config.duration("graph-timeout")
+        deadlineMargin = config.duration("deadline-margin")
+        retryAttempts = config.int("retry-attempts")
+        retryBackoff = config.duration("retry-backoff")
+        retryMaxBackoff = config.duration("retry-max-backoff")
+        maxFetchBatch = config.int("max-fetch-batch")
+        maxFetchesInFlight = config.int("max-fetches-in-flight")
+        versionPollInterval = config.duration("version-poll-interval")
+        exportBatchSize = config.int("export-batch-size")
+        maxK = config.int("max-k")
+        maxCandidates = config.int("max-candidates")
+    }
+}
