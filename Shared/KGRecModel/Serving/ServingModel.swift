@@ -72,6 +72,12 @@ public final class ServingModel: @unchecked Sendable {
         model.channels.first { $0.name == modality.rawValue }?.projection?.linear.weight.value.rows
     }
 
+    /// The wire field (`ModalityVectors.visual` / `.text`) that carries channel `c`: "visual" →
+    /// visual, "text" → text, and KGAT's single "id" channel → text.
+    public func wireModality(ofChannel c: Int) -> Modality {
+        channelNames[c] == "visual" ? .visual : .text
+    }
+
     /// `kind-crc32(tensor bytes)`.
     static func version(_ model: MultiKG4Rec) -> String {
         var crc: UInt32 = 0

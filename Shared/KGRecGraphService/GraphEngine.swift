@@ -1,0 +1,166 @@
+import GRPCCore
+import KGRecModel
+import KGRecServiceKit
+import KGRecServing
+import KGRecWire
+import Synchronization
+
+/// The graph service's state: the served model, the online additions, the durable log and the
+/// published embedding table.
+///
+/// - `load()`: checkpoint + dataset, log replay (every acknowledged update), one table build.
+/// - `addInteractions`: serialized by a FIFO gate. Validate (nothing changes on a bad request) →
+///   re-encode the items whose encoder input changed (new items; trained items whose BFS sequence
+///   moved) → propagate over the whole extended graph → append the request to the log (fsync) →
+///   publish the new table → reply with its version. An encoder failure fails the request before
+///   anything is logged. The update runs in its own task, so a client that gives up mid-way cannot
+///   leave a logged but unpublished update behind.
+/// - Reads take the published snapshot (one lock-protected pointer load) and never wait for updates.
+///
+/// The table version is 1 + the number of updates applied since the checkpoint, so it is the same
+/// after a restart that replays the log.
+public final class GraphEngine: @unchecked Sendable {
+    public let options: GraphOptions
+    let encoding: any ItemEncoding
+    let metrics: GraphMetrics?
+    let logger: Logger?
+    private let gate = UpdateGate()
+    private let published = Mutex<GraphSnapshot?>(nil)
+
+    // Guarded by `gate`.
+    private var model: ServingModel?
+    private var additions: GraphAdditions?
+    private var log: DurableLog?
+    private var trainedSequences: NeighbourSequences?
+    private var lastInputs: [EncodeInput] = []
+    private var lastFused: [FusedItem] = []
+
+    public init(options: GraphOptions, encoding: any ItemEncoding, metrics: GraphMetrics? = nil, logger: Logger? = nil) {
+        self.options = options
+        self.encoding = encoding
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The table reads see, nil until `load()` finished.
+    public var snapshot: GraphSnapshot? { published.withLock { $0 } }
+
+    /// The published table, or UNAVAILABLE while loading.
+    func current() throws(RPCError) -> GraphSnapshot {
+        guard let s = snapshot else { throw RPCError(.unavailable, "graph service is still loading its table") }
+        return s
+    }
+
+    /// Loads the checkpoint and dataset, replays the log and builds the first table.
+    public func load() async throws {
+        try await gate.withGate { [self] in
+            let t0 = ContinuousClock.now
+            let options = self.options
+            let model = try await offload { try ServingModel.load(checkpoint: options.checkpoint, dataOverride: options.data) }
+            logger?.info("model loaded", ["model_version": .string(model.modelVersion),
+                                          "dataset": .string(model.dataset.summary)])
+            let (log, replay) = try DurableLog.open(path: options.logPath)
+            if replay.droppedTailBytes > 0 {
+                logger?.warn("interaction log had a torn tail (an unacknowledged write); cut it",
+                             ["log": .string(options.logPath), "bytes": .int(replay.droppedTailBytes)])
+            }
+            var state = GraphAdditions(dataset: model.dataset)
+            for (k, bytes) in replay.records.enumerated() {
+                do {
+                    state = try state.applying(try Kgrec_V1_AddInteractionsRequest(serializedBytes: bytes), model: model)
+                } catch {
+                    throw GraphLoadError("\(options.logPath): record \(k + 1) of \(replay.records.count) does not apply to this checkpoint: \(error)")
+                }
+            }
+            self.model = model
+            self.log = log
+            trainedSequences = model.dataset.sequences.length == model.sequenceLength ? model.dataset.sequences : nil
+            let built = try await build(state, model: model)
+            commit(state, built)
+            metrics?.logRecords.set(replay.records.count)
+            logger?.info("table ready", ["version": .int(Int(built.snapshot.version)),
+                                         "replayed_records": .int(replay.records.count),
+                                         "users": .int(built.snapshot.users.count), "items": .int(built.snapshot.items.count),
+                                         "seconds": .double(Self.seconds(since: t0))])
+        }
+    }
+
+    /// Validates, recomputes, logs durably, publishes; returns the new version and counts.
+    public func addInteractions(_ request: Kgrec_V1_AddInteractionsRequest) async throws -> Kgrec_V1_AddInteractionsResponse {
+        let task = Task { [self] in
+            try await gate.withGate { [self] in
+                guard let model, let additions, let log else {
+                    throw RPCError(.unavailable, "graph service is still loading its table")
+                }
+                let next = try additions.applying(request, model: model)
+                let built = try await build(next, model: model)
+                do { try log.append(request.serializedBytes()) } catch {
+                    throw RPCError(.internal, "could not persist the update to the interaction log: \(error)")
+                }
+                commit(next, built)
+                metrics?.logRecords.set(next.records)
+                return Kgrec_V1_AddInteractionsResponse(version: built.snapshot.version,
+                                                        acceptedInteractions: UInt32(request.interactions.count),
+                                                        acceptedItems: UInt32(request.newItems.count))
+            }
+        }
+        return try await task.value
+    }
+
+    /// Stops using the encoders.
+    public func close() { encoding.close() }
+
+    // MARK: building a table
+
+    private struct Built {
+        let snapshot: GraphSnapshot
+        let inputs: [EncodeInput]
+        let fused: [FusedItem]
+    }
+
+    /// Encodes the items whose encoder input changed since the last table, then propagates over
+    /// the whole extended graph (a full recompute: the synthetic default takes well under a second).
+    private func build(_ state: GraphAdditions, model: ServingModel) async throws -> Built {
+        let t0 = ContinuousClock.now
+        let trained = trainedSequences
+        let (graph, inputs) = try await offload {
+            let g = state.graph(sequenceLength: model.sequenceLength, dataset: model.dataset)
+            return (g, g.encodeInputs(raw: state.newItemRaw, trained: trained))
+        }
+        let changed = inputs.indices.filter { $0 >= lastInputs.count || inputs[$0] != lastInputs[$0] }
+        let encoded = try await encoding.encode(changed.map { inputs[$0] }, model: model)
+        var fused = lastFused
+        fused.append(contentsOf: repeatElement(FusedItem(channels: []), count: max(0, inputs.count - fused.count)))
+        for (k, i) in changed.enumerated() { fused[i] = encoded[k] }
+        let items = fused
+        let propagation = try await offload { try model.propagate(items: model.itemLayer0(items), graph: graph) }
+        let snapshot = GraphSnapshot(version: UInt64(1 + state.records), additions: state, graph: graph,
+                                     propagation: propagation, model: model)
+        let seconds = Self.seconds(since: t0)
+        metrics?.recomputeSeconds.observe(seconds)
+        logger?.debug("table built", ["version": .int(Int(snapshot.version)), "encoded_items": .int(changed.count),
+                                      "seconds": .double(seconds)])
+        return Built(snapshot: snapshot, inputs: inputs, fused: fused)
+    }
+
+    private func commit(_ state: GraphAdditions, _ built: Built) {
+        additions = state
+        lastInputs = built.inputs
+        lastFused = built.fused
+        published.withLock { $0 = built.snapshot }
+        metrics?.tableVersion.set(Int(built.snapshot.version))
+        metrics?.users.set(built.snapshot.users.count)
+        metrics?.items.set(built.snapshot.items.count)
+    }
+
+    static func seconds(since t0: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - t0
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+/// A start-up failure of the graph table (a log that does not fit the checkpoint, say).
+public struct GraphLoadError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,98 @@
+import GRPCHTTP2
+import KGRecServiceKit
+
+/// The graph service's own settings (beside the common service options), with the defaults the
+/// executable declares. Tests build it directly; `kgrec-graph` reads it from flags and env.
+public struct GraphOptions: Sendable {
+    /// Checkpoint written by `kgrec train` (safetensors; model config and data options inside).
+    public var checkpoint = ""
+    /// Dataset directory overriding the one recorded in the checkpoint.
+    public var data: String?
+    /// Encoder addresses `host:port`; batches are spread round-robin, UNAVAILABLE moves to the next.
+    public var encoders: [String] = []
+    /// Compute fused item vectors in-process instead of asking encoders.
+    public var localEncoder = false
+    /// Durable interaction log (created when missing, replayed at start).
+    public var logPath = "kgrec-graph-interactions.log"
+    /// Items per EncodeStream request, and requests in flight at once (each on its own stream).
+    public var encodeBatch = 256
+    public var encodeConcurrency = 4
+    /// Deadline of one encoder request; attempts per batch before the encoder counts as down.
+    public var encoderTimeout: Duration = .seconds(30)
+    public var encoderAttempts = 3
+    /// Embeddings per ExportEmbeddings message when the request says 0.
+    public var exportBatch = 256
+    /// Neighbours returned when a Neighbors request says 0.
+    public var neighborLimit = 20
+
+    public init() {}
+
+    public static let configOptions: [ConfigOption] = {
+        let d = GraphOptions()
+        return [
+            .string("checkpoint", default: nil, required: true, help: "Checkpoint (.safetensors) written by kgrec train."),
+            .string("data", default: nil, help: "Dataset directory (default: the one recorded in the checkpoint)."),
+            .stringList("encoder", help: "Encoder service address host:port (repeat for several; load-balanced)."),
+            .bool("local-encoder", default: false,
+                  help: "Compute fused item vectors in-process instead of calling encoder services."),
+            .string("log", default: d.logPath, help: "Durable interaction log (fsynced append-only; replayed at start)."),
+            .int("encode-batch", default: d.encodeBatch, help: "Items per EncodeStream request."),
+            .int("encode-concurrency", default: d.encodeConcurrency, help: "Encoder requests in flight at once."),
+            .duration("encoder-timeout", default: d.encoderTimeout, help: "Deadline of one encoder request."),
+            .int("encoder-attempts", default: d.encoderAttempts,
+                 help: "Attempts per encoder batch (each on the next encoder) before UNAVAILABLE."),
+            .int("export-batch", default: d.exportBatch, help: "Embeddings per ExportEmbeddings message (request 0)."),
+            .int("neighbor-limit", default: d.neighborLimit, help: "Neighbours per Neighbors reply (request 0)."),
+        ] + GraphServerLimits.configOptions
+    }()
+
+    /// Reads and checks the options declared in `configOptions`.
+    public init(config: ServiceConfig) throws(ConfigError) {
+        for name in ["encode-batch", "encode-concurrency", "encoder-attempts", "export-batch", "neighbor-limit"] {
+            try config.check(name, expected: "a positive integer") { $0.int > 0 }
+        }
+        checkpoint = config.string("checkpoint")
+        data = config.optionalString("data")
+        encoders = try config.hostPorts("encoder").map(\.description)
+        localEncoder = config.bool("local-encoder")
+        if encoders.isEmpty && !localEncoder {
+            throw ConfigError("no encoder: give --encoder host:port (or env KGREC_GRAPH_ENCODER), "
+                              + "or --local-encoder to compute fused vectors in-process")
+        }
+        logPath = config.string("log")
+        encodeBatch = config.int("encode-batch")
+        encodeConcurrency = config.int("encode-concurrency")
+        encoderTimeout = config.duration("encoder-timeout")
+        encoderAttempts = config.int("encoder-attempts")
+        exportBatch = config.int("export-batch")
+        neighborLimit = config.int("neighbor-limit")
+    }
+}
+
+/// The gRPC server limits every service exposes as flags (`--max-message-size`,
+/// `--max-concurrent-streams`, `--max-connections`), applied to a `ServerConfig`.
+public enum GraphServerLimits {
+    public static let configOptions: [ConfigOption] = [
+        .size("max-message-size", default: 16 << 20,
+              help: "Largest request or response message (larger ones get RESOURCE_EXHAUSTED)."),
+        .int("max-concurrent-streams", default: ServerConfig.defaults.maxConcurrentStreams,
+             help: "Concurrent calls per HTTP/2 connection."),
+        .int("max-connections", default: ServerConfig.defaults.maxConnections,
+             help: "Open client connections; more are refused."),
+    ]
+
+    /// `host`, `port` and the limits from `config`.
+    public static func serverConfig(_ config: ServiceConfig) throws(ConfigError) -> ServerConfig {
+        for name in ["max-message-size", "max-concurrent-streams", "max-connections"] {
+            try config.check(name, expected: "a positive value") { $0.int > 0 }
+        }
+        var s = ServerConfig()
+        s.host = config.string("host")
+        s.port = config.int("port")
+        s.maxReceiveMessageSize = config.size("max-message-size")
+        s.maxSendMessageSize = config.size("max-message-size")
+        s.maxConcurrentStreams = config.int("max-concurrent-streams")
+        s.maxConnections = config.int("max-connections")
+        return s
+    }
+}
