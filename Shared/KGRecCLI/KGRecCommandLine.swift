@@ -10,11 +10,15 @@ public enum KGRecCommandLine {
         SynthCommand(),
         TrainCommand(),
         EvalCommand(),
+        AblateCommand(),
+        BreakdownCommand(),
+        DemoCommand(),
         InteropServerCommand(),
         InteropClientCommand(),
         UpCommand(),
         CallCommand(),
         LoadCommand(),
+        BenchTensorCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

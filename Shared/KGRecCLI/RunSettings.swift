@@ -50,8 +50,14 @@ struct RunSettings {
     ]
 
     /// Keys of optional fields (absent from the encoded defaults when nil).
-    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "name", "textFeatures", "textIds",
+    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "name", "textFeatures", "textIds",
                                             "visualFeatures", "visualIds"]
+
+    /// Defaults for `dataPath` (programmatic runs such as the demo).
+    init(dataPath: String) {
+        data.path = dataPath
+        data.sequenceLength = model.sequenceLength
+    }
 
     init(flags f: ModelFlags) throws {
         if let path = f.string("config") { try loadFile(path) }

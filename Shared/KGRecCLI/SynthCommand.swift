@@ -8,20 +8,20 @@ struct SynthCommand: CLICommand {
 
     static let specs: [ModelFlags.Spec] = [
         .init("out", "output directory (required)"),
-        .init("preset", "default | tiny (unit-test size)"),
+        .init("preset", "default | tiny (unit tests) | ablation (the pinned ablation test)"),
         .init("nodes", "scale preset: about N nodes (40% users, 40% items, 20% attributes)"),
         .init("name", "dataset name / file prefix (default synth)"),
         .init("users", "users (default 600)"),
-        .init("items", "items (default 1200)"),
+        .init("items", "items (default 2000)"),
         .init("attributes", "attribute entities (default 240)"),
         .init("relations", "KG relations (default 4)"),
-        .init("interactions-per-user", "mean interactions per user (default 24)"),
+        .init("interactions-per-user", "mean interactions per user (default 16)"),
         .init("visual-width", "visual feature width (default 512, CLIP-like)"),
         .init("text-width", "text feature width (default 384, MiniLM-like)"),
         .init("missing-visual", "fraction of items without a visual vector (default 0.1)"),
         .init("missing-text", "fraction of items without a text vector (default 0.1)"),
         .init("latent", "latent factor width per signal (default 8)"),
-        .init("noise", "feature noise (default 0.3)"),
+        .init("noise", "feature noise (default 0.2)"),
         .init("candidates", "items scored per user when choosing (default 2000)"),
         .init("temperature", "choice temperature (default 0.25)"),
         .init("seed", "seed (default 7)"),
@@ -55,7 +55,8 @@ struct SynthCommand: CLICommand {
             switch f.string("preset") ?? "default" {
             case "default": c = SynthConfig()
             case "tiny": c = .tiny
-            case let p: throw ModelFlags.UsageError("--preset: expected default or tiny, got '\(p)'")
+            case "ablation": c = .ablationTest
+            case let p: throw ModelFlags.UsageError("--preset: expected default, tiny or ablation, got '\(p)'")
             }
         }
         if let v = try f.int("users") { c.users = v }

@@ -21,6 +21,8 @@ public struct Dataset: Sendable {
     public var sequences: NeighbourSequences
     /// Optional display title per item, `[I]` (empty when unknown).
     public var itemTitles: [String] = []
+    /// The directory the dataset was loaded from (nil when built in memory).
+    public var sourceDirectory: String? = nil
 
     public var userCount: Int { users.count }
     public var itemCount: Int { items.count }

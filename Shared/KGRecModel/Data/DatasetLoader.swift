@@ -40,6 +40,7 @@ public enum DatasetLoader {
                               relations: raw.relations, split: split, knowledge: raw.knowledge,
                               features: features, sequenceLength: options.sequenceLength)
         dataset.itemTitles = raw.itemTitles
+        dataset.sourceDirectory = options.path
         return dataset
     }
 }

@@ -3,13 +3,14 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     /// Dataset name (file prefix).
     public var name: String = "synth"
     public var users: Int = 600
-    public var items: Int = 1200
+    public var items: Int = 2000
     /// Attribute entities (split evenly across the KG relations).
     public var attributes: Int = 240
     /// KG relations (each item gets 1–2 attributes per relation).
     public var relations: Int = 4
-    /// Mean interactions per user (each user gets between half and 1.5× this).
-    public var interactionsPerUser: Int = 24
+    /// Mean interactions per user (each user gets between half and 1.5× this). Sparse on purpose
+    /// (about 5 per item): content features then matter, as for long-tail items in real catalogues.
+    public var interactionsPerUser: Int = 16
     /// Raw feature widths. Defaults follow CLIP ViT-B/32 (512) and MiniLM (384).
     public var visualWidth: Int = 512
     public var textWidth: Int = 384
@@ -19,7 +20,7 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     /// Width of each latent preference factor (visual, text, KG).
     public var latent: Int = 8
     /// Standard deviation of the per-dimension feature noise relative to the signal.
-    public var featureNoise: Float = 0.3
+    public var featureNoise: Float = 0.2
     /// Candidates scored per user (all items when ≥ items); keeps generation linear at scale.
     public var candidates: Int = 2000
     /// Softmax temperature of the choice among candidates (lower = more deterministic).
@@ -42,6 +43,18 @@ public struct SynthConfig: Codable, Equatable, Sendable {
         c.textWidth = 96
         c.candidates = 200
         c.seed = seed
+        return c
+    }
+
+    /// The dataset of the pinned ablation test: 300 users, 800 items, 120 attributes, 64/48-d features.
+    public static var ablationTest: SynthConfig {
+        var c = SynthConfig()
+        c.name = "ablation"
+        c.users = 300
+        c.items = 800
+        c.attributes = 120
+        c.visualWidth = 64
+        c.textWidth = 48
         return c
     }
 

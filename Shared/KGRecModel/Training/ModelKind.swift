@@ -14,7 +14,8 @@ public enum ModelKind: String, Codable, Sendable, CaseIterable {
         case .bpr:
             return BPRMatrixFactorization(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount)
         case .multiKG4Rec:
-            throw ModelError("the Multi-KG4Rec model is not built yet (use --model bpr)")
+            let sequences = dataset.sequences.length == config.sequenceLength ? dataset.sequences : nil
+            return try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features, sequences: sequences)
         }
     }
 }

@@ -21,6 +21,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var hardNegativeCandidates: Int = 1
     /// Cap on CF batches per epoch (benchmarks); nil = a full pass.
     public var maxBatchesPerEpoch: Int? = nil
+    /// Wall-clock budget: no new epoch starts after this many seconds (demo); nil = no limit.
+    public var maxSeconds: Double? = nil
     /// Seed of shuffling and negative sampling.
     public var seed: UInt64 = 2020
 

@@ -121,7 +121,8 @@ public final class Trainer {
                                      kgExamples: kgExamples, trainSeconds: trainSeconds,
                                      examplesPerSecond: Double(cfExamples + kgExamples) / trainSeconds,
                                      evalSeconds: 0, valid: nil, test: nil, best: false)
-            if epoch % config.evalEvery == 0 || epoch == config.epochs {
+            let outOfTime = config.maxSeconds.map { ProgressLine.now() - start > $0 } ?? false
+            if epoch % config.evalEvery == 0 || epoch == config.epochs || outOfTime {
                 let te = ProgressLine.now()
                 let emb = model.inferenceEmbeddings()
                 lastEmbeddings = emb
@@ -147,6 +148,7 @@ public final class Trainer {
                 stoppedEarly = true
                 break
             }
+            if outOfTime { break }
         }
         return TrainResult(records: records, bestEpoch: best.epoch, bestValid: best.valid, bestTest: best.test,
                            bestParameters: bestParameters, stoppedEarly: stoppedEarly,

@@ -1,0 +1,79 @@
+import Foundation
+import KGRecModel
+
+/// `kgrec breakdown`: per-user share of the recommendation score from the visual vs the text
+/// channel (the paper's case study), with the true preferences when the dataset is synthetic.
+struct BreakdownCommand: CLICommand {
+    let name = "breakdown"
+    let summary = "per-user visual vs text share of the top-k scores of a checkpoint"
+
+    static let specs: [ModelFlags.Spec] = [
+        .init("checkpoint", "checkpoint.safetensors (a model with both a visual and a text channel)"),
+        .init("data", "dataset directory (default: the checkpoint's)"),
+        .init("users", "how many users to list (default 5)"),
+        .init("user", "list this user token instead"),
+        .init("k", "top-k items per user (default 5)"),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        runCommand(name) {
+            let f = try ModelFlags(args, specs: Self.specs)
+            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let path = f.string("checkpoint") else { throw ModelFlags.UsageError("--checkpoint FILE is required") }
+            let (_, dataset, model) = try EvalCommand.load(path, dataOverride: f.string("data"))
+            let k = try f.int("k") ?? 5
+            guard k > 0 else { throw ModelFlags.UsageError("--k must be positive") }
+            var users = Array(0..<min(try f.int("users") ?? 5, dataset.userCount))
+            if let token = f.string("user") {
+                guard let u = dataset.users.index(of: token) else { throw ModelFlags.UsageError("--user: unknown user '\(token)'") }
+                users = [Int(u)]
+            }
+            print(try Self.render(dataset: dataset, model: model, users: users, k: k))
+            return 0
+        }
+    }
+
+    /// The per-user listing, plus the correlation with the true preferences when `NAME.user` has them.
+    static func render(dataset: Dataset, model: any Recommender, users: [Int], k: Int) throws -> String {
+        let e = model.inferenceEmbeddings()
+        guard let b = ModalityBreakdown(embeddings: e, evaluator: Evaluator(split: dataset.split)) else {
+            throw ModelError("the model has channels \(e.channels.map(\.name)); a breakdown needs visual and text")
+        }
+        let truth = Self.truePreferences(dataset)
+        var s = ""
+        for u in users {
+            let r = b.user(u, k: k)
+            s += "user \(dataset.users[u]): visual \(ProgressLine.fmt(100 * r.visualShare, 1))% / text \(ProgressLine.fmt(100 * (1 - r.visualShare), 1))%"
+            if let t = truth?[u] { s += "   (true visual:text weight \(ProgressLine.fmt(100 * t, 1))%)" }
+            s += "\n"
+            for it in r.items {
+                let title = Int(it.item) < dataset.itemTitles.count ? dataset.itemTitles[Int(it.item)] : ""
+                s += "    \(dataset.items[Int(it.item)])  \(title.isEmpty ? "" : title + "  ")score \(ProgressLine.fmt(Double(it.score), 3))"
+                    + " = visual \(ProgressLine.fmt(Double(it.visual), 3)) + text \(ProgressLine.fmt(Double(it.text), 3))\n"
+            }
+        }
+        if let truth {
+            let all = (0..<dataset.userCount).filter { dataset.split.trainSets.count(of: $0) > 0 }
+            let predicted = all.map { b.user($0, k: 20).visualShare }
+            let r = ModalityBreakdown.correlation(predicted, all.map { truth[$0] })
+            s += "correlation of visual share (top-20) with the true visual:text weight over \(all.count) users: \(ProgressLine.fmt(r, 3))\n"
+        }
+        return s
+    }
+
+    /// `w_v / (w_v + w_t)` per user from the synthetic `NAME.user` file, or nil.
+    static func truePreferences(_ d: Dataset) -> [Double]? {
+        // The loader keeps dataset directory out of Dataset; kgrec synth writes NAME.user next to NAME.inter.
+        guard let dir = d.sourceDirectory else { return nil }
+        let path = (dir as NSString).appendingPathComponent("\(d.name).user")
+        guard FileManager.default.fileExists(atPath: path),
+              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        var out = [Double](repeating: 0.5, count: d.userCount)
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: "\t")
+            guard f.count >= 3, let u = d.users.index(of: String(f[0])), let v = Double(f[1]), let t = Double(f[2]) else { continue }
+            out[Int(u)] = v + t > 0 ? v / (v + t) : 0.5
+        }
+        return out
+    }
+}
