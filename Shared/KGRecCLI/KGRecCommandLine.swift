@@ -18,7 +18,6 @@ public enum KGRecCommandLine {
         UpCommand(),
         CallCommand(),
         LoadCommand(),
-        BenchTensorCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {
