@@ -54,7 +54,7 @@ public struct RankerOptions: Sendable {
                  help: "Embeddings per message when warming the item catalogue."),
             .int("max-k", default: d.maxK, help: "Largest k accepted by Recommend."),
             .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
-        ] + ServerLimitOptions.configOptions
+        ] + RankerServerLimits.configOptions
     }()
 
     /// Reads and checks the options declared in `configOptions`.

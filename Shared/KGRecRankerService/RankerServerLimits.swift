@@ -3,7 +3,7 @@ import KGRecServiceKit
 
 /// The gRPC server limits every service exposes as flags (`--max-message-size`,
 /// `--max-concurrent-streams`, `--max-connections`), applied to a `ServerConfig`.
-public enum ServerLimitOptions {
+public enum RankerServerLimits {
     public static let configOptions: [ConfigOption] = [
         .size("max-message-size", default: ServerConfig.defaults.maxReceiveMessageSize,
               help: "Largest request or response message (larger ones get RESOURCE_EXHAUSTED)."),

@@ -1,0 +1,29 @@
+import GRPCHTTP2
+import KGRecServiceKit
+
+/// The gRPC server limits every service exposes as flags, applied to a `ServerConfig`.
+public enum EncoderServerLimits {
+    public static let configOptions: [ConfigOption] = [
+        .size("max-message-size", default: 16 << 20,
+              help: "Largest request or response message (larger ones get RESOURCE_EXHAUSTED)."),
+        .int("max-concurrent-streams", default: ServerConfig.defaults.maxConcurrentStreams,
+             help: "Concurrent calls per HTTP/2 connection."),
+        .int("max-connections", default: ServerConfig.defaults.maxConnections,
+             help: "Open client connections; more are refused."),
+    ]
+
+    /// `host`, `port` and the limits from `config`.
+    public static func serverConfig(_ config: ServiceConfig) throws(ConfigError) -> ServerConfig {
+        for name in ["max-message-size", "max-concurrent-streams", "max-connections"] {
+            try config.check(name, expected: "a positive value") { $0.int > 0 }
+        }
+        var s = ServerConfig()
+        s.host = config.string("host")
+        s.port = config.int("port")
+        s.maxReceiveMessageSize = config.size("max-message-size")
+        s.maxSendMessageSize = config.size("max-message-size")
+        s.maxConcurrentStreams = config.int("max-concurrent-streams")
+        s.maxConnections = config.int("max-connections")
+        return s
+    }
+}
