@@ -17,10 +17,10 @@ final class EventLoopGroup: @unchecked Sendable {
         for l in loops { l.stopAndJoin() }
     }
 
-    /// A shared single-loop group for clients, started on first use and kept for the process.
+    /// A shared group (one loop per core) for clients, started on first use and kept for the process.
     static let sharedClient: EventLoopGroup = {
         // swiftlint:disable:next force_try
-        try! EventLoopGroup(count: 1, name: "grpc-client")
+        try! EventLoopGroup(count: ServerConfig.coreCount, name: "grpc-client")
     }()
 
     func pick(_ index: Int) -> EventLoop { loops[index % loops.count] }

@@ -47,6 +47,8 @@ public final class GRPCChannel: Sendable {
 
     private static let loopCursor = Atomic<Int>(0)
 
+    deinit { close() }
+
     /// Closes the connections; calls in flight fail with UNAVAILABLE, later calls too.
     public func close() {
         for c in connections { c.loop.execute { c.shutdown() } }

@@ -142,6 +142,9 @@ public final class GRPCServer: Sendable {
     /// Open connections across all loops (for tests and metrics).
     public func openConnections() -> Int { shared.connectionCount.load(ordering: .relaxed) }
 
+    /// True once `shutdown` has completed.
+    public var isStopped: Bool { finished.load(ordering: .acquiring) }
+
     /// Returns once the server has stopped.
     public func waitUntilStopped() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -161,6 +164,8 @@ public final class GRPCServer: Sendable {
     }
 
     /// Installs handlers so that any of `signals` starts a graceful shutdown with `grace`.
+    /// (The dispatch sources arm asynchronously: a signal sent within microseconds of this call
+    /// may be missed.)
     public func shutdownOnSignals(_ signals: [Int32] = [SIGTERM, SIGINT], grace: Duration = .seconds(10)) {
         var sources: [DispatchSourceSignal] = []
         for sig in signals {

@@ -76,7 +76,13 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     func handleEvent(_ flags: UInt32) {
         if isClosed { return }
         if flags & UInt32(KG_EV_OUT) != 0 { markDirty() }
-        if flags & UInt32(KG_EV_IN | KG_EV_ERR) != 0 && !readingPaused { readSome() }
+        if flags & UInt32(KG_EV_IN | KG_EV_ERR) != 0 {
+            if !readingPaused {
+                readSome()
+            } else if flags & UInt32(KG_EV_ERR) != 0 {
+                closeNow()   // the peer is gone; nothing pending can be delivered
+            }
+        }
     }
 
     private func readSome() {
@@ -157,12 +163,13 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         if pending == 0 && (wantClose
             || (nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0)
             || (goingAway && streams.isEmpty && nghttp2_session_want_write(session) == 0)) {
-            closeNow()
+            closeNow(graceful: true)
         }
     }
 
-    /// Tears everything down at once: streams cancelled, session freed, socket closed.
-    func closeNow() {
+    /// Tears everything down at once: streams cancelled, session freed, socket closed (after a
+    /// short linger when `graceful`, so the peer reliably reads our final frames).
+    func closeNow(graceful: Bool = false) {
         if isClosed { return }
         isClosed = true
         checkTimer?.isCancelled = true
@@ -174,7 +181,11 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         nghttp2_session_del(session)
         session = nil
         loop.deregister(fd: fd, token: token)
-        close(fd)
+        if graceful {
+            LingeringSocket.start(fd: fd, loop: loop)
+        } else {
+            close(fd)
+        }
         shared.connectionCount.subtract(1, ordering: .relaxed)
         owner.connectionClosed(self)
     }

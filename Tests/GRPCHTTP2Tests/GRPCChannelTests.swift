@@ -1,5 +1,6 @@
 import GRPCCore
 @testable import GRPCHTTP2
+import Synchronization
 import Testing
 
 /// Our client against our server, over loopback, all four call shapes.
@@ -129,13 +130,13 @@ import Testing
         // Wait until the handler runs (a handler whose call expired before it started is never
         // invoked at all), then let the server's deadline end the call.
         for _ in 0..<400 where service.started.load(ordering: .relaxed) == 0 {
-            raw.pump(timeoutMs: 1)
+            await raw.pump(timeoutMs: 1)
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(service.started.load(ordering: .relaxed) == 1)
         var result = raw.streams[id]!
         for _ in 0..<400 where !result.closed {
-            raw.pump(timeoutMs: 5)
+            await raw.pump(timeoutMs: 5)
             result = raw.streams[id]!
         }
         #expect(result.grpcStatus == StatusCode.deadlineExceeded.rawValue)
@@ -259,5 +260,41 @@ import Testing
         }
         ch.close()
         await server.shutdown(grace: .seconds(1))
+    }
+}
+
+/// Flow control with real back-pressure: a handler that never reads throttles its client.
+@Suite struct BackPressureTests {
+    @Test func handlerThatNeverReadsStopsTheClientFromSending() async throws {
+        let window = 65535, serverQueue = 64 << 10, clientQueue = 64 << 10
+        let (server, service) = try startServer {
+            $0.streamWindowSize = window
+            $0.maxBufferedRequestBytesPerStream = serverQueue
+        }
+        var cc = ClientConfig()
+        cc.maxBufferedRequestBytesPerCall = clientQueue
+        let ch = GRPCChannel(host: "127.0.0.1", port: server.port, config: cc)
+        let call = ch.bidiStreaming(ControlService.m("Stall"), requestType: RawMessage.self, responseType: RawMessage.self)
+        let sent = Atomic<Int>(0)
+        let sender = Task {
+            for _ in 0..<1000 {
+                try await call.send(RawMessage([UInt8](repeating: 1, count: 10_000)))
+                sent.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(await ControlService.waitFor(service.started, atLeast: 1))
+        // Wait until the sender stops making progress.
+        var last = -1
+        while sent.load(ordering: .relaxed) != last {
+            last = sent.load(ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let bound = window + serverQueue + clientQueue + 3 * 10_005
+        #expect(last * 10_005 <= bound)
+        #expect(last < 1000)
+        call.cancel()
+        _ = try? await sender.value
+        ch.close()
+        await server.shutdown(grace: .zero)
     }
 }

@@ -18,7 +18,7 @@ import Testing
         let (server, _) = try startServer()
         let c = try RawH2Client(port: server.port, sendPreface: false)
         c.writeRaw(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8) + [UInt8](repeating: 0xff, count: 100))
-        #expect(c.runUntilConnectionClosed())
+        #expect(await c.runUntilConnectionClosed())
         try await stillServes(server)
         await server.shutdown(grace: .zero)
     }
@@ -28,7 +28,7 @@ import Testing
         let c = try RawH2Client(port: server.port, sendPreface: false)
         // Preface, then a SETTINGS frame whose length (5) is not a multiple of 6.
         c.writeRaw(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 5, 4, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5])
-        #expect(c.runUntilConnectionClosed())
+        #expect(await c.runUntilConnectionClosed())
         try await stillServes(server)
         await server.shutdown(grace: .zero)
     }
@@ -40,7 +40,7 @@ import Testing
             // Preface and a HEADERS frame header announcing 100 bytes, then only 3 of them.
             c.writeRaw(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
                        + [0, 0, 100, 1, 4, 0, 0, 0, 1, 1, 2, 3])
-            c.pump()
+            await c.pump()
         }
         var closed = false
         for _ in 0..<400 where !closed {
@@ -58,12 +58,12 @@ import Testing
         for _ in 0..<10 {
             var ids: [Int32] = []
             for _ in 0..<10 { ids.append(c.request(path: "/test.Control/Bidi", body: [], endStream: false)) }
-            c.pump(timeoutMs: 1)
+            await c.pump(timeoutMs: 1)
             for id in ids { c.reset(stream: id) }
-            c.pump(timeoutMs: 1)
+            await c.pump(timeoutMs: 1)
             if c.connectionClosed { break }
         }
-        #expect(c.runUntilConnectionClosed())
+        #expect(await c.runUntilConnectionClosed())
         #expect(c.goawayCode == UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
         try await stillServes(server)
         await server.shutdown(grace: .zero)
@@ -74,7 +74,7 @@ import Testing
         let c = try RawH2Client(port: server.port)
         let flood = (0..<100).map { ("x-flood-\($0)", String(repeating: "v", count: 100)) }
         let id = c.request(path: "/test.Control/Echo", extraHeaders: flood, body: MessageFramer.framed([]))
-        let r = try c.runUntilClosed(stream: id)
+        let r = try await c.runUntilClosed(stream: id)
         #expect(r.grpcStatus == StatusCode.resourceExhausted.rawValue)
         try await stillServes(server)
         await server.shutdown(grace: .zero)
@@ -85,7 +85,7 @@ import Testing
         let c = try RawH2Client(port: server.port)
         // Sent before the server's SETTINGS arrive, so the client does not hold them back.
         let ids = (0..<5).map { _ in c.request(path: "/test.Control/Stall", body: [], endStream: false) }
-        for _ in 0..<20 { c.pump() }
+        for _ in 0..<20 { await c.pump() }
         let refused = ids.filter { c.streams[$0]?.resetCode == UInt32(NGHTTP2_REFUSED_STREAM.rawValue) }
         #expect(refused.count == 2)
         #expect(nghttp2_session_get_remote_settings(c.session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) == 3)
@@ -97,11 +97,11 @@ import Testing
         let a = try RawH2Client(port: server.port), b = try RawH2Client(port: server.port)
         for c in [a, b] {
             let id = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
-            #expect(try c.runUntilClosed(stream: id).grpcStatus == 0)
+            #expect(try await c.runUntilClosed(stream: id).grpcStatus == 0)
         }
         let extra = try RawH2Client(port: server.port)
         extra.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
-        #expect(extra.runUntilConnectionClosed())
+        #expect(await extra.runUntilConnectionClosed())
         #expect(server.openConnections() == 2)
         await server.shutdown(grace: .zero)
     }
@@ -122,7 +122,7 @@ import Testing
         for _ in 0..<streams {
             c.request(path: "/test.Control/Count", body: MessageFramer.framed([100, 0x01, 0x86, 0xa0]))
         }
-        for _ in 0..<10 { c.pump(timeoutMs: 10) }
+        for _ in 0..<10 { await c.pump(timeoutMs: 10) }
         // Let the server run until it stalls.
         var last = -1, now = await server.bufferedResponseBytes()
         while now != last {

@@ -12,8 +12,8 @@ import Glibc
         let (server, _) = try startServer { $0.idleTimeout = .milliseconds(100) }
         let c = try RawH2Client(port: server.port)
         let id = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
-        _ = try c.runUntilClosed(stream: id)
-        #expect(c.runUntilConnectionClosed())
+        _ = try await c.runUntilClosed(stream: id)
+        #expect(await c.runUntilConnectionClosed())
         #expect(c.goawayCode == UInt32(NGHTTP2_NO_ERROR.rawValue))
         await server.shutdown(grace: .zero)
     }
@@ -25,7 +25,7 @@ import Glibc
             $0.keepaliveTimeout = .milliseconds(50)
         }
         let c = try RawH2Client(port: server.port)
-        c.pump()
+        await c.pump()
         c.reading = false   // never sees the PING, never acks it
         var closed = false
         for _ in 0..<400 where !closed {
@@ -43,10 +43,10 @@ import Glibc
             $0.keepaliveTimeout = .milliseconds(500)
         }
         let c = try RawH2Client(port: server.port)
-        for _ in 0..<10 { c.pump(timeoutMs: 20) }   // nghttp2 acks PINGs itself
+        for _ in 0..<10 { await c.pump(timeoutMs: 20) }   // nghttp2 acks PINGs itself
         #expect(!c.connectionClosed)
         let id = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([1]))
-        #expect(try c.runUntilClosed(stream: id).grpcStatus == 0)
+        #expect(try await c.runUntilClosed(stream: id).grpcStatus == 0)
         await server.shutdown(grace: .zero)
     }
 
@@ -90,7 +90,11 @@ import Glibc
     @Test func signalStartsGracefulShutdown() async throws {
         let (server, _) = try startServer()
         server.shutdownOnSignals([SIGUSR2], grace: .seconds(1))
-        kill(getpid(), SIGUSR2)
+        // The signal source arms asynchronously; repeat the signal until it is seen.
+        for _ in 0..<500 where !server.isStopped {
+            kill(getpid(), SIGUSR2)
+            try await Task.sleep(for: .milliseconds(10))
+        }
         await server.waitUntilStopped()
         #expect(server.openConnections() == 0)
     }

@@ -7,7 +7,7 @@ import Glibc
 /// A hand-driven HTTP/2 client for protocol tests: an nghttp2 client session over a loopback
 /// socket, pumped explicitly, so tests can send exactly the headers, bytes and resets they want
 /// and observe statuses, GOAWAY and connection closure. Blocking with short poll timeouts.
-final class RawH2Client {
+final class RawH2Client: @unchecked Sendable {
     struct StreamResult {
         var httpStatus = 0
         var headers: [(String, String)] = []
@@ -145,7 +145,7 @@ final class RawH2Client {
     }
 
     /// One round: flush our frames, then read what arrives within `timeoutMs`.
-    func pump(timeoutMs: Int32 = 50) {
+    func pumpSync(timeoutMs: Int32 = 50) {
         if let s = session {
             while true {
                 var p: UnsafePointer<UInt8>?
@@ -179,18 +179,44 @@ final class RawH2Client {
     }
 
     /// Pumps until `stream` closes (or the connection does, or ~5 s pass).
-    func runUntilClosed(stream id: Int32) throws -> StreamResult {
-        for _ in 0..<100 {
-            if streams[id]?.closed == true || connectionClosed { break }
-            pump()
+    func runUntilClosed(stream id: Int32) async throws -> StreamResult {
+        await offThread {
+            for _ in 0..<100 {
+                if self.streams[id]?.closed == true || self.connectionClosed { break }
+                self.pumpSync()
+            }
         }
         guard let r = streams[id] else { throw RuntimeError("no such stream") }
         return r
     }
 
     /// Pumps until the server closes the connection (or ~5 s pass). True if it did.
-    func runUntilConnectionClosed() -> Bool {
-        for _ in 0..<100 where !connectionClosed { pump() }
+    func runUntilConnectionClosed() async -> Bool {
+        await offThread { for _ in 0..<100 where !self.connectionClosed { self.pumpSync() } }
         return connectionClosed
+    }
+
+    /// One round (see `pumpSync`) on a plain thread, so blocking never starves Swift's
+    /// cooperative pool (which runs the server's task handlers in this same process).
+    func pump(timeoutMs: Int32 = 50) async {
+        await offThread { self.pumpSync(timeoutMs: timeoutMs) }
+    }
+}
+
+/// Runs blocking `body` on a new pthread and waits for it without holding a cooperative thread.
+func offThread(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        final class Box: @unchecked Sendable {
+            let run: () -> Void
+            init(_ run: @escaping () -> Void) { self.run = run }
+        }
+        let box = Unmanaged.passRetained(Box { body(); c.resume() }).toOpaque()
+        var tid = pthread_t()
+        pthread_create(&tid, nil, { arg in
+            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            b.run()
+            return nil
+        }, box)
+        pthread_detach(tid)
     }
 }
