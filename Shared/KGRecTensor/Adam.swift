@@ -16,13 +16,18 @@ public struct Adam: Sendable {
 
     public init(learningRate: Float) { self.learningRate = learningRate }
 
-    /// Updates every parameter from its gradient, then zeroes the gradients.
-    public mutating func step(_ parameters: [Parameter]) {
+    /// Updates the parameters from their gradients, then zeroes the gradients. With
+    /// `skipUntouched`, parameters no backward pass reached since the last step are left alone
+    /// (as `torch.optim.Adam` skips parameters whose `.grad` is None, e.g. fusion weights during a
+    /// KG-loss step). Bias correction uses each parameter's own update count, as PyTorch does.
+    public mutating func step(_ parameters: [Parameter], skipUntouched: Bool = false) {
         stepCount += 1
-        let t = Float(stepCount)
-        let c1 = 1 - powf(beta1, t), c2 = 1 - powf(beta2, t)
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon
-        for p in parameters where p.trainable {
+        for p in parameters where p.trainable && (p.touched || !skipUntouched) {
+            p.touched = false
+            p.steps += 1
+            let t = Float(p.steps)
+            let c1 = 1 - powf(beta1, t), c2 = 1 - powf(beta2, t)
             let n = p.value.count
             p.value.data.withUnsafeMutableBufferPointer { w in
                 p.grad.data.withUnsafeMutableBufferPointer { g in

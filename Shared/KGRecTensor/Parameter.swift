@@ -11,6 +11,11 @@ public final class Parameter {
     /// Whether this parameter is decayed by the optimiser's L2 term (not used for embeddings whose
     /// regularisation is explicit in the loss).
     public var trainable = true
+    /// Whether a backward pass has reached this parameter since the last optimiser step. Adam skips
+    /// untouched parameters, as PyTorch does for parameters whose `.grad` is None.
+    public var touched = false
+    /// Adam updates applied to this parameter (its bias-correction step count).
+    public internal(set) var steps = 0
 
     public init(_ name: String, _ value: Matrix) {
         self.name = name
@@ -25,5 +30,7 @@ public final class Parameter {
         precondition(newValue.rows == value.rows && newValue.cols == value.cols)
         value = newValue
         grad.zero(); m.zero(); v.zero()
+        touched = false
+        steps = 0
     }
 }

@@ -109,7 +109,7 @@ public final class Tape {
             grads[i] = nil
         }
         for (node, p) in parameters where p.trainable {
-            if let g = grads[node] { p.grad.add(g) }
+            if let g = grads[node] { p.grad.add(g); p.touched = true }
         }
     }
 }

@@ -94,3 +94,21 @@ import Darwin
 private func _tanh(_ x: Double) -> Double { tanh(x) }
 private func _exp(_ x: Double) -> Double { exp(x) }
 #endif
+
+@Suite struct AdamSkippingTests {
+    @Test func skipUntouchedLeavesParametersWithoutGradientAlone() {
+        let a = Parameter("a", Matrix(rows: 1, cols: 1, data: [1])), b = Parameter("b", Matrix(rows: 1, cols: 1, data: [1]))
+        var adam = Adam(learningRate: 0.1)
+        for _ in 0..<2 {
+            let t = Tape()
+            t.backward(from: t.sum(t.mul(t.parameter(a), t.parameter(a))))
+            adam.step([a, b], skipUntouched: true)
+        }
+        let t = Tape()
+        t.backward(from: t.sum(t.mul(t.parameter(b), t.parameter(b))))
+        adam.step([a, b], skipUntouched: true)
+        // b's first update is a full-size step (its own bias correction); a did not move this time.
+        #expect(abs(b.value.data[0] - 0.9) < 1e-5)
+        #expect(a.steps == 2 && b.steps == 1)
+    }
+}

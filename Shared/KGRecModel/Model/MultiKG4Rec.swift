@@ -201,7 +201,7 @@ public final class MultiKG4Rec: Recommender {
     }
 
     public func step() {
-        optimizer.step(allParameters)
+        optimizer.step(allParameters, skipUntouched: true)
     }
 
     public func inferenceEmbeddings() -> InferenceEmbeddings {

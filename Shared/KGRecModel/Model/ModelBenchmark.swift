@@ -1,0 +1,106 @@
+import KGRecTensor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Micro-benchmarks of the numeric kernels and per-batch profiles of a model (`kgrec bench-tensor`).
+/// Times are wall seconds (best of several runs for kernels); CPU seconds are both threads together.
+public enum ModelBenchmark {
+    /// GFLOP/s of `GEMM.multiply` for the shapes the model uses (N = 35,571 nodes of ml-100k,
+    /// 12,784 = 1,598 items × 8 sequence positions), one line per shape.
+    public static func gemmReport() -> String {
+        let shapes: [(String, Int, Int, Int, Bool, Bool)] = [
+            ("propagation  x·W   [35571,64]·[64,64]", 35571, 64, 64, false, false),
+            ("propagation  x·W   [35571,64]·[64,32]", 35571, 64, 32, false, false),
+            ("propagation  dx    [35571,64]·[64,64]ᵀ", 35571, 64, 64, false, true),
+            ("propagation  dW    [35571,64]ᵀ·[35571,64]", 64, 35571, 64, true, false),
+            ("fusion FFN   x·W1  [12784,64]·[64,128]", 12784, 64, 128, false, false),
+            ("square             [512,512]·[512,512]", 512, 512, 512, false, false),
+        ]
+        var rng = Xoshiro256(seed: 1)
+        var out = "GEMM (\(Parallel.threadCount) threads)                          ms    GFLOP/s\n"
+        for (name, m, k, n, ta, tb) in shapes {
+            let a = ta ? Matrix.uniform(rows: k, cols: m, -1, 1, rng: &rng) : Matrix.uniform(rows: m, cols: k, -1, 1, rng: &rng)
+            let b = tb ? Matrix.uniform(rows: n, cols: k, -1, 1, rng: &rng) : Matrix.uniform(rows: k, cols: n, -1, 1, rng: &rng)
+            var best = Double.infinity
+            for _ in 0..<15 {
+                let t0 = wallClock()
+                _ = GEMM.multiply(a, b, transA: ta, transB: tb)
+                best = min(best, wallClock() - t0)
+            }
+            let gflops = 2 * Double(m) * Double(k) * Double(n) / best / 1e9
+            out += name.padding(44) + fmt(best * 1e3, 2).leftPadded(8) + fmt(gflops, 1).leftPadded(11) + "\n"
+        }
+        return out
+    }
+
+    /// Runs `batches` BPR and KG batches of `batchSize` random triples on `model` (the graph of
+    /// `graph`) and returns per-batch wall and CPU seconds plus the per-op tape profile of the BPR
+    /// batches.
+    public static func profile(_ model: MultiKG4Rec, graph: CollaborativeKG, batches: Int,
+                               batchSize: Int, seed: UInt64 = 1) -> String {
+        var rng = Xoshiro256(seed: seed)
+        var w0 = wallClock(), c0 = cpuClock()
+        model.beginEpoch()
+        var out = "beginEpoch (attention refresh)  wall \(fmt(wallClock() - w0, 3)) s  cpu \(fmt(cpuClock() - c0, 3)) s\n"
+        let profile = TapeProfile()
+        var bpr = (wall: 0.0, cpu: 0.0), kg = (wall: 0.0, cpu: 0.0), step = (wall: 0.0, cpu: 0.0)
+        for _ in 0..<batches {
+            let u = (0..<batchSize).map { _ in Int32(rng.below(graph.userCount)) }
+            let p = (0..<batchSize).map { _ in Int32(rng.below(graph.itemCount)) }
+            let n = (0..<batchSize).map { _ in Int32(rng.below(graph.itemCount)) }
+            model.profile = profile
+            w0 = wallClock(); c0 = cpuClock()
+            _ = model.bprLossAndGradients(users: u, positives: p, negatives: n)
+            bpr.wall += wallClock() - w0; bpr.cpu += cpuClock() - c0
+            model.profile = nil
+            w0 = wallClock(); c0 = cpuClock()
+            model.step()
+            step.wall += wallClock() - w0; step.cpu += cpuClock() - c0
+            let e = (0..<batchSize).map { _ in rng.below(graph.tripleCount) }
+            w0 = wallClock(); c0 = cpuClock()
+            _ = model.kgLossAndGradients(heads: e.map { graph.heads[$0] }, relations: e.map { graph.relations[$0] },
+                                         tails: e.map { graph.tails[$0] },
+                                         negativeTails: e.map { _ in Int32(rng.below(graph.entityCount)) })
+            kg.wall += wallClock() - w0; kg.cpu += cpuClock() - c0
+            w0 = wallClock(); c0 = cpuClock()
+            model.step()
+            step.wall += wallClock() - w0; step.cpu += cpuClock() - c0
+        }
+        let b = Double(max(batches, 1))
+        out += "per BPR batch of \(batchSize)  wall \(fmt(bpr.wall / b, 3)) s  cpu \(fmt(bpr.cpu / b, 3)) s\n"
+        out += "per KG batch of \(batchSize)   wall \(fmt(kg.wall / b, 3)) s  cpu \(fmt(kg.cpu / b, 3)) s\n"
+        out += "per Adam step             wall \(fmt(step.wall / (2 * b), 3)) s  cpu \(fmt(step.cpu / (2 * b), 3)) s\n"
+        out += "\nBPR batches, wall seconds per op (forward includes layer glue):\n" + profile.report()
+        return out
+    }
+
+    static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    static func cpuClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    static func fmt(_ x: Double, _ digits: Int) -> String {
+        var p = 1.0
+        for _ in 0..<digits { p *= 10 }
+        let v = (x * p).rounded() / p
+        var s = "\(v)"
+        if let dot = s.firstIndex(of: ".") {
+            let decimals = s.distance(from: dot, to: s.endIndex) - 1
+            if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+        }
+        return s
+    }
+}
+
+extension String {
+    fileprivate func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+    fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
