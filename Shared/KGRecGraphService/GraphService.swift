@@ -51,24 +51,36 @@ public struct GraphService: RPCService {
     }
 
     /// The whole table in batches of `batch_size` (0 = `defaultSize`): users (with `seen`), then
-    /// items, every batch with the snapshot's version. Neither include flag set = both.
+    /// items, every batch with the snapshot's version. Neither include flag set = both. A batch
+    /// also ends before it would pass `maxBatchBytes` (about 3.5 MiB, under grpcio's default 4 MiB
+    /// receive limit), so a large `batch_size` cannot make a message the client refuses.
     /// Batches are built lazily, one per write.
-    static func exportBatches(_ request: Kgrec_V1_ExportEmbeddingsRequest, _ table: GraphSnapshot,
-                              defaultSize: Int) -> some Sequence<Kgrec_V1_EmbeddingBatch> {
+    static func exportBatches(_ request: Kgrec_V1_ExportEmbeddingsRequest, _ table: GraphSnapshot, defaultSize: Int,
+                              maxBatchBytes: Int = 3_500_000) -> AnyIterator<Kgrec_V1_EmbeddingBatch> {
         let both = !request.includeUsers && !request.includeItems
         let size = request.batchSize == 0 ? defaultSize : Int(request.batchSize)
         let users = both || request.includeUsers ? table.users.count : 0
         let items = both || request.includeItems ? table.items.count : 0
-        let userBatches = stride(from: 0, to: users, by: size).lazy.map { start in
-            let rows = start..<min(users, start + size)
-            return Kgrec_V1_EmbeddingBatch(version: table.version, users: rows.map(table.userEmbedding),
-                                           seen: rows.map(table.seen))
+        let vectorBytes = table.embeddings.users.cols * 4 + 16
+        var u = 0, i = 0
+        return AnyIterator {
+            var batch = Kgrec_V1_EmbeddingBatch(version: table.version)
+            var bytes = 0
+            while u < users && batch.users.count < size && (batch.users.isEmpty || bytes < maxBatchBytes) {
+                let seen = table.seen(u)
+                bytes += vectorBytes + table.users[u].utf8.count + seen.itemIds.reduce(8) { $0 + $1.utf8.count + 2 }
+                batch.users.append(table.userEmbedding(u))
+                batch.seen.append(seen)
+                u += 1
+            }
+            if !batch.users.isEmpty { return batch }
+            while i < items && batch.items.count < size && (batch.items.isEmpty || bytes < maxBatchBytes) {
+                bytes += vectorBytes + table.items[i].utf8.count
+                batch.items.append(table.itemEmbedding(i))
+                i += 1
+            }
+            return batch.items.isEmpty ? nil : batch
         }
-        let itemBatches = stride(from: 0, to: items, by: size).lazy.map { start in
-            Kgrec_V1_EmbeddingBatch(version: table.version,
-                                    items: (start..<min(items, start + size)).map(table.itemEmbedding))
-        }
-        return [AnySequence(userBatches), AnySequence(itemBatches)].joined()
     }
 
     /// The entity's out-edges in the collaborative KG, by attention (mean over channels) descending.

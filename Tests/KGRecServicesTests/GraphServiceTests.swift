@@ -1,7 +1,8 @@
 import Foundation
 import GRPCCore
 import GRPCHTTP2
-import KGRecGraphService
+import KGRecEncoderService
+@testable import KGRecGraphService
 @testable import KGRecModel
 import KGRecTensor
 import KGRecServiceKit
@@ -42,6 +43,12 @@ import Testing
         }
         let defaults = try await h.export()
         #expect(defaults.count == (d.userCount + 15) / 16 + (d.itemCount + 15) / 16)
+        // A huge batch_size is cut by the byte budget (here 2000 bytes: a few rows per message).
+        let table = try #require(h.engine.snapshot)
+        let small = Array(GraphService.exportBatches(Kgrec_V1_ExportEmbeddingsRequest(batchSize: 100_000), table,
+                                                     defaultSize: 16, maxBatchBytes: 2000))
+        #expect(small.allSatisfy { $0.users.count + $0.items.count <= 6 && $0.serializedBytes().count < 4000 })
+        #expect(small.flatMap(\.users) == users && small.flatMap(\.items) == items && small.flatMap(\.seen) == seen)
         await h.stop()
     }
 
@@ -186,6 +193,38 @@ import Testing
         await h.stop()
         await a.shutdown(grace: .zero)
         await b.shutdown(grace: .zero)
+    }
+
+    @Test func theRealEncoderServiceGivesTheSameTableAndEncodesColdItems() async throws {
+        let fixture = try ServingFixture()
+        var encoderOptions = EncoderOptions()
+        encoderOptions.checkpoint = fixture.checkpointPath
+        let engine = EncoderEngine(options: encoderOptions)
+        try await engine.load()
+        var config = ServerConfig()
+        config.host = "127.0.0.1"
+        config.eventLoops = 1
+        let encoder = EncoderServer(engine: engine, serverConfig: config, metrics: ServiceMetrics(),
+                                    logger: Logger(service: "encoder", sink: MemoryLogSink()))
+        let port = try encoder.start()
+        encoder.markServing()
+        let remote = try RemoteItemEncoding(targets: ["127.0.0.1:\(port)"], batchSize: 16, concurrency: 2,
+                                            timeout: .seconds(20), attempts: 2)
+        let h = try await GraphHarness(fixture: fixture, encoding: remote)
+        let local = try await GraphHarness(fixture: fixture, logName: "local.log")
+        let d = fixture.dataset
+        #expect(try await h.get(users: d.users.tokens, items: d.items.tokens)
+                == (try await local.get(users: d.users.tokens, items: d.items.tokens)))
+        #expect(try await h.add(h.coldItemRequest()).version == 2)
+        #expect(try await local.add(local.coldItemRequest()).version == 2)
+        let a = try await h.get(users: ["new-user-1"], items: ["cold-1"])
+        let b = try await local.get(users: ["new-user-1"], items: ["cold-1"])
+        let worst = zip(GraphHarness.row(a.items[0]) + GraphHarness.row(a.users[0]),
+                        GraphHarness.row(b.items[0]) + GraphHarness.row(b.users[0])).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-6)
+        await h.stop()
+        await local.stop()
+        await encoder.stop(grace: .zero)
     }
 
     @Test func withEveryEncoderDownAnUpdateIsUnavailableAndNotLogged() async throws {
