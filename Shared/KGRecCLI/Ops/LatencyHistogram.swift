@@ -22,7 +22,8 @@ struct LatencyHistogram: Sendable {
         if i < 128 { return UInt64(i) }
         let shift = (i - 128) / 64 + 1
         let top = UInt64((i - 128) % 64 + 64)
-        return ((top + 1) << UInt64(shift)) - 1
+        let (v, overflow) = (top + 1).multipliedReportingOverflow(by: UInt64(1) << UInt64(shift))
+        return overflow ? .max : v - 1
     }
 
     mutating func record(nanoseconds v: UInt64) {

@@ -79,7 +79,13 @@ final class LocalTopology: Sendable {
     /// what was started and throws an error naming the service and its log file. `shouldStop`
     /// (a signal arrived) aborts the start the same way.
     func start(progress: @Sendable (String) -> Void, shouldStop: @Sendable () -> Bool = { false }) async throws {
-        for (ep, child) in zip(endpoints, children) {
+        try await startFrom(endpoints[0].name, progress: progress, shouldStop: shouldStop)
+    }
+
+    /// `start` beginning at service `first` (the ones before it are assumed running elsewhere).
+    func startFrom(_ first: String, progress: @Sendable (String) -> Void, shouldStop: @Sendable () -> Bool = { false }) async throws {
+        let skip = endpoints.firstIndex { $0.name == first } ?? 0
+        for (ep, child) in zip(endpoints, children).dropFirst(skip) {
             do {
                 try child.start(environment: environment(for: ep))
                 try await waitHealthy(ep, child, shouldStop: shouldStop)

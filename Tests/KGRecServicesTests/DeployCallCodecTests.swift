@@ -1,0 +1,148 @@
+import Foundation
+import GRPCCore
+import GRPCHTTP2
+import GRPCInterop
+import KGRecWire
+import Testing
+@testable import KGRecCLI
+
+/// `kgrec call`'s schema-driven JSON ↔ protobuf codec, checked against the generated KGRecWire
+/// codec (protobuf-c) and the `.proto` files.
+@Suite struct DeployCallCodecTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let codec = ProtoJSONCodec(schema: ProtoSchema.kgrec)
+
+    @Test func embeddedSchemaMatchesTheProtosDirectory() throws {
+        let files = try ProtoSchema.kgrecFiles.map { name, _ in
+            (name, try String(contentsOf: Self.root.appendingPathComponent("Protos/" + name), encoding: .utf8))
+        }
+        let fromDisk = try ProtoSchema(files: files)
+        #expect(fromDisk.messages == ProtoSchema.kgrec.messages)
+        #expect(fromDisk.enums == ProtoSchema.kgrec.enums)
+        #expect(fromDisk.methods == ProtoSchema.kgrec.methods)
+        // And every kgrec.v1 proto file is embedded.
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/Protos/kgrec/v1").filter { $0.hasSuffix(".proto") }
+        #expect(Set(onDisk.map { "kgrec/v1/" + $0 }).isSubset(of: Set(ProtoSchema.kgrecFiles.map(\.0))))
+    }
+
+    @Test func jsonWithEitherFieldSpellingEncodesLikeTheGeneratedCodec() throws {
+        let json = try JSONParser.parse(#"{"user_id":"u1","itemIds":["a","b"],"explain":true,"requestId":"18446744073709551615"}"#)
+        let bytes = try codec.encode(json, as: "kgrec.v1.ScoreRequest")
+        let decoded = try Kgrec_V1_ScoreRequest(serializedBytes: bytes)
+        #expect(decoded == Kgrec_V1_ScoreRequest(userId: "u1", itemIds: ["a", "b"], explain: true, requestId: .max))
+    }
+
+    @Test func nestedMessagesPackedFloatsAndNegativeInt64Encode() throws {
+        let json = try JSONParser.parse("""
+            {"new_items":[{"item_id":"n1","raw":{"visual":{"values":[0.5,-1.25,3e-3]},"text":{}},
+              "links":[{"relation":"genre","entity_id":"g1"}]}],
+             "interactions":[{"user_id":"u","item_id":"n1","timestamp":-5}]}
+            """)
+        let decoded = try Kgrec_V1_AddInteractionsRequest(serializedBytes: try codec.encode(json, as: "kgrec.v1.AddInteractionsRequest"))
+        let want = Kgrec_V1_AddInteractionsRequest(
+            newItems: [Kgrec_V1_NewItem(itemId: "n1", raw: Kgrec_V1_ModalityVectors(visual: Kgrec_V1_Vector(values: [0.5, -1.25, 0.003]),
+                                                                                     text: Kgrec_V1_Vector()),
+                                        links: [Kgrec_V1_KGLink(relation: "genre", entityId: "g1")])],
+            interactions: [Kgrec_V1_Interaction(userId: "u", itemId: "n1", timestamp: -5)])
+        #expect(decoded == want)
+        let enc = try Kgrec_V1_EncodeRequest(serializedBytes: try codec.encode(
+            try JSONParser.parse(#"{"items":[{"entity":"42","neighbours":[1,2,300000]}],"request_id":9}"#), as: "kgrec.v1.EncodeRequest"))
+        #expect(enc == Kgrec_V1_EncodeRequest(items: [Kgrec_V1_EncodeItem(entity: 42, neighbours: [1, 2, 300_000])], requestId: 9))
+    }
+
+    @Test func generatedBytesPrintAsProto3JSON() throws {
+        let msg = Kgrec_V1_ScoreResponse(items: [Kgrec_V1_ScoredItem(itemId: "i1", score: 0.5, visualScore: 0.25, textScore: 0.25),
+                                                 Kgrec_V1_ScoredItem(itemId: "i2")],
+                                         graphVersion: 3, requestId: 0, error: Kgrec_V1_RequestError(code: 5, message: "no user"))
+        let json = try codec.decode(msg.serializedBytes(), as: "kgrec.v1.ScoreResponse").render()
+        #expect(json == #"{"items":[{"itemId":"i1","score":0.5,"visualScore":0.25,"textScore":0.25},{"itemId":"i2"}],"graphVersion":"3","error":{"code":5,"message":"no user"}}"#)
+        let health = Grpc_Health_V1_HealthCheckResponse(status: .notServing).serializedBytes()
+        #expect(try codec.decode(health, as: "grpc.health.v1.HealthCheckResponse").render() == #"{"status":"NOT_SERVING"}"#)
+        let neighbors = Kgrec_V1_NeighborsResponse(neighbors: [Kgrec_V1_Neighbor(entityId: "e", kind: .attribute, relation: "r", attention: 0.125)], version: 2)
+        #expect(try codec.decode(neighbors.serializedBytes(), as: "kgrec.v1.NeighborsResponse").render()
+                == #"{"neighbors":[{"entityId":"e","kind":"ENTITY_KIND_ATTRIBUTE","relation":"r","attention":0.125}],"version":"2"}"#)
+    }
+
+    @Test func jsonRoundTripsThroughProtobufForEveryFieldKind() throws {
+        let text = #"{"users":[{"id":"u","vectors":{"visual":{"values":[1,2.5]}}}],"items":[{"id":"i"}],"version":"7","seen":[{"itemIds":["a","b"]}]}"#
+        let bytes = try codec.encode(try JSONParser.parse(text), as: "kgrec.v1.EmbeddingBatch")
+        #expect(try codec.decode(bytes, as: "kgrec.v1.EmbeddingBatch").render() == #"{"version":"7","users":[{"id":"u","vectors":{"visual":{"values":[1,2.5]}}}],"items":[{"id":"i"}],"seen":[{"itemIds":["a","b"]}]}"#)
+    }
+
+    @Test(arguments: [
+        (#"{"user":"u1"}"#, "unknown field 'user'"),
+        (#"{"k":"many"}"#, "kgrec.v1.RecommendRequest.k: 'many' is not a valid uint32"),
+        (#"{"k":-1}"#, "is not a valid uint32"),
+        (#"{"user_id":5}"#, "kgrec.v1.RecommendRequest.userId: expected a string"),
+        (#"{"explain":"yes"}"#, "expected true or false"),
+        (#"[1]"#, "expected an object"),
+    ])
+    func badJSONIsRejectedNamingTheField(input: String, expected: String) throws {
+        let error = #expect(throws: ProtoJSONCodec.CodecError.self) {
+            try codec.encode(try JSONParser.parse(input), as: "kgrec.v1.RecommendRequest")
+        }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+    }
+
+    @Test func badEnumNameListsTheKnownNames() throws {
+        let error = #expect(throws: ProtoJSONCodec.CodecError.self) {
+            try codec.encode(try JSONParser.parse(#"{"kind":"ROBOT"}"#), as: "kgrec.v1.NeighborsRequest")
+        }
+        #expect(error?.description.contains("ENTITY_KIND_USER") == true)
+    }
+
+    @Test func malformedProtobufIsAnErrorNotACrash() throws {
+        for bytes: [UInt8] in [[0x0A, 0x05, 0x41], [0x08], [0x00], [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]] {
+            #expect(throws: ProtoJSONCodec.CodecError.self) { try codec.decode(bytes, as: "kgrec.v1.ScoreResponse") }
+        }
+    }
+
+    @Test func jsonParserHandlesEscapesAndReportsPositions() throws {
+        #expect(try JSONParser.parse(#"{"a":"x\"\u00e9\ud83d\ude00\n"}"#) == .object([("a", .string("x\"é😀\n"))]))
+        #expect(try JSONParser.parseSequence("{\"a\":1}\n{\"a\":2}\n").count == 2)
+        let error = #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse("{\n  \"a\": tru\n}") }
+        #expect(error?.line == 2)
+        #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(#"{"a":1} x"#) }
+        #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(#"{"a":01.}"#) }
+    }
+
+    @Test func methodNamesResolveInEveryAcceptedSpelling() {
+        let s = ProtoSchema.kgrec
+        for spec in ["kgrec.v1.Ranker/ScoreStream", "/kgrec.v1.Ranker/ScoreStream", "kgrec.v1.Ranker.ScoreStream"] {
+            #expect(s.method(spec)?.shape == .bidi)
+        }
+        #expect(s.method("grpc.health.v1.Health/Watch")?.shape == .serverStreaming)
+        #expect(s.method("kgrec.v1.Ranker/Nope") == nil)
+        #expect(CallCommand.listing(s).contains("kgrec.v1.Graph/AddInteractions"))
+    }
+
+    @Test func callRunnerTalksToARealServerAndSurfacesStatuses() async throws {
+        let registry = HealthStatusRegistry()
+        registry.set("kgrec.v1.Ranker", .notServing)
+        var config = ServerConfig()
+        config.host = "127.0.0.1"
+        config.port = 0
+        let server = GRPCServer(services: [HealthService(registry: registry)], config: config)
+        let port = try server.start()
+        let channel = GRPCChannel(host: "127.0.0.1", port: port)
+        func call(_ method: String, _ json: String) async throws -> [String] {
+            let runner = CallRunner(codec: codec, channel: channel, method: ProtoSchema.kgrec.method(method)!,
+                                    options: CallOptions(timeout: .seconds(5)))
+            let (stream, cont) = AsyncStream<JSONValue>.makeStream()
+            cont.yield(try JSONParser.parse(json))
+            cont.finish()
+            final class Lines: @unchecked Sendable { var all: [String] = [] }
+            let lines = Lines()
+            try await runner.run(requests: stream) { lines.all.append($0.render()) }
+            return lines.all
+        }
+        #expect(try await call("grpc.health.v1.Health/Check", "{}") == [#"{"status":"SERVING"}"#])
+        #expect(try await call("grpc.health.v1.Health/Check", #"{"service":"kgrec.v1.Ranker"}"#) == [#"{"status":"NOT_SERVING"}"#])
+        let notFound = await #expect(throws: RPCError.self) { try await call("grpc.health.v1.Health/Check", #"{"service":"x"}"#) }
+        #expect(notFound?.code == .notFound)
+        let unimplemented = await #expect(throws: RPCError.self) { try await call("kgrec.v1.Ranker/Score", #"{"user_id":"u"}"#) }
+        #expect(unimplemented?.code == .unimplemented)
+        channel.close()
+        await server.shutdown(grace: .seconds(1))
+    }
+}

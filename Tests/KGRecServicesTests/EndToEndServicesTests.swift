@@ -1,0 +1,176 @@
+import Foundation
+import GRPCCore
+import GRPCHTTP2
+import KGRecModel
+import KGRecWire
+import Testing
+@testable import KGRecCLI
+
+/// The three real executables started by `kgrec up`'s code (encoder → graph → ranker, as
+/// processes on free 127.0.0.1 ports) from a tiny checkpoint trained by the real `kgrec train`.
+@Suite(.serialized) struct EndToEndServicesTests {
+    static let tolerance: Float = 1e-4
+    let opts = CallOptions(timeout: .seconds(10))
+
+    static func close(_ a: Float, _ b: Float) -> Bool { abs(a - b) <= tolerance * max(1, abs(b)) }
+
+    @Test func servedScoresAndTopKEqualTheOfflineModelForEveryTestUser() async throws {
+        let f = try await EndToEndFixture.shared.value
+        let ds = f.dataset
+        let testUsers = Array(Set(ds.split.testUsers)).sorted()
+        try #require(!testUsers.isEmpty)
+        try await f.withTopology("offline-equality") { t in
+            let ranker = GRPCChannel(host: "127.0.0.1", port: t.endpoint("ranker")!.grpcPort)
+            defer { ranker.close() }
+            var mismatches: [String] = []
+            for u in testUsers.map(Int.init) {
+                let user = ds.users[u]
+                let scored = try await ranker.unary(Kgrec_V1_Ranker.Method.score,
+                                                    request: Kgrec_V1_ScoreRequest(userId: user, itemIds: ds.items.tokens, explain: true),
+                                                    responseType: Kgrec_V1_ScoreResponse.self, options: opts).message
+                #expect(scored.unknownItemIds.isEmpty)
+                #expect(scored.items.count == ds.itemCount)
+                for (i, it) in scored.items.enumerated() {
+                    #expect(it.itemId == ds.items[i])
+                    let want = f.offlineScore(user: u, item: i)
+                    if !Self.close(it.score, want.total) || !Self.close(it.visualScore, want.visual)
+                        || !Self.close(it.visualScore + it.textScore, it.score) {
+                        mismatches.append("user \(user) item \(it.itemId): served \(it.score) (v \(it.visualScore), t \(it.textScore)), offline \(want)")
+                    }
+                }
+                // Top-k: the offline ranking over unseen items, compared by score at every rank
+                // (equal scores may swap places) and by membership of the seen set.
+                let k = 10
+                let rec = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend, request: Kgrec_V1_RecommendRequest(userId: user, k: UInt32(k)),
+                                                 responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
+                let seen = Set(zip(ds.split.trainUsers, ds.split.trainItems).filter { Int($0.0) == u }.map { Int($0.1) })
+                let offlineTop = (0..<ds.itemCount).filter { !seen.contains($0) }
+                    .map { ($0, f.offlineScore(user: u, item: $0).total) }
+                    .sorted { $0.1 > $1.1 }.prefix(k)
+                #expect(rec.items.count == offlineTop.count)
+                for (served, want) in zip(rec.items, offlineTop) {
+                    let idx = ds.items.index(of: served.itemId).map(Int.init) ?? -1
+                    if seen.contains(idx) { mismatches.append("user \(user): recommended seen item \(served.itemId)") }
+                    if !Self.close(served.score, want.1) {
+                        mismatches.append("user \(user): top-k score \(served.itemId) \(served.score) vs offline \(ds.items[want.0]) \(want.1)")
+                    }
+                }
+            }
+            #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
+        }
+    }
+
+    @Test func coldItemIsServedWithoutRestartAndSurvivesAGraphCrashWhileTheRankerDegradesGracefully() async throws {
+        let f = try await EndToEndFixture.shared.value
+        let ds = f.dataset
+        try await f.withTopology("cold-and-fault", configure: { $0.authToken = "e2e-secret" }) { t in
+            let ranker = GRPCChannel(host: "127.0.0.1", port: t.endpoint("ranker")!.grpcPort)
+            let graph = GRPCChannel(host: "127.0.0.1", port: t.endpoint("graph")!.grpcPort)
+            defer { ranker.close(); graph.close() }
+
+            // -- cold item: raw features + KG links + interactions through AddInteractions.
+            let template = Int(ds.split.trainItems[0])
+            let fans = ColdItem.fans(of: template, in: ds, limit: 3)
+            let coldItem = ColdItem.newItem("cold-e2e-1", like: template, in: ds)
+            let request = Kgrec_V1_AddInteractionsRequest(newItems: [coldItem], interactions: fans.map {
+                Kgrec_V1_Interaction(userId: $0, itemId: "cold-e2e-1", timestamp: 1_700_000_000)
+            })
+            let unauthenticated = await #expect(throws: RPCError.self) {
+                _ = try await graph.unary(Kgrec_V1_Graph.Method.addInteractions, request: request,
+                                          responseType: Kgrec_V1_AddInteractionsResponse.self, options: opts)
+            }
+            #expect(unauthenticated?.code == .unauthenticated)
+            var auth = opts
+            auth.metadata.add("authorization", "Bearer e2e-secret")
+            let ack = try await graph.unary(Kgrec_V1_Graph.Method.addInteractions, request: request,
+                                            responseType: Kgrec_V1_AddInteractionsResponse.self, options: auth).message
+            #expect(ack.acceptedItems == 1)
+            #expect(ack.acceptedInteractions == UInt32(fans.count))
+
+            let probe = (0..<ds.userCount).map { ds.users[$0] }.first { !fans.contains($0) }!
+            var coldScore: Kgrec_V1_ScoredItem?
+            for _ in 0..<100 where coldScore == nil {  // the ranker picks up the new version by itself
+                let s = try await ranker.unary(Kgrec_V1_Ranker.Method.score, request: Kgrec_V1_ScoreRequest(userId: probe, itemIds: ["cold-e2e-1"]),
+                                               responseType: Kgrec_V1_ScoreResponse.self, options: opts).message
+                if s.unknownItemIds.isEmpty, let it = s.items.first { coldScore = it } else { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let scored = try #require(coldScore, "the ranker never scored the cold item")
+            let emb = try await graph.unary(Kgrec_V1_Graph.Method.getEmbeddings,
+                                            request: Kgrec_V1_GetEmbeddingsRequest(userIds: [probe], itemIds: ["cold-e2e-1"]),
+                                            responseType: Kgrec_V1_GetEmbeddingsResponse.self, options: opts).message
+            #expect(emb.version >= ack.version)
+            #expect(Self.close(scored.score, Self.dot(try #require(emb.users.first), try #require(emb.items.first))))
+            let all = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend, request: Kgrec_V1_RecommendRequest(userId: probe, k: UInt32(ds.itemCount + 1)),
+                                             responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
+            #expect(all.items.contains { $0.itemId == "cold-e2e-1" }, "Recommend over the whole catalogue lacks the cold item")
+
+            // -- fault: the graph dies (SIGKILL) while a ScoreStream is open.
+            let stream = ranker.bidiStreaming(Kgrec_V1_Ranker.Method.scoreStream, requestType: Kgrec_V1_ScoreRequest.self,
+                                              responseType: Kgrec_V1_ScoreResponse.self, options: CallOptions(timeout: .seconds(120)))
+            let warm = Array(ds.users.tokens.prefix(5))
+            for (n, u) in warm.enumerated() {
+                try await stream.send(Kgrec_V1_ScoreRequest(userId: u, itemIds: Array(ds.items.tokens.prefix(20)), requestId: UInt64(n)))
+                let r = try #require(try await stream.receive())
+                #expect(r.error == nil && r.requestId == UInt64(n))
+            }
+            await t.stopOne("graph", hard: true)
+            let clock = ContinuousClock()
+            var outcomes: [String] = []
+            let uncached = Array(ds.users.tokens.suffix(5))  // users the ranker has not cached
+            for (n, u) in (warm + uncached).enumerated() {
+                let id = UInt64(100 + n)
+                let started = clock.now
+                try await stream.send(Kgrec_V1_ScoreRequest(userId: u, itemIds: Array(ds.items.tokens.prefix(20)), requestId: id))
+                let r = try #require(try await stream.receive(), "ScoreStream ended after the graph died")
+                #expect(clock.now - started < .seconds(10), "no answer within the deadline")
+                #expect(r.requestId == id)
+                if let e = r.error {
+                    #expect(e.code == Int32(StatusCode.unavailable.rawValue), "request for \(u) failed with \(e.code) \(e.message)")
+                    outcomes.append("UNAVAILABLE")
+                } else {
+                    #expect(r.items.count == 20)
+                    outcomes.append("OK")
+                }
+            }
+            // A unary call for an uncached user ends with UNAVAILABLE within its deadline.
+            let unary = await #expect(throws: RPCError.self) {
+                _ = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend, request: Kgrec_V1_RecommendRequest(userId: uncached.last!, k: 5),
+                                           responseType: Kgrec_V1_RecommendResponse.self, options: CallOptions(timeout: .seconds(3)))
+            }
+            #expect(unary?.code == .unavailable)
+
+            // -- the graph comes back (same durable log): everything acknowledged is there, and the
+            // ranker recovers on the same stream.
+            try await t.restart("graph")
+            let after = try await graph.unary(Kgrec_V1_Graph.Method.getEmbeddings,
+                                              request: Kgrec_V1_GetEmbeddingsRequest(userIds: fans, itemIds: ["cold-e2e-1"]),
+                                              responseType: Kgrec_V1_GetEmbeddingsResponse.self, options: opts).message
+            #expect(after.unknownItemIds.isEmpty, "the acknowledged cold item was lost in the crash")
+            #expect(after.version >= ack.version)
+            var seen: [String: Set<String>] = [:]
+            for try await batch in graph.serverStreaming(Kgrec_V1_Graph.Method.exportEmbeddings,
+                                                         request: Kgrec_V1_ExportEmbeddingsRequest(batchSize: 64, includeUsers: true),
+                                                         responseType: Kgrec_V1_EmbeddingBatch.self, options: opts) {
+                for (u, s) in zip(batch.users, batch.seen) where fans.contains(u.id) { seen[u.id] = Set(s.itemIds) }
+            }
+            for fan in fans { #expect(seen[fan]?.contains("cold-e2e-1") == true, "interaction \(fan) → cold-e2e-1 lost") }
+            var recovered = false
+            for n in 0..<200 where !recovered {
+                try await stream.send(Kgrec_V1_ScoreRequest(userId: uncached.first!, itemIds: ["cold-e2e-1"], requestId: UInt64(1000 + n)))
+                let r = try #require(try await stream.receive())
+                if r.error == nil, r.items.count == 1 { recovered = true } else { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(recovered, "the ranker did not recover after the graph came back")
+            stream.closeSend()
+            while try await stream.receive() != nil {}
+        }
+    }
+
+    static func dot(_ a: Kgrec_V1_Embedding, _ b: Kgrec_V1_Embedding) -> Float {
+        func d(_ x: Kgrec_V1_Vector?, _ y: Kgrec_V1_Vector?) -> Float {
+            guard let x, let y else { return 0 }
+            return zip(x.values, y.values).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        return d(a.vectors?.visual, b.vectors?.visual) + d(a.vectors?.text, b.vectors?.text)
+    }
+}
