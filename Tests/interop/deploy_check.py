@@ -40,7 +40,7 @@ class Executables:
         help_text = subprocess.run([kgrec, "call", "--help"], capture_output=True, text=True, timeout=30).stdout
         self.call_flags = set(re.findall(r"(--[a-z][a-z0-9-]*)", help_text)) | set(re.findall(r"(?<![\w-])(-[a-zA-Z])\b", help_text))
         listing = subprocess.run([kgrec, "call", "--list"], capture_output=True, text=True, timeout=30).stdout
-        self.call_methods = {line.split(":")[0].split(" ")[0].strip() for line in listing.splitlines() if line.startswith("  ")}
+        self.call_methods = {line.strip().split(":")[0].split(" ")[0] for line in listing.splitlines() if line.startswith("  ")}
 
     def port(self, role, name, args=(), env=None):
         """Effective int value of option `name` (`port`, `admin-port`): flag, then env, then default."""
