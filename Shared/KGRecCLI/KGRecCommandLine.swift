@@ -18,6 +18,7 @@ public enum KGRecCommandLine {
         UpCommand(),
         CallCommand(),
         LoadCommand(),
+        BenchTensorCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -1,0 +1,40 @@
+import KGRecModel
+
+/// `kgrec bench-tensor`: GEMM throughput for the model's shapes and, with `--data`, per-batch time
+/// and the per-op profile of Multi-KG4Rec on a RecBole dataset.
+struct BenchTensorCommand: CLICommand {
+    let name = "bench-tensor"
+    let summary = "GEMM GFLOP/s and a per-op profile of Multi-KG4Rec training batches"
+
+    static let specs: [ModelFlags.Spec] = [
+        .init("data", "RecBole dataset directory (optional; without it only the GEMM table)"),
+        .init("text", "text features .npy (with --text-ids)"),
+        .init("text-ids", "ids file of the text features"),
+        .init("modalities", "both | visual | text | none (KGAT); default both"),
+        .init("batches", "batches to profile (default 3)"),
+        .init("batch", "triples per batch (default 4096)"),
+        .init("no-gemm", "skip the GEMM table", value: false),
+    ]
+
+    func run(_ args: [String]) -> Int32 {
+        runCommand(name) {
+            let f = try ModelFlags(args, specs: Self.specs)
+            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            if !f.has("no-gemm") { print(ModelBenchmark.gemmReport()) }
+            guard let path = f.string("data") else { return 0 }
+            var options = DataOptions(path: path)
+            options.textFeatures = f.string("text")
+            options.textIds = f.string("text-ids")
+            let dataset = try DatasetLoader.load(options)
+            print(dataset.summary)
+            var config = ModelConfig()
+            config.modalities = try f.choice("modalities", ModelConfig.Modalities.self) ?? .both
+            let model = try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features,
+                                        sequences: dataset.sequences)
+            print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
+            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? 3,
+                                         batchSize: try f.int("batch") ?? 4096))
+            return 0
+        }
+    }
+}
