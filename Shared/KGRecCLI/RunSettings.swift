@@ -44,6 +44,8 @@ struct RunSettings {
         .init("hard-negatives", "dynamic hard negatives: candidates per negative (default 1 = uniform)"),
         .init("patience", "early-stopping patience in evaluations (default 10)"),
         .init("eval-every", "evaluate every N epochs (default 1)"),
+        .init("budget", "training time budget in seconds: no epoch starts after it"),
+        .init("no-eval", "skip evaluation (benchmarks); the checkpoint is the last epoch", value: false),
         .init("seed", "seed of the split, the model and sampling (default 2020)"),
         .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
         .init("quiet", "no progress lines", value: false),
@@ -91,6 +93,8 @@ struct RunSettings {
         if let v = try f.int("seed") {
             model.seed = UInt64(v); train.seed = UInt64(v); data.seed = UInt64(v)
         }
+        if f.has("no-eval") { train.evaluate = false }
+        if let v = try f.double("budget") { train.maxSeconds = v }
         out = f.string("out")
         quiet = f.has("quiet")
         ablation?.apply(to: &model)

@@ -19,6 +19,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Dynamic hard negatives (seed 000): each negative is the best-scored of this many uniform
     /// candidates under the last evaluated embeddings. 1 = plain uniform sampling.
     public var hardNegativeCandidates: Int = 1
+    /// Whether to evaluate at all (benchmarks of huge graphs turn it off; then the last epoch is kept).
+    public var evaluate: Bool = true
     /// Cap on CF batches per epoch (benchmarks); nil = a full pass.
     public var maxBatchesPerEpoch: Int? = nil
     /// Wall-clock budget: no new epoch starts after this many seconds (demo); nil = no limit.

@@ -122,7 +122,10 @@ public final class Trainer {
                                      examplesPerSecond: Double(cfExamples + kgExamples) / trainSeconds,
                                      evalSeconds: 0, valid: nil, test: nil, best: false)
             let outOfTime = config.maxSeconds.map { ProgressLine.now() - start > $0 } ?? false
-            if epoch % config.evalEvery == 0 || epoch == config.epochs || outOfTime {
+            if !config.evaluate {
+                best.epoch = epoch
+                if epoch == config.epochs || outOfTime { bestParameters = model.namedParameters() }
+            } else if epoch % config.evalEvery == 0 || epoch == config.epochs || outOfTime {
                 let te = ProgressLine.now()
                 let emb = model.inferenceEmbeddings()
                 lastEmbeddings = emb
