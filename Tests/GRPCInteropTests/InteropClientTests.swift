@@ -51,6 +51,24 @@ import Testing
         }
     }
 
+    @Test func healthWatchOverTheWireStreamsChangesAndIsReleasedOnCancel() async throws {
+        let registry = HealthStatusRegistry()
+        try await withServer([HealthService(registry: registry)]) { client in
+            let call = client.channel.serverStreaming(
+                Grpc_Health_V1_Health.Method.watch, request: Grpc_Health_V1_HealthCheckRequest(service: ""),
+                responseType: Grpc_Health_V1_HealthCheckResponse.self, options: CallOptions(timeout: .seconds(10)))
+            var updates = call.makeAsyncIterator()
+            #expect(try await updates.next()?.status == .serving)
+            registry.set("", .notServing)
+            #expect(try await updates.next()?.status == .notServing)
+            call.cancel()
+            await #expect(throws: RPCError.self) { _ = try await updates.next() }
+            // The server drops its watcher once the cancellation reaches the handler.
+            for _ in 0..<10_000 where registry.watcherCount > 0 { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(registry.watcherCount == 0)
+        }
+    }
+
     @Test func unreachableServerFailsWithUnavailable() async throws {
         // Bind and stop a server to get a port nothing listens on.
         var config = ServerConfig()
