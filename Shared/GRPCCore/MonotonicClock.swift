@@ -13,6 +13,12 @@ public enum MonotonicClock {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
+    /// The monotonic time `nanoseconds` from now, saturating instead of wrapping.
+    public static func deadline(after nanoseconds: UInt64) -> UInt64 {
+        let (d, overflow) = Self.nanoseconds().addingReportingOverflow(nanoseconds)
+        return overflow ? UInt64.max - 1 : d
+    }
+
     /// `Duration` → nanoseconds, clamped at 0 and `UInt64.max`.
     public static func nanoseconds(of d: Duration) -> UInt64 {
         let (s, atto) = d.components

@@ -55,7 +55,7 @@ final class ClientCall: @unchecked Sendable {
         maxSend = options.maxSendMessageSize ?? config.maxSendMessageSize
         maxOutstanding = config.maxBufferedRequestBytesPerCall
         maxInbound = config.maxBufferedResponseBytesPerCall
-        deadline = options.timeout.map { MonotonicClock.nanoseconds() &+ MonotonicClock.nanoseconds(of: $0) } ?? 0
+        deadline = options.timeout.map { MonotonicClock.deadline(after: max(1, MonotonicClock.nanoseconds(of: $0))) } ?? 0
         deframer = MessageDeframer(maxMessageSize: maxReceive)
     }
 

@@ -86,7 +86,7 @@ final class ServerStream {
             }
             return finish(Status(code: .unimplemented, message: msg))
         }
-        let deadline = timeoutNanos == 0 ? 0 : MonotonicClock.nanoseconds() &+ timeoutNanos
+        let deadline = timeoutNanos == 0 ? 0 : MonotonicClock.deadline(after: timeoutNanos)
         let ctx = ServerContext(method: route.method, requestMetadata: metadata, peer: conn.peer,
                                 deadlineNanoseconds: deadline)
         context = ctx
