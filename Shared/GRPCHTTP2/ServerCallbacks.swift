@@ -13,6 +13,7 @@ enum ServerCallbacks {
         nghttp2_session_callbacks_set_on_frame_recv_callback(cb, onFrameRecv)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, onDataChunk)
         nghttp2_session_callbacks_set_on_stream_close_callback(cb, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(cb, onFrameSend)
         return cb!
     }()
 
@@ -73,6 +74,18 @@ enum ServerCallbacks {
         } else {
             conn.consumeConnection(len)
         }
+        return 0
+    }
+
+    /// After our END_STREAM on a stream the client is still sending on, RST_STREAM(NO_ERROR)
+    /// tells it to stop (PROTOCOL-HTTP2 allows this once the status is out).
+    static let onFrameSend: nghttp2_on_frame_send_callback = { session, frame, user in
+        let f = frame!.pointee
+        guard f.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
+              f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) || f.hd.type == UInt8(NGHTTP2_DATA.rawValue),
+              let s = connection(user).stream(f.hd.stream_id), !s.requestEnded else { return 0 }
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), f.hd.stream_id,
+                                  UInt32(NGHTTP2_NO_ERROR.rawValue))
         return 0
     }
 
