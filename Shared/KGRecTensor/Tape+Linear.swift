@@ -27,10 +27,26 @@ extension Tape {
         }
     }
 
-    /// `x · w + b`: x `[B, K]`, w `[K, N]`, b `[1, N]` → `[B, N]`.
+    /// `x · w + b`: x `[B, K]`, w `[K, N]`, b `[1, N]` → `[B, N]`, one node (the bias is added in
+    /// place to the product). Backward: `dx = dy·wᵀ`, `dw = xᵀ·dy`, `db = Σ_rows dy`.
     public func linear(_ x: Var, _ w: Var, _ b: Var?) -> Var {
-        let y = matmul(x, w)
-        guard let b else { return y }
-        return addRow(y, b)
+        guard let b else { return matmul(x, w) }
+        precondition(b.rows == 1 && b.cols == w.cols, "linear bias shape mismatch")
+        let xv = value(x), wv = value(w), bv = value(b), n = w.cols
+        var out = GEMM.multiply(xv, wv)
+        out.data.withUnsafeMutableBufferPointer { o in
+            bv.data.withUnsafeBufferPointer { bp in
+                let O = o.baseAddress, Bp = bp.baseAddress!
+                guard let O else { return }
+                Parallel.forRanges(x.rows, grain: 4096) { rows in
+                    for r in rows { Kernels.axpy(1, Bp, O + r * n, n) }
+                }
+            }
+        }
+        return op(out, [x, w, b]) { t, dy in
+            if t.wants(x) { t.accumulate(x, GEMM.multiply(dy, wv, transB: true)) }
+            if t.wants(w) { t.accumulate(w, GEMM.multiply(xv, dy, transA: true)) }
+            if t.wants(b) { t.accumulate(b, dy.columnSums()) }
+        }
     }
 }

@@ -116,26 +116,34 @@ public final class MultiKG4Rec: Recommender {
         tape.concatColumns(layers.flatMap { $0.map { tape.gatherRows($0, nodes) } })
     }
 
-    /// Inverted-dropout mask `[rows, cols]`: 0 with probability p, else 1/(1−p). Four 16-bit
-    /// uniforms per 64-bit draw.
+    /// Inverted-dropout mask `[rows, cols]`: 0 with probability p, else 1/(1−p). Generated in 64
+    /// fixed chunks, each with its own generator seeded from the model's stream, in parallel: the
+    /// mask depends on the seed only, not on the core count. Four 16-bit uniforms per 64-bit draw.
     func dropoutMask(_ v: Tape.Var) -> Matrix {
         let keep = 1 / (1 - config.messageDropout)
         let threshold = UInt64(config.messageDropout * 65536)
+        let chunks = 64
+        let seeds = (0..<chunks).map { _ in rng.next() }
         var m = Matrix(uninitializedRows: v.rows, cols: v.cols)
-        var g = rng
+        let n = m.count
         m.data.withUnsafeMutableBufferPointer { buf in
-            var i = 0
-            let n = buf.count
-            while i < n {
-                var bits = g.next()
-                for _ in 0..<4 where i < n {
-                    buf[i] = bits & 0xFFFF < threshold ? 0 : keep
-                    bits >>= 16
-                    i += 1
+            guard let out = buf.baseAddress else { return }
+            Parallel.forRanges(chunks, grain: 1) { cs in
+                for c in cs {
+                    var g = Xoshiro256(seed: seeds[c])
+                    var i = n * c / chunks
+                    let end = n * (c + 1) / chunks
+                    while i < end {
+                        var bits = g.next()
+                        for _ in 0..<4 where i < end {
+                            out[i] = bits & 0xFFFF < threshold ? 0 : keep
+                            bits >>= 16
+                            i += 1
+                        }
+                    }
                 }
             }
         }
-        rng = g
         return m
     }
 
