@@ -6,6 +6,10 @@ import PackageDescription
 
 /// Hot numeric and per-call code is built with these in every configuration.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+/// The gRPC runtime's per-call path: also no dynamic exclusivity checks (its class state is
+/// confined to one event-loop thread by design).
+let runtime: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"],
+                                            .when(configuration: .release))]
 
 /// Numeric kernels (tensor + model): also AVX2/FMA code generation on x86-64 (4x GEMM throughput,
 /// see docs/model.md "Numerics and layers"); every x86-64 server since 2013 has these.
@@ -21,6 +25,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kgrec", targets: ["kgrec"]),
+        .executable(name: "kgrec-encoder", targets: ["kgrec-encoder"]),
+        .executable(name: "kgrec-graph", targets: ["kgrec-graph"]),
+        .executable(name: "kgrec-ranker", targets: ["kgrec-ranker"]),
     ],
     targets: [
         // ---- C libraries (unsafe layer) -------------------------------------------------------
@@ -33,10 +40,10 @@ let package = Package(
 
         // ---- gRPC runtime ---------------------------------------------------------------------
         // Pure Swift: status, metadata, framing, deadlines, routing. Imports no C library.
-        .target(name: "GRPCCore", path: "Shared/GRPCCore", swiftSettings: fast),
+        .target(name: "GRPCCore", path: "Shared/GRPCCore", swiftSettings: runtime),
         // The only module that imports nghttp2: epoll event loops, server and client transports.
         .target(name: "GRPCHTTP2", dependencies: ["GRPCCore", "CNGHTTP2"], path: "Shared/GRPCHTTP2",
-                swiftSettings: fast),
+                swiftSettings: runtime),
         // The only module that imports protobuf-c: Swift message structs <-> protobuf bytes.
         .target(name: "KGRecWire", dependencies: ["GRPCCore", "KGRecProtoC", "CProtobufC"],
                 path: "Shared/KGRecWire", swiftSettings: fast),
@@ -57,10 +64,25 @@ let package = Package(
         .target(name: "KGRecServing", path: "Shared/KGRecServing",
                 swiftSettings: fast),
 
+        // The three services' libraries: handlers, state and wiring; executables only parse config.
+        .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
+                path: "Shared/KGRecEncoderService", swiftSettings: fast),
+        .target(name: "KGRecGraphService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
+                path: "Shared/KGRecGraphService", swiftSettings: fast),
+        .target(name: "KGRecRankerService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
+                path: "Shared/KGRecRankerService", swiftSettings: fast),
+        .executableTarget(name: "kgrec-encoder", dependencies: ["KGRecEncoderService"],
+                          path: "Services/kgrec-encoder"),
+        .executableTarget(name: "kgrec-graph", dependencies: ["KGRecGraphService"],
+                          path: "Services/kgrec-graph"),
+        .executableTarget(name: "kgrec-ranker", dependencies: ["KGRecRankerService"],
+                          path: "Services/kgrec-ranker"),
+
         // ---- CLI ------------------------------------------------------------------------------
         .target(name: "KGRecCLI",
                 dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel",
-                               "KGRecServiceKit"],
+                               "KGRecServiceKit", "KGRecServing", "KGRecEncoderService",
+                               "KGRecGraphService", "KGRecRankerService"],
                 path: "Shared/KGRecCLI"),
         .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
         // Minimal gRPC server for h2load runs against the bare runtime (no codec).
@@ -81,6 +103,11 @@ let package = Package(
                     path: "Tests/KGRecModelTests"),
         .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing"],
                     path: "Tests/KGRecServingTests"),
+        .testTarget(name: "KGRecServicesTests",
+                    dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",
+                                   "KGRecServing", "KGRecModel", "KGRecWire", "GRPCHTTP2", "GRPCCore",
+                                   "GRPCInterop", "KGRecServiceKit", "KGRecCLI"],
+                    path: "Tests/KGRecServicesTests"),
         .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit"],
                     path: "Tests/KGRecServiceKitTests"),
     ]

@@ -22,6 +22,12 @@ public struct MessageDeframer: Sendable {
     /// Bytes buffered and not yet returned as messages.
     public var bufferedBytes: Int { buffer.count - readIndex }
 
+    /// Drops everything buffered, keeping the allocation for reuse.
+    public mutating func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        readIndex = 0
+    }
+
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: true)

@@ -21,6 +21,10 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     var session: OpaquePointer!
 
     var streams: [ServerStream] = []
+    /// Finished inline streams kept for reuse.
+    private var freeStreams: [ServerStream] = []
+    /// The stream the last callback asked for (headers of one stream arrive back to back).
+    private var cachedStream: ServerStream?
     private var out: [UInt8] = []
     private var outOffset = 0
     private var flushScheduled = false
@@ -178,6 +182,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             s.bridge = nil
         }
         streams.removeAll()
+        freeStreams.removeAll()
+        cachedStream = nil
         nghttp2_session_del(session)
         session = nil
         loop.deregister(fd: fd, token: token)
@@ -262,8 +268,15 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     // ---- streams -------------------------------------------------------------------------------
 
     func streamOpened(_ id: Int32) -> ServerStream {
-        let s = ServerStream(id: id, conn: self, maxMessageSize: shared.config.maxReceiveMessageSize)
+        let s: ServerStream
+        if let free = freeStreams.popLast() {
+            free.reuse(as: id)
+            s = free
+        } else {
+            s = ServerStream(id: id, conn: self, maxMessageSize: shared.config.maxReceiveMessageSize)
+        }
         s.index = streams.count
+        cachedStream = s
         streams.append(s)
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())
         lastStreamActivityNanos = MonotonicClock.nanoseconds()
@@ -271,6 +284,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     }
 
     func stream(_ id: Int32) -> ServerStream? {
+        if let c = cachedStream, c.id == id, !c.closed { return c }
         guard let p = nghttp2_session_get_stream_user_data(session, id) else { return nil }
         return Unmanaged<ServerStream>.fromOpaque(p).takeUnretainedValue()
     }
@@ -284,6 +298,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             streams[i] = last
             last.index = i
         }
+        if cachedStream === s { cachedStream = nil }
+        if s.isReusable && freeStreams.count < 32 { freeStreams.append(s) }
         lastStreamActivityNanos = MonotonicClock.nanoseconds()
     }
 

@@ -5,7 +5,7 @@ import GRPCCore
 /// request headers, runs the call (inline or as a task), and produces the response: headers,
 /// framed messages through the data source, then trailers (or one trailers-only block).
 final class ServerStream {
-    let id: Int32
+    var id: Int32
     unowned let conn: ServerConnection
     /// Position in the connection's stream list (for O(1) removal).
     var index = 0
@@ -51,6 +51,42 @@ final class ServerStream {
         self.conn = conn
         self.deframer = MessageDeframer(maxMessageSize: maxMessageSize)
     }
+
+    /// Makes a finished inline stream reusable for `newID` (the connection pools them so the
+    /// hot path allocates no stream object and reuses the message buffers).
+    func reuse(as newID: Int32) {
+        id = newID
+        headerBytes = 0
+        headersTooLarge = false
+        isPOST = false
+        contentType = nil
+        route = nil
+        lookupFailure = nil
+        failedPath = nil
+        timeoutNanos = 0
+        badHeader = nil
+        unsupportedEncoding = nil
+        metadata = Metadata()
+        deframer.reset()
+        context = nil
+        bridge = nil
+        task = nil
+        deadlineTimer = nil
+        requestEnded = false
+        queuedInbound = 0
+        pendingConsume = 0
+        responseStarted = false
+        out.removeAll(keepingCapacity: out.capacity <= 64 << 10)
+        outOffset = 0
+        dataDeferred = false
+        finished = false
+        finalStatus = .ok
+        finalTrailers = Metadata()
+        closed = false
+    }
+
+    /// True when nothing outside the connection can still reach this stream.
+    var isReusable: Bool { bridge == nil && task == nil && deframer.bufferedBytes <= 64 << 10 }
 
     // ---- request side -----------------------------------------------------------------------------
 
