@@ -29,6 +29,8 @@ final class EventLoop: @unchecked Sendable {
     private var releaseList: [Unmanaged<AnyObject>] = []
     private var thread: pthread_t?
     private let stopped = Atomic<Bool>(false)
+    /// Sockets in their lingering close; closed for good when the loop stops.
+    var lingeringFDs = Set<Int32>()
     /// Read scratch buffer shared by the loop's connections (loop thread only).
     let readBuffer: UnsafeMutableRawBufferPointer
     let name: String
@@ -155,6 +157,8 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         runPending()
+        for fd in lingeringFDs { close(fd) }
+        lingeringFDs.removeAll()
     }
 
     private func runPending() {

@@ -18,6 +18,7 @@ final class LingeringSocket: LoopHandler {
         let s = LingeringSocket(fd: fd, loop: loop)
         shutdown(fd, Int32(SHUT_WR))
         s.token = loop.register(fd: fd, events: UInt32(KG_EV_IN), handler: s)
+        loop.lingeringFDs.insert(fd)
         loop.schedule(at: MonotonicClock.nanoseconds() &+ timeoutNanos) { [weak s] in s?.finish() }
     }
 
@@ -40,6 +41,7 @@ final class LingeringSocket: LoopHandler {
     private func finish() {
         if closed { return }
         closed = true
+        guard loop.lingeringFDs.remove(fd) != nil else { return }   // the loop already closed it
         loop.deregister(fd: fd, token: token)
         close(fd)
     }
