@@ -25,7 +25,7 @@ extension RankerEngine {
             let parts: (visual: Float, text: Float)
             if let row = c.rows[id] {
                 parts = ScoreKernel.parts(user: user, c, row: Int(row))
-            } else if let v = fetchedItems[id] {
+            } else if let v = fetchedItems[id] ?? snap.extras[id] {
                 parts = Self.parts(user: user, item: v, layout: c.layout)
             } else {
                 response.unknownItemIds.append(id)
@@ -49,22 +49,25 @@ extension RankerEngine {
         let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,
                                          deadline: downstreamDeadline(remaining: remaining))
         var response = Kgrec_V1_RecommendResponse(graphVersion: c.version)
-        guard c.count > 0 else { return response }
+        // Items added since the warm-up that a Score already fetched follow the catalogue's rows.
+        let extras = snap.extras.sorted { $0.key < $1.key }
+        guard c.count + extras.count > 0 else { return response }
         var row = [Float](repeating: 0, count: c.count)
         ScoreKernel.scoreAll(user: user, c, into: &row)
         if !request.includeSeen, let seen = c.seen[request.userId] {
             for r in seen { row[Int(r)] = -.infinity }
         }
-        var top = TopK(k: min(k, c.count))
+        var top = TopK(k: min(k, c.count + extras.count))
         row.withUnsafeBufferPointer { top.scan($0) }
-        response.items = zip(top.indices, top.scores).map { r, s in
-            var item = Kgrec_V1_ScoredItem(itemId: c.ids[Int(r)], score: s)
-            if request.explain {
-                let p = ScoreKernel.parts(user: user, c, row: Int(r))
-                item.visualScore = p.visual
-                item.textScore = p.text
-            }
-            return item
+        for (j, e) in extras.enumerated() {
+            let p = Self.parts(user: user, item: e.value, layout: c.layout)
+            top.offer(Int32(c.count + j), p.visual + p.text)
+        }
+        response.items = zip(top.indices, top.scores).map { r, score in
+            let p = Int(r) < c.count ? ScoreKernel.parts(user: user, c, row: Int(r))
+                : Self.parts(user: user, item: extras[Int(r) - c.count].value, layout: c.layout)
+            let id = Int(r) < c.count ? c.ids[Int(r)] : extras[Int(r) - c.count].key
+            return request.explain ? Self.scored(id, p, explain: true) : Kgrec_V1_ScoredItem(itemId: id, score: score)
         }
         return response
     }

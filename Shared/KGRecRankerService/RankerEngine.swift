@@ -33,6 +33,9 @@ public final class RankerEngine: Sendable {
         /// Ids the graph said it does not know, for the current version (bounded).
         var unknownUsers: Set<String> = []
         var unknownItems: Set<String> = []
+        /// Items of the current version the catalogue lacks (added since the last warm-up), fetched
+        /// on demand: scored and recommended until a re-warm brings them into the catalogue.
+        var extras: [String: [Float]] = [:]
         var warnedPollFailure = false
     }
 
@@ -92,10 +95,14 @@ public final class RankerEngine: Sendable {
         let catalogue: ItemCatalogue
         let version: UInt64
         let epoch: UInt64
+        /// On-demand items not in `catalogue` (id → row in its layout).
+        let extras: [String: [Float]]
     }
 
     func snapshot() throws -> Snapshot {
-        let s = state.withLock { s in s.catalogue.map { Snapshot(catalogue: $0, version: s.version, epoch: s.epoch) } }
+        let s = state.withLock { s in
+            s.catalogue.map { Snapshot(catalogue: $0, version: s.version, epoch: s.epoch, extras: s.extras) }
+        }
         guard let s else {
             throw RPCError(.unavailable, "ranker is warming up: item catalogue not loaded from the graph service yet")
         }
@@ -112,6 +119,7 @@ public final class RankerEngine: Sendable {
             s.epoch += 1
             s.unknownUsers = []
             s.unknownItems = []
+            s.extras = [:]
             let warm = !s.warming && s.catalogue?.version != v
             if warm { s.warming = true }
             return (true, warm)
@@ -165,9 +173,11 @@ public final class RankerEngine: Sendable {
                 s.epoch += 1
                 s.unknownUsers = []
                 s.unknownItems = []
+                s.extras = [:]
             } else if first {
                 s.version = c.version
             }
+            s.extras = s.extras.filter { c.rows[$0.key] == nil }
             let again = s.version != c.version
             s.warming = again
             return (first, changed, again)
@@ -231,20 +241,18 @@ public final class RankerEngine: Sendable {
             guard s.version == r.version else { return false }
             if s.unknownUsers.count < 100_000 { s.unknownUsers.formUnion(r.unknownUserIds) }
             if s.unknownItems.count < 100_000 { s.unknownItems.formUnion(r.unknownItemIds) }
+            for (id, v) in its where s.extras.count < 100_000 && v.count == layout.width { s.extras[id] = v }
             return true
         }
         if current {
             for (id, v) in us { cache.put(id, version: r.version, vector: v) }
-            for (id, v) in its { cache.put(Self.itemKey(id), version: r.version, vector: v) }
         }
         return FetchedEmbeddings(version: r.version, users: us, items: its)
     }
 
-    /// Cache key of an item fetched on demand (not in the catalogue yet), apart from user ids.
-    static func itemKey(_ id: String) -> String { "\u{1}item:" + id }
-
-    /// The user's row and any of `extraItems` (ids not in the catalogue) the graph knows: from the
-    /// cache, else one coalesced fetch. Unknown user → NOT_FOUND.
+    /// The user's row (from the cache) and any of `extraItems` (ids not in the catalogue) the graph
+    /// knows (from the snapshot's extras); whatever is missing comes in one coalesced fetch.
+    /// Unknown user → NOT_FOUND.
     func lookup(user: String, extraItems: [String], snapshot snap: Snapshot,
                 deadline: ContinuousClock.Instant) async throws -> (user: [Float], items: [String: [Float]])
     {
@@ -257,7 +265,7 @@ public final class RankerEngine: Sendable {
         }
         if userRow == nil && knownMissing.unknownUser { throw RPCError(.notFound, "unknown user '\(user)'") }
         for id in extraItems where items[id] == nil && !knownMissing.items.contains(id) {
-            if let v = cache.get(Self.itemKey(id), version: snap.version) { items[id] = v } else { missing.append(id) }
+            if let v = snap.extras[id] { items[id] = v } else { missing.append(id) }
         }
         if userRow != nil && missing.isEmpty { return (userRow!, items) }
         let fetched = try await coalescer.fetch(users: userRow == nil ? [user] : [], items: missing, deadline: deadline)

@@ -173,13 +173,19 @@ struct RankerServiceTests {
         await h.stop()
     }
 
-    @Test func itemsTheCatalogueLacksAreFetchedOnDemand() async throws {
+    @Test func itemsTheCatalogueLacksAreFetchedOnDemandAndRecommendable() async throws {
         let h = try await RankerHarness.start()
         defer { Task { await h.stop() } }
         h.graph.table.withLock { t in t.items.append(("cold", t.items[3].vectors)) }
         let r = try await h.score("u2", ["cold", "i3"])
         #expect(r.items.map(\.itemId) == ["cold", "i3"])
         #expect(r.items[0].score == r.items[1].score)
+        // Once fetched, it is recommendable too (before any re-warm), scored like its twin.
+        let all = try await h.recommend("u2", k: 11, explain: true, includeSeen: true)
+        #expect(all.items.count == 11)
+        let cold = try #require(all.items.first { $0.itemId == "cold" })
+        #expect(cold.score == r.items[0].score && cold.visualScore + cold.textScore == cold.score)
+        #expect(h.graph.exportCalls.load(ordering: .relaxed) == 1)
         await h.stop()
     }
 
