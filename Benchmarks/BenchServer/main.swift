@@ -1,5 +1,7 @@
 // A bare gRPC server for measuring the runtime with h2load or grpcio:
 //   grpc-bench-server [port] [loops]
+// and a client load loop for measuring our client against it (or any server with EmptyCall):
+//   grpc-bench-server client PORT CALLS CONCURRENCY [CONNECTIONS]
 // Methods (raw bytes, no protobuf codec):
 //   /grpc.testing.TestService/EmptyCall   inline unary, echoes the request bytes
 //   /grpc.testing.TestService/UnaryCall   inline unary, echoes the request bytes
@@ -12,6 +14,30 @@ import Glibc
 #endif
 
 let args = CommandLine.arguments
+
+// Client mode: grpc-bench-server client PORT CALLS CONCURRENCY [CONNECTIONS]
+if args.count > 4 && args[1] == "client" {
+    let port = Int(args[2]) ?? 50051, calls = Int(args[3]) ?? 10000, conc = Int(args[4]) ?? 16
+    var cc = ClientConfig()
+    cc.connections = args.count > 5 ? Int(args[5]) ?? 1 : 1
+    let ch = GRPCChannel(host: "127.0.0.1", port: port, config: cc)
+    let m = MethodDescriptor(service: "grpc.testing.TestService", method: "EmptyCall")
+    let start = MonotonicClock.nanoseconds()
+    try await withThrowingTaskGroup(of: Void.self) { g in
+        for w in 0..<conc {
+            g.addTask {
+                for _ in stride(from: w, to: calls, by: conc) {
+                    _ = try await ch.unary(m, request: RawMessage([]), responseType: RawMessage.self)
+                }
+            }
+        }
+        try await g.waitForAll()
+    }
+    let secs = Double(MonotonicClock.nanoseconds() - start) / 1e9
+    print("\(calls) unary calls, concurrency \(conc): \(Int(Double(calls) / secs)) calls/s")
+    ch.close()
+    exit(0)
+}
 var config = ServerConfig()
 config.host = "127.0.0.1"
 config.port = args.count > 1 ? Int(args[1]) ?? 50051 : 50051

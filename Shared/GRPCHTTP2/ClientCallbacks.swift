@@ -73,6 +73,8 @@ enum ClientCallbacks {
             }
         case NGHTTP2_GOAWAY.rawValue:
             conn.goawayFrameReceived()
+        case NGHTTP2_PING.rawValue:
+            if f.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { conn.pingAcked() }
         default:
             break
         }

@@ -18,6 +18,12 @@ public struct ClientConfig: Sendable {
     public var maxBufferedResponseBytesPerCall = 1 << 20
     /// Request bytes queued on one call before `send` suspends. Default 256 KiB.
     public var maxBufferedRequestBytesPerCall = 256 << 10
+    /// Send a PING after this long without reading anything while calls are open; nil = never.
+    /// Default nil.
+    public var keepaliveInterval: Duration?
+    /// Drop the connection (its calls fail with UNAVAILABLE) when a keepalive PING is not
+    /// acknowledged within this. Default 20 s.
+    public var keepaliveTimeout: Duration = .seconds(20)
     /// `:authority` to send; default `host:port`.
     public var authority: String?
 

@@ -29,6 +29,9 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     private var flushScheduled = false
     private var pollingWrite = false
     private var wantClose = false
+    private var lastReadNanos: UInt64 = 0
+    private var pingSentNanos: UInt64 = 0
+    private var keepaliveTimer: LoopTimer?
 
     init(host: String, port: Int, config: ClientConfig, loop: EventLoop) {
         self.host = host
@@ -162,14 +165,49 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         let w = waiting
         waiting = []
         for c in w { submit(c) }
+        lastReadNanos = MonotonicClock.nanoseconds()
+        pingSentNanos = 0
+        scheduleKeepalive()
         markDirty()
     }
+
+    private func scheduleKeepalive() {
+        guard let interval = config.keepaliveInterval else { return }
+        let step = max(1_000_000, min(MonotonicClock.nanoseconds(of: interval),
+                                      MonotonicClock.nanoseconds(of: config.keepaliveTimeout)) / 2)
+        keepaliveTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ step) { [weak self] in
+            self?.keepaliveCheck()
+        }
+    }
+
+    /// PING after `keepaliveInterval` of silence while calls are open; no ACK within
+    /// `keepaliveTimeout` → the connection is dead: fail its calls with UNAVAILABLE.
+    private func keepaliveCheck() {
+        keepaliveTimer = nil
+        guard phase == .ready, let s = session, let interval = config.keepaliveInterval else { return }
+        let now = MonotonicClock.nanoseconds()
+        if pingSentNanos != 0 {
+            if now &- pingSentNanos >= MonotonicClock.nanoseconds(of: config.keepaliveTimeout) {
+                return teardown(Status(code: .unavailable,
+                                       message: "keepalive PING to \(host):\(port) not acknowledged"))
+            }
+        } else if !calls.isEmpty && now &- lastReadNanos >= MonotonicClock.nanoseconds(of: interval) {
+            nghttp2_submit_ping(s, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+            pingSentNanos = now
+            markDirty()
+        }
+        scheduleKeepalive()
+    }
+
+    func pingAcked() { pingSentNanos = 0 }
 
     /// Drops the socket and session; fails every call with `status`; back to idle (or
     /// reconnects at once if calls are waiting for a fresh connection after GOAWAY).
     private func teardown(_ status: Status) {
         connectTimer?.isCancelled = true
         connectTimer = nil
+        keepaliveTimer?.isCancelled = true
+        keepaliveTimer = nil
         if fd >= 0 {
             loop.deregister(fd: fd, token: token)
             close(fd)
@@ -218,6 +256,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             for _ in 0..<4 {
                 let r = kg_read(fd, buf.baseAddress, buf.count)
                 if r > 0 {
+                    lastReadNanos = MonotonicClock.nanoseconds()
                     if kg_mem_recv(s, buf.baseAddress!.assumingMemoryBound(to: UInt8.self), Int(r)) < 0 {
                         wantClose = true
                         break
