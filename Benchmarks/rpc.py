@@ -131,6 +131,8 @@ def main():
                    help="our server's event loops (default 1, like nghttpd's single thread)")
     p.add_argument("--grpcio-workers", type=int, default=16)
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median run is reported")
+    p.add_argument("--grpcio-aio", action="store_true",
+                   help="benchmark grpcio's asyncio server (its fastest) instead of the thread-pool one")
     args = p.parse_args()
 
     for tool in ("h2load", "nghttpd"):
@@ -161,7 +163,7 @@ def main():
         procs.append(ours)
         ours_port = wait_listen_line(ours, "kgrec interop-server")
         py = subprocess.Popen([sys.executable, str(ROOT / "Tests/interop/python_test_server.py"), "--port", "0",
-                               "--workers", str(args.grpcio_workers)],
+                               "--workers", str(args.grpcio_workers)] + (["--aio"] if args.grpcio_aio else []),
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(ROOT / "Tests/interop"))
         procs.append(py)
         py_port = wait_listen_line(py, "grpcio server")
@@ -192,7 +194,7 @@ def main():
         print(f"\nh2load: {command} URL   ({args.duration}s measured after {args.warmup}s warm-up; "
               f"median of {args.rounds} interleaved rounds; 1-min load average at start: {load_before:.1f})")
         print(f"servers: kgrec interop-server --event-loops {args.event_loops}; grpcio {grpc_version()} "
-              f"({args.grpcio_workers} worker threads); nghttpd {ng_version()} static framed response\n")
+              f"({'asyncio server' if args.grpcio_aio else f'{args.grpcio_workers} worker threads'}); nghttpd {ng_version()} static framed response\n")
         print(f"{'rpc':<16} {'target':<8} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'kgrec/target':>12}")
         for name, *_ in rpcs:
             ours_rps = results[(name, "kgrec")][0]

@@ -127,11 +127,42 @@ def start(port=0, broken=False, workers=16):
     return server, bound
 
 
+async def serve_aio(port):
+    """grpc.aio (asyncio) server with the unary methods only: the fastest grpcio configuration,
+    used by Benchmarks/rpc.py --grpcio-aio."""
+    pb = protos.load()
+    sync = TestService()
+
+    class AioTestService(pb.test_pb2_grpc.TestServiceServicer):
+        async def EmptyCall(self, request, context):
+            return pb.empty_pb2.Empty()
+
+        async def UnaryCall(self, request, context):
+            return pb.messages_pb2.SimpleResponse(payload=sync._payload(request.response_size))
+
+    server = grpc.aio.server()
+    pb.test_pb2_grpc.add_TestServiceServicer_to_server(AioTestService(), server)
+    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    print(f"listening on 127.0.0.1:{bound}", flush=True)
+    await server.wait_for_termination()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--aio", action="store_true", help="asyncio server, unary methods only")
     args = parser.parse_args()
+    if args.aio:
+        import asyncio
+        import signal as sig
+        sig.signal(sig.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            asyncio.run(serve_aio(args.port))
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        return 0
     server, port = start(args.port, workers=args.workers)
     print(f"listening on 127.0.0.1:{port}", flush=True)
     try:
