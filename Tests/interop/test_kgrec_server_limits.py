@@ -101,3 +101,19 @@ def test_echoed_trailer_arrives_once_with_an_error_status(channel, pb):
     assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     echoed = [v for k, v in e.value.trailing_metadata() if k == "x-grpc-test-echo-trailing-bin"]
     assert echoed == [b"\x01\x02"]
+
+
+def test_oversized_request_metadata_is_refused_and_server_keeps_serving(swift_server, pb):
+    """Default header list limit 16 KiB: a 20 KB value gets RESOURCE_EXHAUSTED on its stream; a
+    100 KB one is beyond HPACK limits and costs the connection (GOAWAY), not the server."""
+    with grpc.insecure_channel(swift_server) as ch:
+        stub = pb.test_pb2_grpc.TestServiceStub(ch)
+        assert stub.EmptyCall(pb.empty_pb2.Empty(), metadata=(("x-big", "a" * 8000),), timeout=5) is not None
+        with pytest.raises(grpc.RpcError) as e:
+            stub.EmptyCall(pb.empty_pb2.Empty(), metadata=(("x-big", "a" * 20000),), timeout=5)
+        assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        with pytest.raises(grpc.RpcError) as e:
+            stub.EmptyCall(pb.empty_pb2.Empty(), metadata=(("x-big", "a" * 100000),), timeout=5)
+        assert e.value.code() != grpc.StatusCode.OK
+    with grpc.insecure_channel(swift_server) as ch:
+        assert pb.test_pb2_grpc.TestServiceStub(ch).EmptyCall(pb.empty_pb2.Empty(), timeout=5) is not None
