@@ -75,16 +75,24 @@ public final class Tape {
     }
 
     /// Whether gradient must flow into `v`.
-    @inline(__always) func wants(_ v: Var) -> Bool { needsGrad[v.id] }
+    @inline(__always) public func wants(_ v: Var) -> Bool { needsGrad[v.id] }
+
+    /// Extension point for layer-level ops with a hand-written backward (e.g. checkpointed blocks):
+    /// appends `value` computed from `inputs`; `backward(tape, dy)` must accumulate into the inputs
+    /// with `accumulate` / `withGradient`.
+    public func custom(_ value: Matrix, inputs: [Var], name: StaticString = #function,
+                       backward: @escaping (Tape, Matrix) -> Void) -> Var {
+        op(value, inputs, name: name, backward: backward)
+    }
 
     /// `grad[v] += g` (allocating on first use). Skipped when `v` needs no gradient.
-    func accumulate(_ v: Var, _ g: Matrix) {
+    public func accumulate(_ v: Var, _ g: Matrix) {
         guard needsGrad[v.id] else { return }
         if grads[v.id] == nil { grads[v.id] = g } else { grads[v.id]!.add(g) }
     }
 
     /// Mutable access to `grad[v]` (zeros on first use); `body` is skipped when `v` needs no gradient.
-    func withGradient(_ v: Var, _ body: (inout Matrix) -> Void) {
+    public func withGradient(_ v: Var, _ body: (inout Matrix) -> Void) {
         guard needsGrad[v.id] else { return }
         if grads[v.id] == nil { grads[v.id] = Matrix(rows: v.rows, cols: v.cols) }
         body(&grads[v.id]!)

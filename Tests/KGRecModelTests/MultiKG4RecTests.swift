@@ -77,6 +77,17 @@ enum TinyGraph {
         #expect(e < 3e-2)
     }
 
+    @Test func bprLossGradientsMatchFiniteDifferencesWithCheckpointedFusion() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        model.fusion?.chunkRows = 8  // 2 items per chunk
+        let e = Self.relativeError(model, names: ["fusion.block0.text", "fusion.block1.visual", "visual.projection",
+                                                  "text.id_embedding"]) {
+            model.bprLossAndGradients(users: [0, 1, 2, 3], positives: [1, 3, 5, 1], negatives: [4, 0, 3, 2])
+        }
+        #expect(e < 3e-2)
+    }
+
     @Test func kgLossGradientsMatchFiniteDifferences() throws {
         let (graph, features) = TinyGraph.make()
         let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
