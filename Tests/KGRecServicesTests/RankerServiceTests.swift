@@ -131,6 +131,11 @@ struct RankerServiceTests {
             #expect(e.message.hasPrefix("graph service unavailable: "))
         }
         #expect(ContinuousClock.now - start < .seconds(3), "UNAVAILABLE must come before the deadline")
+        let metrics = h.metrics.registry.render()
+        #expect(metrics.contains(#"kgrec_downstream_errors_total{service="graph",method="GetEmbeddings",code="UNAVAILABLE"} 3"#),
+                "three attempts, each counted")
+        #expect(metrics.contains(#"kgrec_rpc_requests_total{method="/kgrec.v1.Ranker/Score",code="UNAVAILABLE"} 1"#))
+        #expect(metrics.contains("kgrec_cache_entries 1"))
 
         try h.graph.start(port: h.graph.port)
         let after = try await h.score("u2", ["i2"])
