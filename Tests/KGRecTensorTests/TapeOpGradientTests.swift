@@ -109,3 +109,27 @@ import Testing
         } < tolerance)
     }
 }
+
+@Suite struct BiInteractionOpGradientTests {
+    @Test func fusedBiInteractionGradientsMatchFiniteDifferences() {
+        // Biases keep every pre-activation > 0.05 away from the LeakyReLU kink for ε = 1e-3.
+        let inputs = [GradientCheck.random(5, 4, seed: 30), GradientCheck.random(5, 4, seed: 31),
+                      GradientCheck.random(4, 3, seed: 32), GradientCheck.random(1, 3, seed: 33),
+                      GradientCheck.random(4, 3, seed: 34), GradientCheck.random(1, 3, seed: 35)]
+        let e = GradientCheck.relativeError(inputs: inputs, epsilon: 1e-3) { t, v in
+            t.biInteraction(v[0], v[1], w1: v[2], b1: v[3], w2: v[4], b2: v[5], slope: 0.2)
+        }
+        #expect(e < 1e-2)
+    }
+
+    @Test func fusedBiInteractionEqualsTheComposedOps() {
+        let t = Tape()
+        let e = t.constant(GradientCheck.random(5, 4, seed: 50)), n = t.constant(GradientCheck.random(5, 4, seed: 51))
+        let w1 = t.constant(GradientCheck.random(4, 3, seed: 52)), w2 = t.constant(GradientCheck.random(4, 3, seed: 53))
+        let b1 = t.constant(GradientCheck.random(1, 3, seed: 54)), b2 = t.constant(GradientCheck.random(1, 3, seed: 55))
+        let fused = t.value(t.biInteraction(e, n, w1: w1, b1: b1, w2: w2, b2: b2, slope: 0.01))
+        let composed = t.value(t.add(t.leakyReLU(t.linear(t.add(e, n), w1, b1)),
+                                     t.leakyReLU(t.linear(t.mul(e, n), w2, b2))))
+        #expect(zip(fused.data, composed.data).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+}

@@ -19,8 +19,7 @@ public final class BiInteractionLayer {
     /// e `[N, d_in]`, attention `[E]` (softmaxed per head) → `[N, d_out]`.
     public func callAsFunction(_ tape: Tape, _ e: Tape.Var, graph: SparseGraph, attention: [Float]) -> Tape.Var {
         let neighbours = tape.spmm(graph, weights: attention, e)
-        let a = tape.leakyReLU(sum(tape, tape.add(e, neighbours)), slope: slope)
-        let b = tape.leakyReLU(product(tape, tape.mul(e, neighbours)), slope: slope)
-        return tape.add(a, b)
+        return tape.biInteraction(e, neighbours, w1: tape.parameter(sum.weight), b1: tape.parameter(sum.bias!),
+                                  w2: tape.parameter(product.weight), b2: tape.parameter(product.bias!), slope: slope)
     }
 }
