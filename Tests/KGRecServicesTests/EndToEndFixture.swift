@@ -30,9 +30,21 @@ struct EndToEndFixture: Sendable {
         for exe in ["kgrec", "kgrec-encoder", "kgrec-graph", "kgrec-ranker"] where !FileManager.default.isExecutableFile(atPath: bin + "/" + exe) {
             throw FixtureError("\(bin)/\(exe) is missing: build the executables first (make build, or swift build --build-tests)")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kgrec-e2e-\(getpid())").path
+        let tmp = FileManager.default.temporaryDirectory
+        // Remove what earlier test processes left behind (no suite teardown hook to do it).
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where old.hasPrefix("kgrec-e2e-") {
+            if let pid = Int32(old.dropFirst("kgrec-e2e-".count)), pid != getpid(), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(atPath: tmp.appendingPathComponent(old).path)
+            }
+        }
+        let dir = tmp.appendingPathComponent("kgrec-e2e-\(getpid())").path
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // KGREC_E2E_CHECKPOINT reuses a checkpoint (for iterating on these tests by hand).
+        if let reuse = ProcessInfo.processInfo.environment["KGREC_E2E_CHECKPOINT"] {
+            let (_, dataset, model) = try EvalCommand.load(reuse, dataOverride: nil)
+            return EndToEndFixture(dir: dir, binDir: bin, checkpoint: reuse, dataset: dataset, offline: model.inferenceEmbeddings())
+        }
         try run(bin + "/kgrec", ["synth", "--preset", "tiny", "--out", dir + "/data"], log: dir + "/synth.log")
         try run(bin + "/kgrec", ["train", "--data", dir + "/data", "--out", dir + "/run", "--epochs", "3", "--dim", "16",
                                  "--layers", "16,8", "--heads", "2", "--fusion-blocks", "1", "--batch-size", "256",

@@ -132,6 +132,7 @@ import Testing
                     outcomes.append("OK")
                 }
             }
+            try? outcomes.joined(separator: " ").write(toFile: f.dir + "/fault-outcomes.txt", atomically: true, encoding: .utf8)
             // A unary call for an uncached user ends with UNAVAILABLE within its deadline.
             let unary = await #expect(throws: RPCError.self) {
                 _ = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend, request: Kgrec_V1_RecommendRequest(userId: uncached.last!, k: 5),
@@ -164,6 +165,24 @@ import Testing
             stream.closeSend()
             while try await stream.receive() != nil {}
         }
+    }
+
+    @Test func servicesDemoShowsRecommendationsAColdItemAndLatencies() async throws {
+        let f = try await EndToEndFixture.shared.value
+        var options = ServicesDemo.Options(checkpoint: f.checkpoint, stateDir: f.dir + "/demo")
+        options.binDir = f.binDir
+        options.streamRequests = 50
+        final class Lines: @unchecked Sendable { var all: [String] = [] }
+        let lines = Lines()
+        try await ServicesDemo.run(options) { lines.all.append($0) }
+        let text = lines.all.joined(separator: "\n")
+        try? text.write(toFile: f.dir + "/demo.txt", atomically: true, encoding: .utf8)
+        #expect(lines.all.filter { $0.hasPrefix("top-5 for user") }.count == 3)
+        #expect(text.contains("ScoreStream: 50 requests"))
+        #expect(text.contains("0 per-request errors"))
+        #expect(text.contains("ranked #"), "cold item not recommended: \(text)")
+        #expect(text.contains("latency (client side, ms)"))
+        #expect(text.contains("ranker stopped (exit 0)") && text.contains("encoder-0 stopped (exit 0)"))
     }
 
     static func dot(_ a: Kgrec_V1_Embedding, _ b: Kgrec_V1_Embedding) -> Float {

@@ -326,6 +326,11 @@ def check_dockerfile(exe: Executables, text: str) -> list:
     for need in list(SERVICES) + ["kgrec"]:
         if need not in copied:
             problems.append(f"Dockerfile: runtime image lacks {need}")
+    # SwiftPM checks every target's path, so the build stage needs them all.
+    sources = [l.split()[1] for l in lines if l.startswith("COPY ") and "--from" not in l]
+    for path in re.findall(r'path:\s*"([^"]+)"', (ROOT / "Package.swift").read_text()):
+        if not any(path == s.rstrip("/") or path.startswith(s.rstrip("/") + "/") for s in sources):
+            problems.append(f"Dockerfile: the build stage does not COPY {path}, a target path of Package.swift")
     froms = [l.split()[1] for l in lines if l.startswith("FROM ")]
     args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.M))
     resolved = [re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), f) for f in froms]

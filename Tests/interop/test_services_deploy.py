@@ -90,6 +90,7 @@ def test_k8s_checker_catches_a_broken_copy(exe, file, old, new, expect):
     ("--product kgrec-graph", "--product kgrec-grph", "kgrec-grph"),
     ("EXPOSE 50061 50062 50063 9461 9462 9463", "EXPOSE 50061 50062 50063 9461 9462", "9463"),
     ("USER 10001:10001", "USER root", "non-root"),
+    ("COPY Benchmarks/BenchServer Benchmarks/BenchServer\n", "", "Benchmarks/BenchServer"),
     ("--require-serving --timeout 2s", "--require-serving --timout 2s", "--timout"),
 ])
 def test_dockerfile_checker_catches_a_broken_copy(exe, old, new, expect):

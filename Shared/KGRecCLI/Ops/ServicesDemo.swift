@@ -52,6 +52,17 @@ public enum ServicesDemo {
         try result.get()
     }
 
+    /// `run` for synchronous callers (`kgrec demo`): blocks until the demo has stopped everything.
+    public static func runBlocking(_ o: Options, say: @escaping @Sendable (String) -> Void = { print($0) }) throws {
+        final class Outcome: @unchecked Sendable { var error: Error? }
+        let outcome = Outcome()
+        _ = blockingAsync {
+            do { try await run(o, say: say) } catch { outcome.error = error }
+            return 0
+        }
+        if let e = outcome.error { throw e }
+    }
+
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     private static func body(_ o: Options, topology: LocalTopology, token: String, say: @escaping @Sendable (String) -> Void) async throws {
@@ -101,7 +112,10 @@ public enum ServicesDemo {
 
         // 3. A cold item, added online, scored and recommended without a restart.
         let template = Int(ds.split.trainItems[rng.below(ds.split.trainItems.count)])
-        let fans = ColdItem.fans(of: template, in: ds, limit: 5)
+        // Users who liked the template item: all but the last interact with the new listing; the
+        // last one has not seen it yet and should like it too (same content, same KG links).
+        let liked = ColdItem.fans(of: template, in: ds, limit: 6)
+        let fans = liked.count > 1 ? Array(liked.dropLast()) : liked
         let coldID = "cold-demo-\(UInt32.random(in: 1000...9999))"
         let newItem = ColdItem.newItem(coldID, like: template, in: ds)
         let add = Kgrec_V1_AddInteractionsRequest(newItems: [newItem], interactions: fans.map {
@@ -113,8 +127,7 @@ public enum ServicesDemo {
                                           options: CallOptions(timeout: .seconds(30), metadata: md)).message
         say("cold item \(coldID) (features and \(newItem.links.count) KG links of item \(ds.items[template]), "
             + "\(added.acceptedInteractions) interactions): accepted, graph version now \(added.version)")
-        // Someone who has not seen it: a user who liked the template's neighbours is likely to rank it high.
-        let probe = shown.first { !fans.contains($0) } ?? ds.users[0]
+        let probe = liked.count > 1 ? liked.last! : (shown.first { !fans.contains($0) } ?? ds.users[0])
         var scored: Kgrec_V1_ScoreResponse?
         for _ in 0..<50 {  // the ranker learns the new version from its next graph call or version poll
             let s = try await ranker.unary(Kgrec_V1_Ranker.Method.score, request: Kgrec_V1_ScoreRequest(userId: probe, itemIds: [coldID], explain: true),
@@ -127,7 +140,7 @@ public enum ServicesDemo {
                                          request: Kgrec_V1_RecommendRequest(userId: probe, k: UInt32(ds.itemCount + 1)),
                                          responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
         let rank = all.items.firstIndex { $0.itemId == coldID }.map { "#\($0 + 1) of \(all.items.count)" } ?? "not in the list"
-        say("user \(probe) scores \(coldID) " + String(format: "%.4f (visual %.4f, text %.4f)", item.score, item.visualScore, item.textScore)
+        say("user \(probe) (liked \(ds.items[template]), has not seen \(coldID)) scores it " + String(format: "%.4f (visual %.4f, text %.4f)", item.score, item.visualScore, item.textScore)
             + ", ranked \(rank) by Recommend (graph version \(all.graphVersion)), no restart")
 
         // 4. Latency summary.
