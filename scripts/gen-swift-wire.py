@@ -443,14 +443,14 @@ def emit_message(f, m, symbols):
         out.append("    }")
     out.append("")
     out.append("    /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.")
-    out.append(f"    init(wire p: UnsafePointer<{c_name}>) throws {{")
+    out.append(f"    init(wire _p: UnsafePointer<{c_name}>) throws {{")
     if fields:
-        out.append("        let c = p.pointee")
+        out.append("        let _c = _p.pointee")
     for fd in fields:
-        cf = f"c.{fd['name']}"
+        cf = f"_c.{fd['name']}"
         pname = f"{full}.{fd['name']}"
         if fd["repeated"]:
-            n = f"c.n_{fd['name']}"
+            n = f"_c.n_{fd['name']}"
             if fd["kind"] in ("message",):
                 expr = f"try WireDecoding.array({cf}, {n}) {{ try {fd['elem']}(wire: $0!) }}"
             elif fd["kind"] == "string":
@@ -467,9 +467,9 @@ def emit_message(f, m, symbols):
             expr = f"try {cf}.map {{ try {fd['elem']}(wire: $0) }}"
         else:
             expr = decode_expr(fd["kind"], cf, fd["target"], pname)
-        out.append(f"        {fd['arg']} = {expr}")
+        out.append(f"        self.{fd['arg']} = {expr}")
     if not fields:
-        out.append("        _ = p")
+        out.append("        _ = _p")
     out.append("    }")
     out.append("")
     if fields:

@@ -30,9 +30,9 @@ extension Grpc_Health_V1_HealthCheckRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Health__V1__HealthCheckRequest>) throws {
-        let c = p.pointee
-        service = try WireDecoding.string(c.service, "grpc.health.v1.HealthCheckRequest.service")
+    init(wire _p: UnsafePointer<Grpc__Health__V1__HealthCheckRequest>) throws {
+        let _c = _p.pointee
+        self.service = try WireDecoding.string(_c.service, "grpc.health.v1.HealthCheckRequest.service")
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -95,9 +95,9 @@ extension Grpc_Health_V1_HealthCheckResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Health__V1__HealthCheckResponse>) throws {
-        let c = p.pointee
-        status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(rawValue: Int32(truncatingIfNeeded: c.status.rawValue))
+    init(wire _p: UnsafePointer<Grpc__Health__V1__HealthCheckResponse>) throws {
+        let _c = _p.pointee
+        self.status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(rawValue: Int32(truncatingIfNeeded: _c.status.rawValue))
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.

@@ -23,8 +23,8 @@ extension Grpc_Testing_Empty: GRPCMessage {
     public func serializedBytes() -> [UInt8] { [] }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__Empty>) throws {
-        _ = p
+    init(wire _p: UnsafePointer<Grpc__Testing__Empty>) throws {
+        _ = _p
     }
 
     func wireStruct(_ arena: UnsafeMutablePointer<WireArena>) -> UnsafeMutablePointer<Grpc__Testing__Empty> {

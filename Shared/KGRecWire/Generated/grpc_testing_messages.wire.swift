@@ -49,9 +49,9 @@ extension Grpc_Testing_BoolValue: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__BoolValue>) throws {
-        let c = p.pointee
-        value = c.value != 0
+    init(wire _p: UnsafePointer<Grpc__Testing__BoolValue>) throws {
+        let _c = _p.pointee
+        self.value = _c.value != 0
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -90,10 +90,10 @@ extension Grpc_Testing_Payload: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__Payload>) throws {
-        let c = p.pointee
-        type = Grpc_Testing_PayloadType(rawValue: Int32(truncatingIfNeeded: c.type.rawValue))
-        body = WireDecoding.bytes(c.body)
+    init(wire _p: UnsafePointer<Grpc__Testing__Payload>) throws {
+        let _c = _p.pointee
+        self.type = Grpc_Testing_PayloadType(rawValue: Int32(truncatingIfNeeded: _c.type.rawValue))
+        self.body = WireDecoding.bytes(_c.body)
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -133,10 +133,10 @@ extension Grpc_Testing_EchoStatus: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__EchoStatus>) throws {
-        let c = p.pointee
-        code = c.code
-        message = try WireDecoding.string(c.message, "grpc.testing.EchoStatus.message")
+    init(wire _p: UnsafePointer<Grpc__Testing__EchoStatus>) throws {
+        let _c = _p.pointee
+        self.code = _c.code
+        self.message = try WireDecoding.string(_c.message, "grpc.testing.EchoStatus.message")
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -200,17 +200,17 @@ extension Grpc_Testing_SimpleRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__SimpleRequest>) throws {
-        let c = p.pointee
-        responseType = Grpc_Testing_PayloadType(rawValue: Int32(truncatingIfNeeded: c.response_type.rawValue))
-        responseSize = c.response_size
-        payload = try c.payload.map { try Grpc_Testing_Payload(wire: $0) }
-        fillUsername = c.fill_username != 0
-        fillOauthScope = c.fill_oauth_scope != 0
-        responseCompressed = try c.response_compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
-        responseStatus = try c.response_status.map { try Grpc_Testing_EchoStatus(wire: $0) }
-        expectCompressed = try c.expect_compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
-        fillServerId = c.fill_server_id != 0
+    init(wire _p: UnsafePointer<Grpc__Testing__SimpleRequest>) throws {
+        let _c = _p.pointee
+        self.responseType = Grpc_Testing_PayloadType(rawValue: Int32(truncatingIfNeeded: _c.response_type.rawValue))
+        self.responseSize = _c.response_size
+        self.payload = try _c.payload.map { try Grpc_Testing_Payload(wire: $0) }
+        self.fillUsername = _c.fill_username != 0
+        self.fillOauthScope = _c.fill_oauth_scope != 0
+        self.responseCompressed = try _c.response_compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
+        self.responseStatus = try _c.response_status.map { try Grpc_Testing_EchoStatus(wire: $0) }
+        self.expectCompressed = try _c.expect_compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
+        self.fillServerId = _c.fill_server_id != 0
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -269,13 +269,13 @@ extension Grpc_Testing_SimpleResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__SimpleResponse>) throws {
-        let c = p.pointee
-        payload = try c.payload.map { try Grpc_Testing_Payload(wire: $0) }
-        username = try WireDecoding.string(c.username, "grpc.testing.SimpleResponse.username")
-        oauthScope = try WireDecoding.string(c.oauth_scope, "grpc.testing.SimpleResponse.oauth_scope")
-        serverId = try WireDecoding.string(c.server_id, "grpc.testing.SimpleResponse.server_id")
-        hostname = try WireDecoding.string(c.hostname, "grpc.testing.SimpleResponse.hostname")
+    init(wire _p: UnsafePointer<Grpc__Testing__SimpleResponse>) throws {
+        let _c = _p.pointee
+        self.payload = try _c.payload.map { try Grpc_Testing_Payload(wire: $0) }
+        self.username = try WireDecoding.string(_c.username, "grpc.testing.SimpleResponse.username")
+        self.oauthScope = try WireDecoding.string(_c.oauth_scope, "grpc.testing.SimpleResponse.oauth_scope")
+        self.serverId = try WireDecoding.string(_c.server_id, "grpc.testing.SimpleResponse.server_id")
+        self.hostname = try WireDecoding.string(_c.hostname, "grpc.testing.SimpleResponse.hostname")
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -321,10 +321,10 @@ extension Grpc_Testing_StreamingInputCallRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__StreamingInputCallRequest>) throws {
-        let c = p.pointee
-        payload = try c.payload.map { try Grpc_Testing_Payload(wire: $0) }
-        expectCompressed = try c.expect_compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
+    init(wire _p: UnsafePointer<Grpc__Testing__StreamingInputCallRequest>) throws {
+        let _c = _p.pointee
+        self.payload = try _c.payload.map { try Grpc_Testing_Payload(wire: $0) }
+        self.expectCompressed = try _c.expect_compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -362,9 +362,9 @@ extension Grpc_Testing_StreamingInputCallResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__StreamingInputCallResponse>) throws {
-        let c = p.pointee
-        aggregatedPayloadSize = c.aggregated_payload_size
+    init(wire _p: UnsafePointer<Grpc__Testing__StreamingInputCallResponse>) throws {
+        let _c = _p.pointee
+        self.aggregatedPayloadSize = _c.aggregated_payload_size
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -405,11 +405,11 @@ extension Grpc_Testing_ResponseParameters: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__ResponseParameters>) throws {
-        let c = p.pointee
-        size = c.size
-        intervalUs = c.interval_us
-        compressed = try c.compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
+    init(wire _p: UnsafePointer<Grpc__Testing__ResponseParameters>) throws {
+        let _c = _p.pointee
+        self.size = _c.size
+        self.intervalUs = _c.interval_us
+        self.compressed = try _c.compressed.map { try Grpc_Testing_BoolValue(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -459,12 +459,12 @@ extension Grpc_Testing_StreamingOutputCallRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__StreamingOutputCallRequest>) throws {
-        let c = p.pointee
-        responseType = Grpc_Testing_PayloadType(rawValue: Int32(truncatingIfNeeded: c.response_type.rawValue))
-        responseParameters = try WireDecoding.array(c.response_parameters, c.n_response_parameters) { try Grpc_Testing_ResponseParameters(wire: $0!) }
-        payload = try c.payload.map { try Grpc_Testing_Payload(wire: $0) }
-        responseStatus = try c.response_status.map { try Grpc_Testing_EchoStatus(wire: $0) }
+    init(wire _p: UnsafePointer<Grpc__Testing__StreamingOutputCallRequest>) throws {
+        let _c = _p.pointee
+        self.responseType = Grpc_Testing_PayloadType(rawValue: Int32(truncatingIfNeeded: _c.response_type.rawValue))
+        self.responseParameters = try WireDecoding.array(_c.response_parameters, _c.n_response_parameters) { try Grpc_Testing_ResponseParameters(wire: $0!) }
+        self.payload = try _c.payload.map { try Grpc_Testing_Payload(wire: $0) }
+        self.responseStatus = try _c.response_status.map { try Grpc_Testing_EchoStatus(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -505,9 +505,9 @@ extension Grpc_Testing_StreamingOutputCallResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Grpc__Testing__StreamingOutputCallResponse>) throws {
-        let c = p.pointee
-        payload = try c.payload.map { try Grpc_Testing_Payload(wire: $0) }
+    init(wire _p: UnsafePointer<Grpc__Testing__StreamingOutputCallResponse>) throws {
+        let _c = _p.pointee
+        self.payload = try _c.payload.map { try Grpc_Testing_Payload(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.

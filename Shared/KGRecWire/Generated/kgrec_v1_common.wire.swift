@@ -56,9 +56,9 @@ extension Kgrec_V1_Vector: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__Vector>) throws {
-        let c = p.pointee
-        values = WireDecoding.numbers(c.values, c.n_values)
+    init(wire _p: UnsafePointer<Kgrec__V1__Vector>) throws {
+        let _c = _p.pointee
+        self.values = WireDecoding.numbers(_c.values, _c.n_values)
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -100,10 +100,10 @@ extension Kgrec_V1_ModalityVectors: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__ModalityVectors>) throws {
-        let c = p.pointee
-        visual = try c.visual.map { try Kgrec_V1_Vector(wire: $0) }
-        text = try c.text.map { try Kgrec_V1_Vector(wire: $0) }
+    init(wire _p: UnsafePointer<Kgrec__V1__ModalityVectors>) throws {
+        let _c = _p.pointee
+        self.visual = try _c.visual.map { try Kgrec_V1_Vector(wire: $0) }
+        self.text = try _c.text.map { try Kgrec_V1_Vector(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -145,10 +145,10 @@ extension Kgrec_V1_Embedding: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__Embedding>) throws {
-        let c = p.pointee
-        id = try WireDecoding.string(c.id, "kgrec.v1.Embedding.id")
-        vectors = try c.vectors.map { try Kgrec_V1_ModalityVectors(wire: $0) }
+    init(wire _p: UnsafePointer<Kgrec__V1__Embedding>) throws {
+        let _c = _p.pointee
+        self.id = try WireDecoding.string(_c.id, "kgrec.v1.Embedding.id")
+        self.vectors = try _c.vectors.map { try Kgrec_V1_ModalityVectors(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -190,10 +190,10 @@ extension Kgrec_V1_RequestError: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__RequestError>) throws {
-        let c = p.pointee
-        code = c.code
-        message = try WireDecoding.string(c.message, "kgrec.v1.RequestError.message")
+    init(wire _p: UnsafePointer<Kgrec__V1__RequestError>) throws {
+        let _c = _p.pointee
+        self.code = _c.code
+        self.message = try WireDecoding.string(_c.message, "kgrec.v1.RequestError.message")
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.

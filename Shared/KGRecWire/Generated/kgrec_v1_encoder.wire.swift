@@ -38,11 +38,11 @@ extension Kgrec_V1_EncodeItem: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__EncodeItem>) throws {
-        let c = p.pointee
-        entity = c.entity
-        raw = try c.raw.map { try Kgrec_V1_ModalityVectors(wire: $0) }
-        neighbours = WireDecoding.numbers(c.neighbours, c.n_neighbours)
+    init(wire _p: UnsafePointer<Kgrec__V1__EncodeItem>) throws {
+        let _c = _p.pointee
+        self.entity = _c.entity
+        self.raw = try _c.raw.map { try Kgrec_V1_ModalityVectors(wire: $0) }
+        self.neighbours = WireDecoding.numbers(_c.neighbours, _c.n_neighbours)
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -84,10 +84,10 @@ extension Kgrec_V1_EncodeRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__EncodeRequest>) throws {
-        let c = p.pointee
-        items = try WireDecoding.array(c.items, c.n_items) { try Kgrec_V1_EncodeItem(wire: $0!) }
-        requestId = c.request_id
+    init(wire _p: UnsafePointer<Kgrec__V1__EncodeRequest>) throws {
+        let _c = _p.pointee
+        self.items = try WireDecoding.array(_c.items, _c.n_items) { try Kgrec_V1_EncodeItem(wire: $0!) }
+        self.requestId = _c.request_id
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -136,11 +136,11 @@ extension Kgrec_V1_EncodeResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__EncodeResponse>) throws {
-        let c = p.pointee
-        fused = try WireDecoding.array(c.fused, c.n_fused) { try Kgrec_V1_ModalityVectors(wire: $0!) }
-        requestId = c.request_id
-        modelVersion = try WireDecoding.string(c.model_version, "kgrec.v1.EncodeResponse.model_version")
+    init(wire _p: UnsafePointer<Kgrec__V1__EncodeResponse>) throws {
+        let _c = _p.pointee
+        self.fused = try WireDecoding.array(_c.fused, _c.n_fused) { try Kgrec_V1_ModalityVectors(wire: $0!) }
+        self.requestId = _c.request_id
+        self.modelVersion = try WireDecoding.string(_c.model_version, "kgrec.v1.EncodeResponse.model_version")
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.

@@ -32,10 +32,10 @@ extension Kgrec_V1_GetEmbeddingsRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__GetEmbeddingsRequest>) throws {
-        let c = p.pointee
-        userIds = try WireDecoding.array(c.user_ids, c.n_user_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsRequest.user_ids") }
-        itemIds = try WireDecoding.array(c.item_ids, c.n_item_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsRequest.item_ids") }
+    init(wire _p: UnsafePointer<Kgrec__V1__GetEmbeddingsRequest>) throws {
+        let _c = _p.pointee
+        self.userIds = try WireDecoding.array(_c.user_ids, _c.n_user_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsRequest.user_ids") }
+        self.itemIds = try WireDecoding.array(_c.item_ids, _c.n_item_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsRequest.item_ids") }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -89,13 +89,13 @@ extension Kgrec_V1_GetEmbeddingsResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__GetEmbeddingsResponse>) throws {
-        let c = p.pointee
-        version = c.version
-        users = try WireDecoding.array(c.users, c.n_users) { try Kgrec_V1_Embedding(wire: $0!) }
-        items = try WireDecoding.array(c.items, c.n_items) { try Kgrec_V1_Embedding(wire: $0!) }
-        unknownUserIds = try WireDecoding.array(c.unknown_user_ids, c.n_unknown_user_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsResponse.unknown_user_ids") }
-        unknownItemIds = try WireDecoding.array(c.unknown_item_ids, c.n_unknown_item_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsResponse.unknown_item_ids") }
+    init(wire _p: UnsafePointer<Kgrec__V1__GetEmbeddingsResponse>) throws {
+        let _c = _p.pointee
+        self.version = _c.version
+        self.users = try WireDecoding.array(_c.users, _c.n_users) { try Kgrec_V1_Embedding(wire: $0!) }
+        self.items = try WireDecoding.array(_c.items, _c.n_items) { try Kgrec_V1_Embedding(wire: $0!) }
+        self.unknownUserIds = try WireDecoding.array(_c.unknown_user_ids, _c.n_unknown_user_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsResponse.unknown_user_ids") }
+        self.unknownItemIds = try WireDecoding.array(_c.unknown_item_ids, _c.n_unknown_item_ids) { try WireDecoding.string($0, "kgrec.v1.GetEmbeddingsResponse.unknown_item_ids") }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -145,11 +145,11 @@ extension Kgrec_V1_ExportEmbeddingsRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__ExportEmbeddingsRequest>) throws {
-        let c = p.pointee
-        batchSize = c.batch_size
-        includeUsers = c.include_users != 0
-        includeItems = c.include_items != 0
+    init(wire _p: UnsafePointer<Kgrec__V1__ExportEmbeddingsRequest>) throws {
+        let _c = _p.pointee
+        self.batchSize = _c.batch_size
+        self.includeUsers = _c.include_users != 0
+        self.includeItems = _c.include_items != 0
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -200,12 +200,12 @@ extension Kgrec_V1_EmbeddingBatch: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__EmbeddingBatch>) throws {
-        let c = p.pointee
-        version = c.version
-        users = try WireDecoding.array(c.users, c.n_users) { try Kgrec_V1_Embedding(wire: $0!) }
-        items = try WireDecoding.array(c.items, c.n_items) { try Kgrec_V1_Embedding(wire: $0!) }
-        seen = try WireDecoding.array(c.seen, c.n_seen) { try Kgrec_V1_SeenItems(wire: $0!) }
+    init(wire _p: UnsafePointer<Kgrec__V1__EmbeddingBatch>) throws {
+        let _c = _p.pointee
+        self.version = _c.version
+        self.users = try WireDecoding.array(_c.users, _c.n_users) { try Kgrec_V1_Embedding(wire: $0!) }
+        self.items = try WireDecoding.array(_c.items, _c.n_items) { try Kgrec_V1_Embedding(wire: $0!) }
+        self.seen = try WireDecoding.array(_c.seen, _c.n_seen) { try Kgrec_V1_SeenItems(wire: $0!) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -248,9 +248,9 @@ extension Kgrec_V1_SeenItems: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__SeenItems>) throws {
-        let c = p.pointee
-        itemIds = try WireDecoding.array(c.item_ids, c.n_item_ids) { try WireDecoding.string($0, "kgrec.v1.SeenItems.item_ids") }
+    init(wire _p: UnsafePointer<Kgrec__V1__SeenItems>) throws {
+        let _c = _p.pointee
+        self.itemIds = try WireDecoding.array(_c.item_ids, _c.n_item_ids) { try WireDecoding.string($0, "kgrec.v1.SeenItems.item_ids") }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -297,11 +297,11 @@ extension Kgrec_V1_NeighborsRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__NeighborsRequest>) throws {
-        let c = p.pointee
-        entityId = try WireDecoding.string(c.entity_id, "kgrec.v1.NeighborsRequest.entity_id")
-        kind = Kgrec_V1_EntityKind(rawValue: Int32(truncatingIfNeeded: c.kind.rawValue))
-        limit = c.limit
+    init(wire _p: UnsafePointer<Kgrec__V1__NeighborsRequest>) throws {
+        let _c = _p.pointee
+        self.entityId = try WireDecoding.string(_c.entity_id, "kgrec.v1.NeighborsRequest.entity_id")
+        self.kind = Kgrec_V1_EntityKind(rawValue: Int32(truncatingIfNeeded: _c.kind.rawValue))
+        self.limit = _c.limit
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -352,12 +352,12 @@ extension Kgrec_V1_Neighbor: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__Neighbor>) throws {
-        let c = p.pointee
-        entityId = try WireDecoding.string(c.entity_id, "kgrec.v1.Neighbor.entity_id")
-        kind = Kgrec_V1_EntityKind(rawValue: Int32(truncatingIfNeeded: c.kind.rawValue))
-        relation = try WireDecoding.string(c.relation, "kgrec.v1.Neighbor.relation")
-        attention = c.attention
+    init(wire _p: UnsafePointer<Kgrec__V1__Neighbor>) throws {
+        let _c = _p.pointee
+        self.entityId = try WireDecoding.string(_c.entity_id, "kgrec.v1.Neighbor.entity_id")
+        self.kind = Kgrec_V1_EntityKind(rawValue: Int32(truncatingIfNeeded: _c.kind.rawValue))
+        self.relation = try WireDecoding.string(_c.relation, "kgrec.v1.Neighbor.relation")
+        self.attention = _c.attention
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -399,10 +399,10 @@ extension Kgrec_V1_NeighborsResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__NeighborsResponse>) throws {
-        let c = p.pointee
-        neighbors = try WireDecoding.array(c.neighbors, c.n_neighbors) { try Kgrec_V1_Neighbor(wire: $0!) }
-        version = c.version
+    init(wire _p: UnsafePointer<Kgrec__V1__NeighborsResponse>) throws {
+        let _c = _p.pointee
+        self.neighbors = try WireDecoding.array(_c.neighbors, _c.n_neighbors) { try Kgrec_V1_Neighbor(wire: $0!) }
+        self.version = _c.version
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -445,11 +445,11 @@ extension Kgrec_V1_Interaction: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__Interaction>) throws {
-        let c = p.pointee
-        userId = try WireDecoding.string(c.user_id, "kgrec.v1.Interaction.user_id")
-        itemId = try WireDecoding.string(c.item_id, "kgrec.v1.Interaction.item_id")
-        timestamp = c.timestamp
+    init(wire _p: UnsafePointer<Kgrec__V1__Interaction>) throws {
+        let _c = _p.pointee
+        self.userId = try WireDecoding.string(_c.user_id, "kgrec.v1.Interaction.user_id")
+        self.itemId = try WireDecoding.string(_c.item_id, "kgrec.v1.Interaction.item_id")
+        self.timestamp = _c.timestamp
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -491,10 +491,10 @@ extension Kgrec_V1_KGLink: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__KGLink>) throws {
-        let c = p.pointee
-        relation = try WireDecoding.string(c.relation, "kgrec.v1.KGLink.relation")
-        entityId = try WireDecoding.string(c.entity_id, "kgrec.v1.KGLink.entity_id")
+    init(wire _p: UnsafePointer<Kgrec__V1__KGLink>) throws {
+        let _c = _p.pointee
+        self.relation = try WireDecoding.string(_c.relation, "kgrec.v1.KGLink.relation")
+        self.entityId = try WireDecoding.string(_c.entity_id, "kgrec.v1.KGLink.entity_id")
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -541,11 +541,11 @@ extension Kgrec_V1_NewItem: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__NewItem>) throws {
-        let c = p.pointee
-        itemId = try WireDecoding.string(c.item_id, "kgrec.v1.NewItem.item_id")
-        raw = try c.raw.map { try Kgrec_V1_ModalityVectors(wire: $0) }
-        links = try WireDecoding.array(c.links, c.n_links) { try Kgrec_V1_KGLink(wire: $0!) }
+    init(wire _p: UnsafePointer<Kgrec__V1__NewItem>) throws {
+        let _c = _p.pointee
+        self.itemId = try WireDecoding.string(_c.item_id, "kgrec.v1.NewItem.item_id")
+        self.raw = try _c.raw.map { try Kgrec_V1_ModalityVectors(wire: $0) }
+        self.links = try WireDecoding.array(_c.links, _c.n_links) { try Kgrec_V1_KGLink(wire: $0!) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -587,10 +587,10 @@ extension Kgrec_V1_AddInteractionsRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__AddInteractionsRequest>) throws {
-        let c = p.pointee
-        newItems = try WireDecoding.array(c.new_items, c.n_new_items) { try Kgrec_V1_NewItem(wire: $0!) }
-        interactions = try WireDecoding.array(c.interactions, c.n_interactions) { try Kgrec_V1_Interaction(wire: $0!) }
+    init(wire _p: UnsafePointer<Kgrec__V1__AddInteractionsRequest>) throws {
+        let _c = _p.pointee
+        self.newItems = try WireDecoding.array(_c.new_items, _c.n_new_items) { try Kgrec_V1_NewItem(wire: $0!) }
+        self.interactions = try WireDecoding.array(_c.interactions, _c.n_interactions) { try Kgrec_V1_Interaction(wire: $0!) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -634,11 +634,11 @@ extension Kgrec_V1_AddInteractionsResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__AddInteractionsResponse>) throws {
-        let c = p.pointee
-        version = c.version
-        acceptedInteractions = c.accepted_interactions
-        acceptedItems = c.accepted_items
+    init(wire _p: UnsafePointer<Kgrec__V1__AddInteractionsResponse>) throws {
+        let _c = _p.pointee
+        self.version = _c.version
+        self.acceptedInteractions = _c.accepted_interactions
+        self.acceptedItems = _c.accepted_items
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.

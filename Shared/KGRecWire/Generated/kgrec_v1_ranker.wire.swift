@@ -43,12 +43,12 @@ extension Kgrec_V1_ScoreRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__ScoreRequest>) throws {
-        let c = p.pointee
-        userId = try WireDecoding.string(c.user_id, "kgrec.v1.ScoreRequest.user_id")
-        itemIds = try WireDecoding.array(c.item_ids, c.n_item_ids) { try WireDecoding.string($0, "kgrec.v1.ScoreRequest.item_ids") }
-        explain = c.explain != 0
-        requestId = c.request_id
+    init(wire _p: UnsafePointer<Kgrec__V1__ScoreRequest>) throws {
+        let _c = _p.pointee
+        self.userId = try WireDecoding.string(_c.user_id, "kgrec.v1.ScoreRequest.user_id")
+        self.itemIds = try WireDecoding.array(_c.item_ids, _c.n_item_ids) { try WireDecoding.string($0, "kgrec.v1.ScoreRequest.item_ids") }
+        self.explain = _c.explain != 0
+        self.requestId = _c.request_id
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -101,12 +101,12 @@ extension Kgrec_V1_ScoredItem: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__ScoredItem>) throws {
-        let c = p.pointee
-        itemId = try WireDecoding.string(c.item_id, "kgrec.v1.ScoredItem.item_id")
-        score = c.score
-        visualScore = c.visual_score
-        textScore = c.text_score
+    init(wire _p: UnsafePointer<Kgrec__V1__ScoredItem>) throws {
+        let _c = _p.pointee
+        self.itemId = try WireDecoding.string(_c.item_id, "kgrec.v1.ScoredItem.item_id")
+        self.score = _c.score
+        self.visualScore = _c.visual_score
+        self.textScore = _c.text_score
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -161,13 +161,13 @@ extension Kgrec_V1_ScoreResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__ScoreResponse>) throws {
-        let c = p.pointee
-        items = try WireDecoding.array(c.items, c.n_items) { try Kgrec_V1_ScoredItem(wire: $0!) }
-        graphVersion = c.graph_version
-        requestId = c.request_id
-        unknownItemIds = try WireDecoding.array(c.unknown_item_ids, c.n_unknown_item_ids) { try WireDecoding.string($0, "kgrec.v1.ScoreResponse.unknown_item_ids") }
-        error = try c.error.map { try Kgrec_V1_RequestError(wire: $0) }
+    init(wire _p: UnsafePointer<Kgrec__V1__ScoreResponse>) throws {
+        let _c = _p.pointee
+        self.items = try WireDecoding.array(_c.items, _c.n_items) { try Kgrec_V1_ScoredItem(wire: $0!) }
+        self.graphVersion = _c.graph_version
+        self.requestId = _c.request_id
+        self.unknownItemIds = try WireDecoding.array(_c.unknown_item_ids, _c.n_unknown_item_ids) { try WireDecoding.string($0, "kgrec.v1.ScoreResponse.unknown_item_ids") }
+        self.error = try _c.error.map { try Kgrec_V1_RequestError(wire: $0) }
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -223,12 +223,12 @@ extension Kgrec_V1_RecommendRequest: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__RecommendRequest>) throws {
-        let c = p.pointee
-        userId = try WireDecoding.string(c.user_id, "kgrec.v1.RecommendRequest.user_id")
-        k = c.k
-        explain = c.explain != 0
-        includeSeen = c.include_seen != 0
+    init(wire _p: UnsafePointer<Kgrec__V1__RecommendRequest>) throws {
+        let _c = _p.pointee
+        self.userId = try WireDecoding.string(_c.user_id, "kgrec.v1.RecommendRequest.user_id")
+        self.k = _c.k
+        self.explain = _c.explain != 0
+        self.includeSeen = _c.include_seen != 0
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -271,10 +271,10 @@ extension Kgrec_V1_RecommendResponse: GRPCMessage {
     }
 
     /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.
-    init(wire p: UnsafePointer<Kgrec__V1__RecommendResponse>) throws {
-        let c = p.pointee
-        items = try WireDecoding.array(c.items, c.n_items) { try Kgrec_V1_ScoredItem(wire: $0!) }
-        graphVersion = c.graph_version
+    init(wire _p: UnsafePointer<Kgrec__V1__RecommendResponse>) throws {
+        let _c = _p.pointee
+        self.items = try WireDecoding.array(_c.items, _c.n_items) { try Kgrec_V1_ScoredItem(wire: $0!) }
+        self.graphVersion = _c.graph_version
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
