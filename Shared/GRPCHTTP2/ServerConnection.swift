@@ -291,6 +291,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
 
     func streamClosed(_ s: ServerStream, errorCode: UInt32) {
         s.streamClosed(errorCode: errorCode)
+        // Only streams no handler task ever saw may be reused (a task may still hold the bridge).
+        let reusable = s.isReusable
         s.bridge = nil
         let i = s.index
         let last = streams.removeLast()
@@ -299,7 +301,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             last.index = i
         }
         if cachedStream === s { cachedStream = nil }
-        if s.isReusable && freeStreams.count < 32 { freeStreams.append(s) }
+        if reusable && freeStreams.count < 32 { freeStreams.append(s) }
         lastStreamActivityNanos = MonotonicClock.nanoseconds()
     }
 
