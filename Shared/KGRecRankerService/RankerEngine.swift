@@ -140,12 +140,13 @@ public final class RankerEngine: Sendable {
         var failures = 0
         while !Task.isCancelled {
             do {
+                let epoch = state.withLock { $0.epoch }
                 var batches: [Kgrec_V1_EmbeddingBatch] = []
                 try await graph.export(batchSize: options.exportBatchSize, deadline: .now + .seconds(300)) {
                     batches.append($0)
                 }
                 let catalogue = try ItemCatalogue.build(from: batches)
-                if install(catalogue) { continue }
+                if install(catalogue, epochAtStart: epoch) { continue }
                 return
             } catch {
                 failures += 1
@@ -160,22 +161,21 @@ public final class RankerEngine: Sendable {
     }
 
     /// Installs `c` as the served catalogue; true when the version has already moved past it
-    /// (warm again).
-    private func install(_ c: ItemCatalogue) -> Bool {
+    /// (warm again). Like a fetch, an export begun before the last version change can only move
+    /// the version forward; otherwise its version is adopted even if lower (a restarted graph may
+    /// count from lower).
+    private func install(_ c: ItemCatalogue, epochAtStart: UInt64) -> Bool {
         let (first, versionChanged, again) = state.withLock { s -> (Bool, Bool, Bool) in
             let first = s.catalogue == nil
             s.catalogue = c
             var changed = false
-            // The export is authoritative (a restarted graph may even count from lower).
-            if c.version > s.version || (c.version != s.version && !first) {
-                changed = c.version != s.version
+            if c.version != s.version && (first || c.version > s.version || epochAtStart == s.epoch) {
+                changed = !first
                 s.version = c.version
                 s.epoch += 1
                 s.unknownUsers = []
                 s.unknownItems = []
                 s.extras = [:]
-            } else if first {
-                s.version = c.version
             }
             s.extras = s.extras.filter { c.rows[$0.key] == nil }
             let again = s.version != c.version
