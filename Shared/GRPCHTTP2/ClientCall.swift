@@ -44,6 +44,8 @@ final class ClientCall: @unchecked Sendable {
     var contentTypeOK = false
     var sawGRPCStatus: StatusCode?
     var grpcMessage = ""
+    var headerBytes = 0
+    let maxHeaderBytes: Int
     var queuedInbound = 0
     var pendingConsume = 0
 
@@ -55,6 +57,7 @@ final class ClientCall: @unchecked Sendable {
         maxSend = options.maxSendMessageSize ?? config.maxSendMessageSize
         maxOutstanding = config.maxBufferedRequestBytesPerCall
         maxInbound = config.maxBufferedResponseBytesPerCall
+        maxHeaderBytes = config.maxResponseHeaderListSize
         deadline = options.timeout.map { MonotonicClock.deadline(after: max(1, MonotonicClock.nanoseconds(of: $0))) } ?? 0
         deframer = MessageDeframer(maxMessageSize: maxReceive)
     }

@@ -36,6 +36,12 @@ enum ClientCallbacks {
         guard f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), let call = connection(user).call(f.hd.stream_id) else {
             return 0
         }
+        call.headerBytes += namelen + valuelen + 32
+        if call.headerBytes > call.maxHeaderBytes {
+            call.loopCancel(Status(code: .resourceExhausted,
+                                   message: "response headers exceed \(call.maxHeaderBytes) bytes"))
+            return 0
+        }
         let n = UnsafeRawBufferPointer(start: name, count: namelen)
         let v = UnsafeRawBufferPointer(start: value, count: valuelen)
         if RequestHeaderParser.equal(n, ":status") {

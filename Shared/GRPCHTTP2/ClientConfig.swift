@@ -24,6 +24,9 @@ public struct ClientConfig: Sendable {
     /// Drop the connection (its calls fail with UNAVAILABLE) when a keepalive PING is not
     /// acknowledged within this. Default 20 s.
     public var keepaliveTimeout: Duration = .seconds(20)
+    /// Largest response headers + trailers of one call, counted as name + value + 32 per field;
+    /// more fails the call with RESOURCE_EXHAUSTED (and resets the stream). Default 64 KiB.
+    public var maxResponseHeaderListSize = 64 << 10
     /// `:authority` to send; default `host:port`.
     public var authority: String?
 

@@ -187,9 +187,13 @@ final class ServerStream {
                 pendingConsume += n
             }
         } else {
+            // Inline unary: credit goes back at once; what we buffer is bounded by one message.
             conn.consume(stream: id, n)
             do {
-                _ = try deframer.peekMessageLength()
+                if let length = try deframer.peekMessageLength(),
+                   deframer.bufferedBytes > length + MessageFramer.prefixLength {
+                    throw RPCError(.internal, "expected one request message, got more")
+                }
             } catch {
                 failWithError(error)
             }
