@@ -5,7 +5,7 @@
 #
 # Usage: Benchmarks/train.sh [SIZES...]     (default: ml100k 100000 500000 1000000)
 # Env:   KGREC_BIN (default .build/release/kgrec), BATCHES (timed BPR batches per size, default 3),
-#        KGREC_FLAGS (extra `kgrec train` flags, e.g. "--dim 32").
+#        KGREC_FLAGS (extra `kgrec train` flags, e.g. "--dim 32"), TIMEOUT (seconds per size, default 1800).
 # Each run trains one epoch capped at BATCHES BPR batches + 1 KG batch without evaluation; the full
 # epoch time is extrapolated from the measured per-batch time (a full epoch is every training
 # pair once plus one pass over the KG triples, as `kgrec train` does by default).
@@ -35,9 +35,12 @@ for size in "${sizes[@]}"; do
     fi
     out="$work/run-$size"
     rm -rf "$out"
-    /usr/bin/time -v "$bin" train --data "$data" "${extra[@]}" --epochs 1 --max-batches "$batches" \
-        --kg-batches 1 --no-eval --quiet --out "$out" ${KGREC_FLAGS:-} > "$work/$size.log" 2> "$work/$size.time" || {
-        echo "$size: failed, see $work/$size.log and $work/$size.time" >&2; continue; }
+    # Cap the address space at 90% of available memory so a size that does not fit fails alone
+    # instead of waking the OOM killer on a shared machine.
+    avail_kb=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
+    ( ulimit -v $((avail_kb * 9 / 10)); exec timeout "${TIMEOUT:-1800}" /usr/bin/time -v "$bin" train --data "$data" "${extra[@]}" --epochs 1 --max-batches "$batches" \
+        --kg-batches 1 --no-eval --quiet --out "$out" ${KGREC_FLAGS:-} ) > "$work/$size.log" 2> "$work/$size.time" || {
+        echo "$size: failed (memory cap $((avail_kb / 1024)) MiB or timeout?), see $work/$size.log and $work/$size.time" >&2; continue; }
     python3 - "$size" "$out" "$work/$size.time" "$work/$size.log" "$synth_s" <<'PY'
 import json, re, sys
 size, out, timef, logf, synth_s = sys.argv[1:]

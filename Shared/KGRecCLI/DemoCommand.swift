@@ -48,7 +48,7 @@ struct DemoCommand: CLICommand {
             let dataset = try DatasetLoader.load(s.data)
             print("2/3 training Multi-KG4Rec (budget \(Int(s.train.maxSeconds!))s) on \(dataset.summary)")
             let outcome = try TrainingRun.execute(s, dataset: dataset, progress: ProgressLine(enabled: !s.quiet))
-            print(TrainingRun.report(outcome.result, ks: s.train.ks), terminator: "")
+            print(TrainingRun.report(outcome.result, ks: s.train.ks))
             print("3/3 top-5 of a few users with the share of each score from the visual and the text channel:")
             let users = Array(0..<min(try f.int("users") ?? 3, dataset.userCount))
             print(try BreakdownCommand.render(dataset: dataset, model: outcome.model, users: users, k: 5), terminator: "")
