@@ -289,7 +289,7 @@ import Testing
         #expect(await ControlService.waitFor(service.started, atLeast: 1))
         // Wait until the sender stops making progress.
         var last = -1
-        while sent.load(ordering: .relaxed) != last {
+        for _ in 0..<200 where sent.load(ordering: .relaxed) != last {
             last = sent.load(ordering: .relaxed)
             try await Task.sleep(for: .milliseconds(100))
         }
