@@ -44,14 +44,14 @@ enum ClientCallbacks {
         }
         let n = UnsafeRawBufferPointer(start: name, count: namelen)
         let v = UnsafeRawBufferPointer(start: value, count: valuelen)
-        if RequestHeaderParser.equal(n, ":status") {
+        if RequestHead.equal(n, ":status") {
             call.httpStatus = Int(String(decoding: v, as: UTF8.self)) ?? 0
-        } else if RequestHeaderParser.equal(n, "content-type") {
+        } else if RequestHead.equal(n, "content-type") {
             call.contentTypeOK = ContentType.classify(v) == .grpcProto
-        } else if RequestHeaderParser.equal(n, "grpc-status") {
+        } else if RequestHead.equal(n, "grpc-status") {
             let code = UInt8(String(decoding: v, as: UTF8.self)) ?? StatusCode.unknown.rawValue
             call.sawGRPCStatus = StatusCode(rawValue: code)
-        } else if RequestHeaderParser.equal(n, "grpc-message") {
+        } else if RequestHead.equal(n, "grpc-message") {
             call.grpcMessage = PercentEncoding.decode(v)
         } else if namelen > 0 && n[0] != UInt8(ascii: ":") {
             let key = String(decoding: n, as: UTF8.self)

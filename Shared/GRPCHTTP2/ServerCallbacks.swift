@@ -40,9 +40,10 @@ enum ServerCallbacks {
         let f = frame!.pointee
         guard f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), f.headers.cat == NGHTTP2_HCAT_REQUEST,
               let s = connection(user).stream(f.hd.stream_id) else { return 0 }
-        RequestHeaderParser.header(
-            s, name: UnsafeRawBufferPointer(start: name, count: namelen),
-            value: UnsafeRawBufferPointer(start: value, count: valuelen))
+        let shared = s.conn.shared
+        s.head.add(name: UnsafeRawBufferPointer(start: name, count: namelen),
+                   value: UnsafeRawBufferPointer(start: value, count: valuelen),
+                   router: shared.router, maxHeaderListSize: shared.config.maxHeaderListSize)
         return 0
     }
 

@@ -10,18 +10,8 @@ final class ServerStream {
     /// Position in the connection's stream list (for O(1) removal).
     var index = 0
 
-    // ---- request headers ------------------------------------------------------------------------
-    var headerBytes = 0
-    var headersTooLarge = false
-    var isPOST = false
-    var contentType: ContentType.Verdict?
-    var route: RPCRouter.Route?
-    var lookupFailure: RPCRouter.Lookup?
-    var failedPath: String?
-    var timeoutNanos: UInt64 = 0
-    var badHeader: String?
-    var unsupportedEncoding: String?
-    var metadata = Metadata()
+    // ---- request headers ---------------------------------------------------------------------
+    var head = RequestHead()
 
     // ---- call ---------------------------------------------------------------------------------------
     var deframer: MessageDeframer
@@ -56,17 +46,7 @@ final class ServerStream {
     /// hot path allocates no stream object and reuses the message buffers).
     func reuse(as newID: Int32) {
         id = newID
-        headerBytes = 0
-        headersTooLarge = false
-        isPOST = false
-        contentType = nil
-        route = nil
-        lookupFailure = nil
-        failedPath = nil
-        timeoutNanos = 0
-        badHeader = nil
-        unsupportedEncoding = nil
-        metadata = Metadata()
+        head = RequestHead()
         deframer.reset()
         context = nil
         bridge = nil
@@ -92,38 +72,15 @@ final class ServerStream {
 
     /// The request headers are complete: validate them and start the call.
     func headersComplete() {
-        let shared = conn.shared
-        if headersTooLarge {
-            return finish(Status(code: .resourceExhausted,
-                                 message: "request header list exceeds \(shared.config.maxHeaderListSize) bytes"))
+        let route: RPCRouter.Route
+        switch head.verdict(maxHeaderListSize: conn.shared.config.maxHeaderListSize) {
+        case .reject(let httpStatus, let status):
+            return httpStatus == 200 ? finish(status) : finishHTTP(status: String(httpStatus), status)
+        case .accept(let r):
+            route = r
         }
-        guard isPOST else {
-            return finishHTTP(status: "405", Status(code: .unimplemented, message: "method must be POST"))
-        }
-        switch contentType {
-        case .grpcProto?: break
-        case .grpcOtherCodec?:
-            return finish(Status(code: .unimplemented, message: "only the protobuf codec is supported"))
-        case .notGRPC?, nil:
-            return finishHTTP(status: "415", Status(code: .internal, message: "content-type must be application/grpc"))
-        }
-        if let bad = badHeader { return finish(Status(code: .internal, message: bad)) }
-        if let enc = unsupportedEncoding {
-            return finish(Status(code: .unimplemented,
-                                 message: "grpc-encoding \(enc) is not supported (identity only)"))
-        }
-        guard let route else {
-            let path = failedPath ?? ""
-            let msg: String
-            if case .unknownMethod? = lookupFailure {
-                msg = "unknown method \(path)"
-            } else {
-                msg = "unknown service \(MethodDescriptor(path: path)?.service ?? path)"
-            }
-            return finish(Status(code: .unimplemented, message: msg))
-        }
-        let deadline = timeoutNanos == 0 ? 0 : MonotonicClock.deadline(after: timeoutNanos)
-        let ctx = ServerContext(method: route.method, requestMetadata: metadata, peer: conn.peer,
+        let deadline = head.timeoutNanos == 0 ? 0 : MonotonicClock.deadline(after: head.timeoutNanos)
+        let ctx = ServerContext(method: route.method, requestMetadata: head.metadata, peer: conn.peer,
                                 deadlineNanoseconds: deadline)
         context = ctx
         if case .task(_, let body) = route.handler {
@@ -166,7 +123,7 @@ final class ServerStream {
     /// Request DATA bytes arrived.
     func receiveData(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
-        if finished || route == nil {
+        if finished || head.route == nil {
             conn.consume(stream: id, n)
             return
         }
@@ -223,7 +180,7 @@ final class ServerStream {
             bridge.deliverEnd()
             return
         }
-        guard let route, case .inlineUnary(let handler) = route.handler, let ctx = context else {
+        guard let route = head.route, case .inlineUnary(let handler) = route.handler, let ctx = context else {
             return
         }
         runInline(handler, ctx)
