@@ -1,7 +1,7 @@
 import GRPCCore
 import GRPCHTTP2
 import GRPCInterop
-import KGRecRankerService
+@testable import KGRecRankerService
 import KGRecWire
 import Synchronization
 import Testing
@@ -111,6 +111,24 @@ struct RankerServiceTests {
         _ = try await h.score("u5", ["i1"])
         #expect(h.graph.getCalls.load(ordering: .relaxed) == calls)
         #expect(h.metrics.cacheHits.value >= 1 && h.metrics.cacheMisses.value == UInt64(users))
+        await h.stop()
+    }
+
+    @Test func aCacheSmallerThanTheUsersEvictsButStillScoresCorrectly() async throws {
+        // One entry costs 4·32 floats + key + 64 bytes of overhead ≈ 194 bytes: room for two.
+        let h = try await RankerHarness.start { $0.cacheBytes = 400 }
+        defer { Task { await h.stop() } }
+        for round in 0..<2 {
+            for u in 0..<6 {
+                let r = try await h.score("u\(u)", ["i\(u)"])
+                #expect(abs(Double(r.items[0].score) - h.expected("u\(u)", "i\(u)").score) < 1e-4, "round \(round)")
+            }
+        }
+        let stats = h.ranker.engine.cache.stats
+        #expect(stats.entries == 2 && stats.bytes <= 400)
+        #expect(stats.evictions == 10)
+        #expect(h.graph.getCalls.load(ordering: .relaxed) == 12)
+        #expect(h.metrics.registry.render().contains("kgrec_cache_evictions_total 10"))
         await h.stop()
     }
 
