@@ -25,7 +25,7 @@ extension RankerEngine {
             let parts: (visual: Float, text: Float)
             if let row = c.rows[id] {
                 parts = ScoreKernel.parts(user: user, c, row: Int(row))
-            } else if let v = fetchedItems[id] ?? snap.extras[id] {
+            } else if let v = fetchedItems[id] ?? snap.extras[id], v.count == user.count {
                 parts = Self.parts(user: user, item: v, layout: c.layout)
             } else {
                 response.unknownItemIds.append(id)
@@ -50,7 +50,7 @@ extension RankerEngine {
                                          deadline: downstreamDeadline(remaining: remaining))
         var response = Kgrec_V1_RecommendResponse(graphVersion: c.version)
         // Items added since the warm-up that a Score already fetched follow the catalogue's rows.
-        let extras = snap.extras.sorted { $0.key < $1.key }
+        let extras = snap.extras.filter { $0.value.count == user.count }.sorted { $0.key < $1.key }
         guard c.count + extras.count > 0 else { return response }
         var row = [Float](repeating: 0, count: c.count)
         ScoreKernel.scoreAll(user: user, c, into: &row)

@@ -267,11 +267,15 @@ public final class RankerEngine: Sendable {
         for id in extraItems where items[id] == nil && !knownMissing.items.contains(id) {
             if let v = snap.extras[id] { items[id] = v } else { missing.append(id) }
         }
-        if userRow != nil && missing.isEmpty { return (userRow!, items) }
-        let fetched = try await coalescer.fetch(users: userRow == nil ? [user] : [], items: missing, deadline: deadline)
-        if userRow == nil { userRow = fetched.users[user] }
-        for id in missing { if let v = fetched.items[id] { items[id] = v } }
+        if userRow == nil || !missing.isEmpty {
+            let fetched = try await coalescer.fetch(users: userRow == nil ? [user] : [], items: missing,
+                                                    deadline: deadline)
+            if userRow == nil { userRow = fetched.users[user] }
+            for id in missing { if let v = fetched.items[id] { items[id] = v } }
+        }
         guard let userRow else { throw RPCError(.notFound, "unknown user '\(user)'") }
+        // Rows always have the catalogue's width (a layout change comes with a new version, which
+        // empties the cache); checked anyway, since the kernels read `width` floats from each.
         guard userRow.count == snap.catalogue.layout.width else {
             throw RPCError(.unavailable, "graph service unavailable: its embedding layout changed; the catalogue is re-warming")
         }
