@@ -27,6 +27,8 @@ public struct RankerOptions: Sendable {
     /// Largest `k` a Recommend may ask for, and most candidates in one Score.
     public var maxK = 1000
     public var maxCandidates = 10_000
+    /// ScoreStream requests in progress at once on one stream (answers still go out in order).
+    public var streamWindow = 32
 
     public init() {}
 
@@ -54,6 +56,8 @@ public struct RankerOptions: Sendable {
                  help: "Embeddings per message when warming the item catalogue."),
             .int("max-k", default: d.maxK, help: "Largest k accepted by Recommend."),
             .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
+            .int("stream-window", default: d.streamWindow,
+                 help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
         ] + RankerServerLimits.configOptions
     }()
 
@@ -61,7 +65,7 @@ public struct RankerOptions: Sendable {
     public init(config: ServiceConfig) throws(ConfigError) {
         let graph = try config.hostPorts("graph")[0]  // declared with a default: never empty
         for name in ["retry-attempts", "max-fetch-batch", "max-fetches-in-flight", "export-batch-size", "max-k",
-                     "max-candidates"] {
+                     "max-candidates", "stream-window"] {
             try config.check(name, expected: "a positive integer") { $0.int > 0 }
         }
         try config.check("cache-size", expected: "a size of at least 0 bytes") { $0.int >= 0 }
@@ -78,5 +82,6 @@ public struct RankerOptions: Sendable {
         exportBatchSize = config.int("export-batch-size")
         maxK = config.int("max-k")
         maxCandidates = config.int("max-candidates")
+        streamWindow = config.int("stream-window")
     }
 }

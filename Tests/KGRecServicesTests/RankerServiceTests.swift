@@ -91,6 +91,32 @@ struct RankerServiceTests {
         await h.stop()
     }
 
+    @Test func requestsOfOneStreamAreScoredConcurrentlyAndAnsweredInOrder() async throws {
+        let users = 12
+        let h = try await RankerHarness.start(RankerFakeGraph.table(users: users, items: 10))
+        defer { Task { await h.stop() } }
+        h.graph.delay.withLock { $0 = .milliseconds(100) }
+        let call = h.channel.bidiStreaming(Kgrec_V1_Ranker.Method.scoreStream,
+                                           requestType: Kgrec_V1_ScoreRequest.self,
+                                           responseType: Kgrec_V1_ScoreResponse.self,
+                                           options: CallOptions(timeout: .seconds(20)))
+        for u in 0..<users {
+            try await call.send(Kgrec_V1_ScoreRequest(userId: "u\(u)", itemIds: ["i1"], requestId: UInt64(u)))
+        }
+        call.closeSend()
+        var responses: [Kgrec_V1_ScoreResponse] = []
+        for try await r in call { responses.append(r) }
+        #expect(responses.map(\.requestId) == (0..<users).map(UInt64.init))
+        for (u, r) in responses.enumerated() {
+            #expect(r.error == nil)
+            #expect(abs(Double(r.items[0].score) - h.expected("u\(u)", "i1").score) < 1e-4)
+        }
+        // One at a time would take one slow GetEmbeddings per request.
+        let calls = h.graph.getCalls.load(ordering: .relaxed)
+        #expect(calls <= users / 2, "\(users) misses on one stream took \(calls) graph calls")
+        await h.stop()
+    }
+
     @Test func concurrentMissesAreBatchedIntoFewGraphCalls() async throws {
         let users = 40
         let h = try await RankerHarness.start(RankerFakeGraph.table(users: users, items: 10))
