@@ -110,3 +110,26 @@ import Testing
         #expect(throws: ChildProcess.SpawnError.self) { try missing.start() }
     }
 }
+
+extension DeployTopologyTests {
+    @Test func aPortAlreadyInUseFailsBeforeStartingTheService() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 1)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let taken = Int(UInt16(bigEndian: addr.sin_port))
+        #expect(!FreePort.isFree(taken))
+        var config = TopologyConfig(binDir: try Self.fakeBinDir([:]), checkpoint: "/c", stateDir: try Self.tempDir())
+        config.encoderPort = taken
+        config.adminPorts = false
+        let t = try LocalTopology(config: config)
+        let error = await #expect(throws: LocalTopology.StartError.self) { try await t.start(progress: { _ in }) }
+        #expect(error?.description.contains("encoder-0: port \(taken) on 127.0.0.1 is already in use") == true)
+        #expect(t.pids.allSatisfy { $0.1 == 0 })
+    }
+}

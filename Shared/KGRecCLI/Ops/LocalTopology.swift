@@ -87,6 +87,10 @@ final class LocalTopology: Sendable {
         let skip = endpoints.firstIndex { $0.name == first } ?? 0
         for (ep, child) in zip(endpoints, children).dropFirst(skip) {
             do {
+                for port in [ep.grpcPort, ep.adminPort] where port > 0 && !FreePort.isFree(port, host: config.host) {
+                    throw StartError(description: "\(ep.name): port \(port) on \(config.host) is already in use "
+                                     + "(another kgrec up? pick other ports, or --free-ports)")
+                }
                 try child.start(environment: environment(for: ep))
                 try await waitHealthy(ep, child, shouldStop: shouldStop)
             } catch {
