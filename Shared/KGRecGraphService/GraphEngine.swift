@@ -75,7 +75,7 @@ public final class GraphEngine: @unchecked Sendable {
             self.model = model
             self.log = log
             trainedSequences = model.dataset.sequences.length == model.sequenceLength ? model.dataset.sequences : nil
-            let built = try await build(state, model: model)
+            let built = try await buildWaitingForEncoders(state, model: model)
             commit(state, built)
             metrics?.logRecords.set(replay.records.count)
             logger?.info("table ready", ["version": .int(Int(built.snapshot.version)),
@@ -141,6 +141,20 @@ public final class GraphEngine: @unchecked Sendable {
         logger?.debug("table built", ["version": .int(Int(snapshot.version)), "encoded_items": .int(changed.count),
                                       "seconds": .double(seconds)])
         return Built(snapshot: snapshot, inputs: inputs, fused: fused)
+    }
+
+    /// The first build: encoders that are not up yet (UNAVAILABLE, e.g. still loading their
+    /// checkpoint when everything starts together) are waited for with backoff (0.5 s doubling to
+    /// 5 s) until they answer or the load is cancelled.
+    private func buildWaitingForEncoders(_ state: GraphAdditions, model: ServingModel) async throws -> Built {
+        var delay = Duration.milliseconds(500)
+        while true {
+            do { return try await build(state, model: model) } catch let e as RPCError where e.code == .unavailable {
+                logger?.warn("waiting for encoders", ["error": .string(e.message), "retry_in_ms": .int(Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000))])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
     }
 
     private func commit(_ state: GraphAdditions, _ built: Built) {

@@ -14,7 +14,8 @@ public struct GraphService: RPCService {
 
     public func register(in router: inout RPCRouter) {
         let engine = self.engine
-        router.unary(Method.getEmbeddings) { (request: Kgrec_V1_GetEmbeddingsRequest, _) in
+        // The two reads are CPU-light (a snapshot load and row copies): inline on the event loop.
+        router.unaryInline(Method.getEmbeddings) { (request: Kgrec_V1_GetEmbeddingsRequest, _) in
             try Self.getEmbeddings(request, engine.current())
         }
         router.serverStreaming(Method.exportEmbeddings) {
@@ -24,7 +25,7 @@ public struct GraphService: RPCService {
                 try await out.write(batch)  // suspends while the client's window is full
             }
         }
-        router.unary(Method.neighbors) { (request: Kgrec_V1_NeighborsRequest, _) in
+        router.unaryInline(Method.neighbors) { (request: Kgrec_V1_NeighborsRequest, _) in
             try Self.neighbors(request, engine.current(), defaultLimit: engine.options.neighborLimit)
         }
         router.unary(Method.addInteractions) { (request: Kgrec_V1_AddInteractionsRequest, _) in

@@ -99,13 +99,20 @@ struct FakeEncoderService: RPCService {
     }
     let model: ServingModel
     let batches: Count
+    /// While positive, requests get UNAVAILABLE (an encoder still loading) and it counts down.
+    let unavailableFor = Count()
 
     func register(in router: inout RPCRouter) {
         let model = self.model
         let batches = self.batches
+        let unavailable = self.unavailableFor
         router.bidiStreaming(Kgrec_V1_Encoder.Method.encodeStream) {
             (requests: RPCReader<Kgrec_V1_EncodeRequest>, out: RPCWriter<Kgrec_V1_EncodeResponse>, _) in
             for try await r in requests {
+                if unavailable.value.load(ordering: .relaxed) > 0 {
+                    _ = unavailable.value.subtract(1, ordering: .relaxed)
+                    throw RPCError(.unavailable, "encoder is loading its checkpoint")
+                }
                 let inputs: [EncodeInput] = r.items.map { item in
                     let n = item.neighbours.map { Int32($0) }
                     if let raw = item.raw {
@@ -129,11 +136,13 @@ struct FakeEncoderService: RPCService {
     }
 
     /// A started server on 127.0.0.1 and its address.
-    static func start(model: ServingModel, batches: Count) throws -> (GRPCServer, String) {
+    static func start(model: ServingModel, batches: Count, unavailableFor: Int = 0) throws -> (GRPCServer, String) {
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.eventLoops = 1
-        let server = GRPCServer(services: [FakeEncoderService(model: model, batches: batches)], config: config)
+        let service = FakeEncoderService(model: model, batches: batches)
+        service.unavailableFor.value.store(unavailableFor, ordering: .relaxed)
+        let server = GRPCServer(services: [service], config: config)
         let port = try server.start()
         return (server, "127.0.0.1:\(port)")
     }

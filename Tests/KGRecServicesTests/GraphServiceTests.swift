@@ -227,6 +227,23 @@ import Testing
         await encoder.stop(grace: .zero)
     }
 
+    @Test func atStartTheGraphWaitsForEncodersThatAreStillLoading() async throws {
+        let fixture = try ServingFixture()
+        let serving = try ServingModel.load(checkpoint: fixture.checkpointPath)
+        let (enc, address) = try FakeEncoderService.start(model: serving, batches: FakeEncoderService.Count(),
+                                                          unavailableFor: 3)
+        let encoding = try RemoteItemEncoding(targets: [address], batchSize: 64, concurrency: 1,
+                                              timeout: .seconds(5), attempts: 2)
+        let h = try await GraphHarness(fixture: fixture, encoding: encoding)
+        #expect(h.server.health.status(of: Kgrec_V1_Graph.name) == .serving)
+        let r = try await h.get(items: fixture.dataset.items.tokens)
+        let expected = fixture.model.inferenceEmbeddings()
+        #expect(r.version == 1 && zip(r.items, 0...).allSatisfy { e, i in
+            zip(GraphHarness.row(e), expected.items.row(i)).allSatisfy { abs($0 - $1) < 1e-5 } })
+        await h.stop()
+        await enc.shutdown(grace: .zero)
+    }
+
     @Test func withEveryEncoderDownAnUpdateIsUnavailableAndNotLogged() async throws {
         let fixture = try ServingFixture()
         let serving = try ServingModel.load(checkpoint: fixture.checkpointPath)

@@ -8,14 +8,28 @@ extension ServingModel {
     /// blocks, position 0's output `[S, d]`. Without fusion the output is the item's layer-0 row.
     /// Throws `ServingInputError` for an item or node index out of range or a raw vector whose
     /// width differs from the checkpoint's.
-    public func encode(_ inputs: [EncodeInput]) throws -> [FusedItem] {
+    /// Inputs are encoded in chunks of `chunkItems` on throwaway tapes, so memory stays bounded
+    /// (the fusion keeps ~40 `[S·n, d]` intermediates per block and stream on its tape).
+    public func encode(_ inputs: [EncodeInput], chunkItems: Int = 512) throws -> [FusedItem] {
+        if inputs.count <= chunkItems { return try encodeChunk(inputs, offset: 0) }
+        var out: [FusedItem] = []
+        out.reserveCapacity(inputs.count)
+        for start in stride(from: 0, to: inputs.count, by: chunkItems) {
+            out += try encodeChunk(Array(inputs[start..<min(inputs.count, start + chunkItems)]), offset: start)
+        }
+        return out
+    }
+
+    /// One chunk; `offset` is the chunk's first input index (for error messages).
+    private func encodeChunk(_ inputs: [EncodeInput], offset: Int) throws -> [FusedItem] {
         if inputs.isEmpty { return [] }
         let n = sequenceLength, s = inputs.count, d = embeddingSize
         let nodeCount = model.nodeCount
         var nodes = [Int32](repeating: 0, count: s * n)  // layer-0 row per position; -1 = own row
         var mask = [Bool](repeating: false, count: s * n)
         var cold: [(input: Int, raw: RawContent)] = []
-        for (k, input) in inputs.enumerated() {
+        for (k0, input) in inputs.enumerated() {
+            let k = k0 + offset
             var sequence: [Int32]
             switch input {
             case let .known(item, neighbours):
@@ -41,17 +55,17 @@ extension ServingModel {
                         throw ServingInputError("item \(k): \(m.rawValue) vector has \(v.count) values, the model needs \(w)")
                     }
                 }
-                cold.append((k, raw))
+                cold.append((k0, raw))
                 sequence = [-1] + neighbours.prefix(n - 1)
             }
             for (p, node) in sequence.enumerated() {
                 guard node >= -1 && node < Int32(nodeCount) && (p == 0 || node >= 0) else {
                     throw ServingInputError("item \(k): neighbour \(node) is not a node of the graph (0..<\(nodeCount))")
                 }
-                nodes[k * n + p] = node
-                mask[k * n + p] = true
+                nodes[k0 * n + p] = node
+                mask[k0 * n + p] = true
             }
-            for p in sequence.count..<n { nodes[k * n + p] = sequence[0] }
+            for p in sequence.count..<n { nodes[k0 * n + p] = sequence[0] }
         }
 
         // Per channel: the cold items' own layer-0 rows, then every position's row.
