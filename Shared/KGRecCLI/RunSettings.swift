@@ -13,6 +13,8 @@ struct RunSettings {
     var train = TrainConfig()
     var data = DataOptions()
     var out: String? = nil
+    /// Warm start: parameters from this checkpoint (same dataset and model shape); optimiser state starts fresh.
+    var initFrom: String? = nil
     var quiet = false
 
     static let specs: [ModelFlags.Spec] = [
@@ -44,6 +46,7 @@ struct RunSettings {
         .init("hard-negatives", "dynamic hard negatives: candidates per negative (default 1 = uniform)"),
         .init("patience", "early-stopping patience in evaluations (default 10)"),
         .init("eval-every", "evaluate every N epochs (default 1)"),
+        .init("init-from", "start from this checkpoint's parameters (continue training; Adam state restarts)"),
         .init("budget", "training time budget in seconds: no epoch starts after it"),
         .init("no-eval", "skip evaluation (benchmarks); the checkpoint is the last epoch", value: false),
         .init("seed", "seed of the split, the model and sampling (default 2020)"),
@@ -95,6 +98,7 @@ struct RunSettings {
         }
         if f.has("no-eval") { train.evaluate = false }
         if let v = try f.double("budget") { train.maxSeconds = v }
+        initFrom = f.string("init-from")
         out = f.string("out")
         quiet = f.has("quiet")
         ablation?.apply(to: &model)

@@ -35,6 +35,14 @@ enum TrainingRun {
     /// `out/checkpoint.safetensors` (best epoch) and `out/result.json`.
     static func execute(_ s: RunSettings, dataset: Dataset, progress: ProgressLine) throws -> Outcome {
         let model = try s.kind.make(config: s.model, dataset: dataset)
+        if let path = s.initFrom {
+            let ckpt = try Checkpoint.read(from: path)
+            guard ckpt.kind == s.kind, ckpt.model.modalities == s.model.modalities else {
+                throw DataError(file: path, "checkpoint is \(ckpt.kind.rawValue) with modalities \(ckpt.model.modalities.rawValue), this run trains \(s.kind.rawValue) with \(s.model.modalities.rawValue)")
+            }
+            try ckpt.restore(into: model, dataset: dataset, path: path)
+            progress.line("initialised from \(path) (its best epoch \(ckpt.bestEpoch))")
+        }
         let trainer = try Trainer(model: model, dataset: dataset, config: s.train, progress: progress)
         var metrics: FileHandle? = nil
         if let out = s.out {
