@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import KGRecModel
 import KGRecServiceKit
@@ -59,6 +60,10 @@ public final class GraphEngine: @unchecked Sendable {
             let model = try await offload { try ServingModel.load(checkpoint: options.checkpoint, dataOverride: options.data) }
             logger?.info("model loaded", ["model_version": .string(model.modelVersion),
                                           "dataset": .string(model.dataset.summary)])
+            let directory = (options.logPath as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
             let (log, replay) = try DurableLog.open(path: options.logPath)
             if replay.droppedTailBytes > 0 {
                 logger?.warn("interaction log had a torn tail (an unacknowledged write); cut it",

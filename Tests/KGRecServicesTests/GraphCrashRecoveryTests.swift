@@ -105,7 +105,7 @@ final class GraphProcess: @unchecked Sendable {
                      "kgrec-graph not built at \(GraphProcess.binary) (swift build --build-tests, or set KGREC_GRAPH_BIN)")
         let f = try ServingFixture()
         let d = f.dataset
-        let log = (f.directory as NSString).appendingPathComponent("crash.log")
+        let log = (f.directory as NSString).appendingPathComponent("state/graph/crash.log")  // directories made at start
         let (first, channel) = try await Self.start(f, log: log)
         let cold = Kgrec_V1_AddInteractionsRequest(
             newItems: [Kgrec_V1_NewItem(itemId: "crash-item", raw: Kgrec_V1_ModalityVectors(
