@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCHTTP2
+import Synchronization
 
 /// `kgrec call`: a grpcurl-like client for the kgrec.v1 and grpc.health.v1 methods. JSON (or
 /// `--field name=value`) in, one JSON line per reply out; a non-OK status prints
@@ -65,6 +66,7 @@ struct CallCommand: CLICommand {
                     OpsOutput.error("ERROR: \(error)")
                     return 1
                 }
+                if Self.badStdin.withLock({ $0 }) { return 1 }
                 if requireServing, last.value?["status"]?.stringValue != "SERVING" {
                     OpsOutput.error("ERROR: not serving")
                     return 1
@@ -155,10 +157,14 @@ struct CallCommand: CLICommand {
         return (String(s[..<eq]), (try? JSONParser.parse(value)) ?? .string(value))
     }
 
+    /// Set when a stdin line was not JSON (the call then exits 1 after what was sent finished).
+    static let badStdin = Mutex(false)
+
     /// One JSON value per stdin line, read on a thread so the call streams while input arrives.
     /// A line that is not JSON ends the stream with an error message.
     static func stdinLines() -> AsyncStream<JSONValue> {
         let (stream, cont) = AsyncStream<JSONValue>.makeStream()
+        badStdin.withLock { $0 = false }
         Thread.detachNewThread {
             var n = 0
             while let line = readLine(strippingNewline: true) {
@@ -166,6 +172,7 @@ struct CallCommand: CLICommand {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
                 do { cont.yield(try JSONParser.parse(line)) } catch {
                     OpsOutput.error("kgrec call: stdin line \(n): \(error)")
+                    badStdin.withLock { $0 = true }
                     break
                 }
             }

@@ -64,3 +64,11 @@ def test_load_counts_errors_by_status(kgrec, swift_server):
                         "--requests", "5"], capture_output=True, text=True, timeout=60)
     # The interop server has no Graph: the id source fails with a named status.
     assert r.returncode == 1 and "UNIMPLEMENTED" in r.stderr
+
+
+def test_stdin_lines_stream_on_a_client_stream_and_a_bad_line_exits_1(kgrec, swift_server):
+    # grpc.testing has no kgrec schema, so use a bidi kgrec method: the interop server lacks it,
+    # and the call still ends with a named status; a non-JSON line is reported with its number.
+    r = call(kgrec, swift_server, "kgrec.v1.Ranker/ScoreStream", stdin='{"user_id":"u"}\nnot json\n')
+    assert r.returncode == 1
+    assert "stdin line 2" in r.stderr
