@@ -106,6 +106,23 @@ static inline int kg_tcp_listen(const char *host, int port, int reuseport, int b
     return fd;
 }
 
+/* Whether host:port can be bound by a socket WITHOUT SO_REUSEPORT: fails with -EADDRINUSE when
+ * any other socket (another process's SO_REUSEPORT listener included) holds the port. The server
+ * checks this before binding its per-loop SO_REUSEPORT listeners, which would otherwise silently
+ * share a port another server already listens on. */
+static inline int kg_tcp_probe_bind(const char *host, int port) {
+    struct sockaddr_storage ss; socklen_t len;
+    int rc = kg_resolve(host, port, &ss, &len, 1);
+    if (rc < 0) return rc;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int e = bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+    close(fd);
+    return -e;
+}
+
 static inline void kg_set_nodelay(int fd) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

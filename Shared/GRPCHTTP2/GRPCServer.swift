@@ -58,6 +58,11 @@ public final class GRPCServer: Sendable {
             let n = max(1, config.eventLoops)
             var fds: [Int32] = []
             var port = Int32(config.port)
+            if port != 0 {
+                // SO_REUSEPORT would let us share a port another server already listens on.
+                let rc = kg_tcp_probe_bind(config.host, port)
+                if rc < 0 { throw RuntimeError("cannot listen on \(config.host):\(port)", errno: -rc) }
+            }
             for _ in 0..<n {
                 var bound: Int32 = 0
                 let fd = kg_tcp_listen(config.host, port, 1, 1024, &bound)

@@ -105,4 +105,19 @@ import Glibc
         }())
         #expect(throws: RuntimeError.self) { try server.start() }
     }
+
+    @Test func portAnotherServerListensOnIsARuntimeErrorDespiteReusePort() async throws {
+        func config(_ port: Int) -> ServerConfig {
+            var c = ServerConfig(); c.host = "127.0.0.1"; c.port = port; c.eventLoops = 2; return c
+        }
+        let first = GRPCServer(router: RPCRouter(), config: config(0))
+        let port = try first.start()
+        let second = GRPCServer(router: RPCRouter(), config: config(port))
+        #expect(throws: RuntimeError.self) { try second.start() }
+        await first.shutdown(grace: .zero)
+        // Once the first server is gone the port is usable again.
+        let third = GRPCServer(router: RPCRouter(), config: config(port))
+        #expect(try third.start() == port)
+        await third.shutdown(grace: .zero)
+    }
 }
