@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 
-.PHONY: deps build test demo protos protos-check bench-rpc clean
+.PHONY: deps build test demo protos protos-check bench-rpc bench-train bench-load clean
 
 deps:
 	scripts/setup.sh
@@ -23,6 +23,16 @@ test: build protos-check
 
 demo: build
 	$(BIN)/kgrec demo
+
+# Benchmarks (release builds; each prints a table with ratios against a peer run in the same invocation).
+bench-rpc: build
+	.venv/bin/python Benchmarks/rpc.py --kgrec $(BIN)/kgrec
+
+bench-train: build
+	Benchmarks/train.sh
+
+bench-load: build
+	KGREC_BIN=$(BIN)/kgrec Benchmarks/load.sh
 
 clean:
 	rm -rf .build
