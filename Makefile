@@ -3,13 +3,17 @@
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 
-.PHONY: deps build test demo protos protos-check bench-rpc bench-train bench-load clean
+.PHONY: deps build binaries test demo protos protos-check bench-rpc bench-train bench-load clean
 
 deps:
 	scripts/setup.sh
 
 build: deps
 	swift build $(SWIFT_FLAGS) --build-tests
+
+# The executables only (same configuration as `build`, so the two share compiled modules).
+binaries: deps
+	swift build $(SWIFT_FLAGS)
 
 protos:
 	scripts/gen-protos.sh
@@ -21,17 +25,17 @@ test: build protos-check
 	swift test $(SWIFT_FLAGS) --skip-build
 	KGREC_BIN=$(BIN)/kgrec .venv/bin/python -m pytest -q Tests/interop
 
-demo: build
+demo: binaries
 	$(BIN)/kgrec demo
 
 # Benchmarks (release builds; each prints a table with ratios against a peer run in the same invocation).
-bench-rpc: build
+bench-rpc: binaries
 	.venv/bin/python Benchmarks/rpc.py --kgrec $(BIN)/kgrec
 
-bench-train: build
+bench-train: binaries
 	Benchmarks/train.sh
 
-bench-load: build
+bench-load: binaries
 	KGREC_BIN=$(BIN)/kgrec Benchmarks/load.sh
 
 clean:
