@@ -99,7 +99,12 @@ public final class RemoteItemEncoding: ItemEncoding {
                 }
             }
         }
-        stream?.closeSend()
+        // End the call cleanly: half-close, then read the server's end of stream.
+        if let open = stream {
+            open.closeSend()
+            stream = nil
+            _ = try? await open.receive()
+        }
         return results
     }
 

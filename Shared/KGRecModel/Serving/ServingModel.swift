@@ -46,9 +46,10 @@ public final class ServingModel: @unchecked Sendable {
         var options = ckpt.data
         if let d = dataOverride { options.path = d }
         let dataset = try DatasetLoader.load(options)
-        let sequences = dataset.sequences.length == ckpt.model.sequenceLength ? dataset.sequences : nil
-        let model = try MultiKG4Rec(config: ckpt.model, graph: dataset.graph, features: dataset.features,
-                                    sequences: sequences)
+        // Built exactly as training builds it (same graph, features and fusion sequences).
+        guard let model = try ckpt.kind.make(config: ckpt.model, dataset: dataset) as? MultiKG4Rec else {
+            throw DataError(file: path, "checkpoint kind '\(ckpt.kind.rawValue)' does not build a Multi-KG4Rec")
+        }
         try ckpt.restore(into: model, dataset: dataset, path: path)
         return try ServingModel(model: model, dataset: dataset)
     }
