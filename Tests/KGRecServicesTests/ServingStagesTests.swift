@@ -99,6 +99,20 @@ func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Float {
         #expect(got.channels.map(\.name) == ["visual", "text"])
     }
 
+    @Test(arguments: [ModelConfig.Modalities.none, .visualOnly, .textOnly])
+    func bothStagesMatchInferenceEmbeddingsForTheAblations(_ modalities: ModelConfig.Modalities) throws {
+        let f = try ServingFixture(steps: 0)
+        var c = ServingFixture.modelConfig()
+        c.modalities = modalities
+        let model = try MultiKG4Rec(config: c, graph: f.dataset.graph, features: f.dataset.features,
+                                    sequences: f.dataset.sequences)
+        let serving = try ServingModel(model: model, dataset: f.dataset)
+        let got = try serving.inferenceEmbeddings().embeddings, want = model.inferenceEmbeddings()
+        #expect(got.channels.map(\.name) == c.channelNames)
+        #expect(maxAbsDifference(got.users, want.users) < 1e-5 && maxAbsDifference(got.items, want.items) < 1e-5)
+        #expect(serving.wireModality(ofChannel: 0) == (modalities == .visualOnly ? .visual : .text))
+    }
+
     @Test func encodingKnownItemsEqualsTrainingTimeFusedLayer0() throws {
         let f = try ServingFixture()
         let serving = try ServingModel(model: f.model, dataset: f.dataset)
