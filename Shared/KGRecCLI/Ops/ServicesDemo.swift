@@ -137,9 +137,9 @@ public enum ServicesDemo {
         }
         guard let scored, let item = scored.items.first else { throw DemoError("the ranker never learned about \(coldID)") }
         let all = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend,
-                                         request: Kgrec_V1_RecommendRequest(userId: probe, k: UInt32(ds.itemCount + 1)),
+                                         request: Kgrec_V1_RecommendRequest(userId: probe, k: UInt32(min(ds.itemCount + 1, 1000))),  // the ranker's default --max-k
                                          responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
-        let rank = all.items.firstIndex { $0.itemId == coldID }.map { "#\($0 + 1) of \(all.items.count)" } ?? "not in the list"
+        let rank = all.items.firstIndex { $0.itemId == coldID }.map { "#\($0 + 1) of \(all.items.count)" } ?? "below the top \(all.items.count)"
         say("user \(probe) (liked \(ds.items[template]), has not seen \(coldID)) scores it " + String(format: "%.4f (visual %.4f, text %.4f)", item.score, item.visualScore, item.textScore)
             + ", ranked \(rank) by Recommend (graph version \(all.graphVersion)), no restart")
 
