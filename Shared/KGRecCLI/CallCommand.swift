@@ -136,8 +136,12 @@ struct CallCommand: CLICommand {
             if values.count == 1, case .object(let o) = values[0] { base = o } else if !values.isEmpty {
                 throw OpsArguments.UsageError("--field combines with a single JSON object only")
             }
+            let input = ProtoSchema.kgrec.messages[method.input]
             for (k, v) in fields {
-                if let i = base.firstIndex(where: { $0.0 == k }) {
+                if input?.field(named: k)?.repeated == true, v.arrayValue == nil {
+                    // A repeated field: every --field adds one element.
+                    if let i = base.firstIndex(where: { $0.0 == k }), case .array(let a) = base[i].1 { base[i].1 = .array(a + [v]) } else { base.append((k, .array([v]))) }
+                } else if let i = base.firstIndex(where: { $0.0 == k }) {
                     if case .array(let a) = base[i].1 { base[i].1 = .array(a + [v]) } else { base[i].1 = .array([base[i].1, v]) }
                 } else {
                     base.append((k, v))

@@ -72,3 +72,12 @@ def test_stdin_lines_stream_on_a_client_stream_and_a_bad_line_exits_1(kgrec, swi
     r = call(kgrec, swift_server, "kgrec.v1.Ranker/ScoreStream", stdin='{"user_id":"u"}\nnot json\n')
     assert r.returncode == 1
     assert "stdin line 2" in r.stderr
+
+
+def test_field_flags_build_the_request_and_repeat_for_lists(kgrec):
+    # No server needed: an unreachable target fails after the request was built (UNAVAILABLE),
+    # while a bad field fails before (a named codec error).
+    r = call(kgrec, "127.0.0.1:1", "kgrec.v1.Ranker/Score", "-f", "user_id=u1", "-f", "item_ids=i3", "--timeout", "2s")
+    assert r.returncode == 1 and r.stderr.startswith("ERROR: UNAVAILABLE"), r.stderr
+    r = call(kgrec, "127.0.0.1:1", "kgrec.v1.Ranker/Score", "-f", "user=u1", "--timeout", "2s")
+    assert r.returncode == 1 and "unknown field 'user'" in r.stderr
