@@ -41,7 +41,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
 
     /// Uniform integer in `0..<n`.
     @inline(__always)
-    public mutating func below(_ n: Int) -> Int { Int((next() >> 32) &* UInt64(n) >> 32) }
+    public mutating func below(_ n: Int) -> Int { Int(((next() >> 32) &* UInt64(n)) >> 32) }
 
     /// Standard normal (Box–Muller).
     public mutating func gaussian() -> Float {

@@ -83,6 +83,16 @@ import Testing
         #expect(abs(out.data[0] - e / (e + 1)) < 1e-5)
         #expect(abs(out.data[0] + out.data[1] - 1) < 1e-5)
     }
+
+    @Test func belowCoversTheWholeRangeUniformly() {
+        // Regression: `x &* n >> 32` parsed as `x &* (n >> 32)` and always returned 0.
+        var rng = Xoshiro256(seed: 9)
+        var counts = [Int](repeating: 0, count: 10)
+        for _ in 0..<10_000 { counts[rng.below(10)] += 1 }
+        #expect(counts.allSatisfy { (800...1_200).contains($0) }, "counts \(counts)")
+        var big = Xoshiro256(seed: 10)
+        #expect((0..<100).map { _ in big.below(1_000_000) }.max()! > 500_000)
+    }
 }
 
 #if canImport(Glibc)
