@@ -212,10 +212,14 @@ public final class MultiKG4Rec: Recommender {
         optimizer.step(allParameters, skipUntouched: true)
     }
 
+    /// Uses attention computed from the current parameters (no edge dropout), as `kgrec eval` and
+    /// the serving stages do; the epoch's training attention is restored afterwards.
     public func inferenceEmbeddings() -> InferenceEmbeddings {
         let wasTraining = training
+        let trainingAttention = attention
         training = false
-        defer { training = wasTraining }
+        refreshAttention(dropEdges: false)
+        defer { training = wasTraining; attention = trainingAttention }
         let tape = Tape(profile: profile)
         let layers = propagate(tape)
         let users = finalEmbeddings(tape, layers, nodes: (0..<Int32(userCount)).map { $0 + userBase })
