@@ -1,11 +1,13 @@
 import Foundation
 import KGRecModel
 
-/// `kgrec demo` (model part): synthesises the embedded default dataset, trains Multi-KG4Rec within
-/// a time budget, evaluates, and shows a few users' top-5 with their visual/text breakdown.
+/// `kgrec demo`, the main job: synthesises the embedded default dataset, trains Multi-KG4Rec within
+/// a time budget, evaluates, shows a few users' top-5 with their visual/text breakdown, then serves
+/// the checkpoint through encoder → graph → ranker (`ServicesDemo`: streamed scoring, a cold item
+/// added online, a latency summary) and stops everything.
 struct DemoCommand: CLICommand {
     let name = "demo"
-    let summary = "synthesise the default dataset, train briefly, evaluate, explain a few users"
+    let summary = "the main job: synthesise, train briefly, evaluate, then serve through the three services"
 
     static let specs: [ModelFlags.Spec] = [
         .init("out", "working directory (default runs/demo)"),
@@ -14,6 +16,7 @@ struct DemoCommand: CLICommand {
         .init("users", "users to explain (default 3)"),
         .init("seed", "synthetic data seed (default 7)"),
         .init("quiet", "no progress lines", value: false),
+        .init("no-services", "stop after the model part (do not start the services)", value: false),
     ]
 
     /// The demo's training settings (also what `docs/model.md` reports for the synthetic default).
@@ -42,17 +45,23 @@ struct DemoCommand: CLICommand {
             let t0 = ProgressLine.now()
             let synth = try SyntheticKG(c)
             try synth.write(to: s.data.path)
-            print("1/3 synthesised \(c.name): \(c.users) users, \(c.items) items, \(c.attributes) attributes, "
+            print("1/4 synthesised \(c.name): \(c.users) users, \(c.items) items, \(c.attributes) attributes, "
                   + "\(synth.raw.interactionUsers.count) interactions, visual \(c.visualWidth)-d / text \(c.textWidth)-d "
                   + "(\(Int(c.missingVisual * 100))% / \(Int(c.missingText * 100))% of items missing) -> \(s.data.path)")
             let dataset = try DatasetLoader.load(s.data)
-            print("2/3 training Multi-KG4Rec (budget \(Int(s.train.maxSeconds!))s) on \(dataset.summary)")
+            print("2/4 training Multi-KG4Rec (budget \(Int(s.train.maxSeconds!))s) on \(dataset.summary)")
             let outcome = try TrainingRun.execute(s, dataset: dataset, progress: ProgressLine(enabled: !s.quiet))
             print(TrainingRun.report(outcome.result, ks: s.train.ks))
-            print("3/3 top-5 of a few users with the share of each score from the visual and the text channel:")
+            print("3/4 top-5 of a few users with the share of each score from the visual and the text channel:")
             let users = Array(0..<min(try f.int("users") ?? 3, dataset.userCount))
             print(try BreakdownCommand.render(dataset: dataset, model: outcome.model, users: users, k: 5), terminator: "")
-            print("checkpoint: \(s.out!)/checkpoint.safetensors  (kgrec eval --checkpoint …, kgrec breakdown --checkpoint …)")
+            let checkpoint = "\(s.out!)/checkpoint.safetensors"
+            print("checkpoint: \(checkpoint)  (kgrec eval --checkpoint …, kgrec breakdown --checkpoint …)")
+            if !f.has("no-services") {
+                print("4/4 serving the checkpoint: kgrec-encoder → kgrec-graph → kgrec-ranker over gRPC")
+                let state = (out as NSString).appendingPathComponent("services")
+                try ServicesDemo.runBlocking(ServicesDemo.Options(checkpoint: checkpoint, stateDir: state))
+            }
             print("demo finished in \(ProgressLine.fmt(ProgressLine.now() - t0, 1))s")
             return 0
         }
