@@ -57,7 +57,7 @@ let package = Package(
                 swiftSettings: vector),
 
         // ---- Services -------------------------------------------------------------------------
-        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore"],
+        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
                 path: "Shared/KGRecServiceKit"),
 
         // Serving logic shared by the three services: durable log, embedding cache, top-k.

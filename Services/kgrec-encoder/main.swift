@@ -18,7 +18,7 @@ func configured<T>(_ read: () throws(ConfigError) -> T) -> T {
     }
 }
 let options = configured { () throws(ConfigError) in try EncoderOptions(config: env.config) }
-let serverConfig = configured { () throws(ConfigError) in try EncoderServerLimits.serverConfig(env.config) }
+let serverConfig = configured { () throws(ConfigError) in try ServerLimitOptions.serverConfig(env.config) }
 
 let engine = EncoderEngine(options: options, metrics: env.metrics)
 let server = EncoderServer(engine: engine, serverConfig: serverConfig, metrics: env.metrics, logger: env.logger,

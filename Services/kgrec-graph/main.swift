@@ -17,7 +17,7 @@ func configured<T>(_ read: () throws(ConfigError) -> T) -> T {
     }
 }
 let options = configured { () throws(ConfigError) in try GraphOptions(config: env.config) }
-let serverConfig = configured { () throws(ConfigError) in try GraphServerLimits.serverConfig(env.config) }
+let serverConfig = configured { () throws(ConfigError) in try ServerLimitOptions.serverConfig(env.config) }
 
 let encoding: any ItemEncoding
 do {

@@ -18,7 +18,7 @@ func configured<T>(_ read: () throws(ConfigError) -> T) -> T {
     }
 }
 let options = configured { () throws(ConfigError) in try RankerOptions(config: env.config) }
-let serverConfig = configured { () throws(ConfigError) in try RankerServerLimits.serverConfig(env.config) }
+let serverConfig = configured { () throws(ConfigError) in try ServerLimitOptions.serverConfig(env.config) }
 
 let ranker: RankerServer
 do {

@@ -30,7 +30,7 @@ public struct EncoderOptions: Sendable {
             .int("chunk-size", default: d.chunkSize, help: "Items per parallel work unit within one request."),
             .int("stream-window", default: d.streamWindow,
                  help: "EncodeStream requests encoded ahead of the one being answered."),
-        ] + EncoderServerLimits.configOptions
+        ] + ServerLimitOptions.configOptions()
     }()
 
     public init(config: ServiceConfig) throws(ConfigError) {

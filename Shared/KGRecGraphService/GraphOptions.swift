@@ -43,7 +43,7 @@ public struct GraphOptions: Sendable {
                  help: "Attempts per encoder batch (each on the next encoder) before UNAVAILABLE."),
             .int("export-batch", default: d.exportBatch, help: "Embeddings per ExportEmbeddings message (request 0)."),
             .int("neighbor-limit", default: d.neighborLimit, help: "Neighbours per Neighbors reply (request 0)."),
-        ] + GraphServerLimits.configOptions
+        ] + ServerLimitOptions.configOptions()
     }()
 
     /// Reads and checks the options declared in `configOptions`.
@@ -66,33 +66,5 @@ public struct GraphOptions: Sendable {
         encoderAttempts = config.int("encoder-attempts")
         exportBatch = config.int("export-batch")
         neighborLimit = config.int("neighbor-limit")
-    }
-}
-
-/// The gRPC server limits every service exposes as flags (`--max-message-size`,
-/// `--max-concurrent-streams`, `--max-connections`), applied to a `ServerConfig`.
-public enum GraphServerLimits {
-    public static let configOptions: [ConfigOption] = [
-        .size("max-message-size", default: 16 << 20,
-              help: "Largest request or response message (larger ones get RESOURCE_EXHAUSTED)."),
-        .int("max-concurrent-streams", default: ServerConfig.defaults.maxConcurrentStreams,
-             help: "Concurrent calls per HTTP/2 connection."),
-        .int("max-connections", default: ServerConfig.defaults.maxConnections,
-             help: "Open client connections; more are refused."),
-    ]
-
-    /// `host`, `port` and the limits from `config`.
-    public static func serverConfig(_ config: ServiceConfig) throws(ConfigError) -> ServerConfig {
-        for name in ["max-message-size", "max-concurrent-streams", "max-connections"] {
-            try config.check(name, expected: "a positive value") { $0.int > 0 }
-        }
-        var s = ServerConfig()
-        s.host = config.string("host")
-        s.port = config.int("port")
-        s.maxReceiveMessageSize = config.size("max-message-size")
-        s.maxSendMessageSize = config.size("max-message-size")
-        s.maxConcurrentStreams = config.int("max-concurrent-streams")
-        s.maxConnections = config.int("max-connections")
-        return s
     }
 }

@@ -1,3 +1,4 @@
+import GRPCHTTP2
 import KGRecServiceKit
 
 /// The ranker's own settings (beside the common service options), with the defaults the
@@ -58,7 +59,7 @@ public struct RankerOptions: Sendable {
             .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
             .int("stream-window", default: d.streamWindow,
                  help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
-        ] + RankerServerLimits.configOptions
+        ] + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
     }()
 
     /// Reads and checks the options declared in `configOptions`.
