@@ -60,8 +60,8 @@ let package = Package(
         .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
                 path: "Shared/KGRecServiceKit"),
 
-        // Serving logic shared by the three services: durable log, embedding cache, top-k.
-        .target(name: "KGRecServing", path: "Shared/KGRecServing",
+        // Serving logic shared by the three services: durable log, embedding cache.
+        .target(name: "KGRecServing", dependencies: ["KGRecModel"], path: "Shared/KGRecServing",
                 swiftSettings: fast),
 
         // The three services' libraries: handlers, state and wiring; executables only parse config.
@@ -101,7 +101,7 @@ let package = Package(
                     path: "Tests/KGRecTensorTests"),
         .testTarget(name: "KGRecModelTests", dependencies: ["KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecModelTests"),
-        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing"],
+        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecModel"],
                     path: "Tests/KGRecServingTests"),
         .testTarget(name: "KGRecServicesTests",
                     dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",

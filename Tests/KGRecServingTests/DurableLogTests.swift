@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KGRecModel
 import Testing
 @testable import KGRecServing
 
