@@ -33,7 +33,8 @@ struct BenchTensorCommand: CLICommand {
                                         sequences: dataset.sequences)
             print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
             print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? 3,
-                                         batchSize: try f.int("batch") ?? 4096))
+                                         batchSize: try f.int("batch") ?? 4096,
+                                         trainPairs: dataset.split.trainUsers.count))
             return 0
         }
     }

@@ -2,15 +2,15 @@ import KGRecTensor
 
 /// The multimodal fusion module: a stack of `FusionBlock`s over each item's BFS node sequence.
 ///
-/// Input: one layer-0 table `[N, d]` per modality stream. For every item i, the sequence
-/// `S_i` (n node ids, position 0 = the item; padding masked) is gathered from each table
-/// (`[I·n, d]`), passed through the blocks, and the item's fused vector is position 0's output:
-/// one `[I, d]` per stream.
+/// Input: one layer-0 table `[N, d]` per modality stream. For every requested item i (all items,
+/// or a training batch's), the sequence `S_i` (n node ids, position 0 = the item; padding masked)
+/// is gathered from each table (`[B·n, d]`), passed through the blocks, and the item's fused vector
+/// is position 0's output: one `[B, d]` per stream. `infer` fuses every item without gradient.
 ///
-/// Memory: the blocks' intermediates grow with I·n (about 40 `[I·n, d]` matrices per block and
+/// Memory: the blocks' intermediates grow with B·n (about 40 `[B·n, d]` matrices per block and
 /// stream). Up to `chunkRows` sequence rows everything stays on the caller's tape; above it the
 /// module is checkpointed — the forward runs chunk by chunk on throwaway tapes keeping only the
-/// `[I, d]` outputs, and the backward recomputes each chunk on a fresh tape and back-propagates
+/// `[B, d]` outputs, and the backward recomputes each chunk on a fresh tape and back-propagates
 /// through it (about one extra forward pass of the fusion, memory bounded by one chunk).
 public final class FusionEncoder {
     public let blocks: [FusionBlock]
@@ -47,19 +47,55 @@ public final class FusionEncoder {
 
     public var parameters: [Parameter] { blocks.flatMap(\.parameters) }
 
-    /// tables: one `[N, d]` per stream → one `[I, d]` fused item table per stream.
-    public func callAsFunction(_ tape: Tape, _ tables: [Tape.Var]) -> [Tape.Var] {
-        if itemCount * length <= chunkRows {
-            let rows = Array(sequenceNodes)
-            return run(tape, tables.map { tape.gatherRows($0, rows) }, items: 0..<itemCount)
+    /// tables: one `[N, d]` per stream → one `[B, d]` fused table per stream, row k = item
+    /// `items[k]` (`[B]` distinct item ids; all items `0..<I` in order when nil).
+    /// Cost and memory grow with B·n, not with the catalogue.
+    public func callAsFunction(_ tape: Tape, _ tables: [Tape.Var], items: [Int32]? = nil) -> [Tape.Var] {
+        let items = items ?? (0..<Int32(itemCount)).map { $0 }
+        if items.count * length <= chunkRows {
+            let rows = sequenceRows(items)
+            return run(tape, tables.map { tape.gatherRows($0, rows) }, items: items)
         }
-        return checkpointed(tape, tables)
+        return checkpointed(tape, tables, items: items)
     }
 
-    /// The blocks over the sequences of `items`; xs: per stream the gathered rows `[|items|·n, d]`.
-    func run(_ tape: Tape, _ inputs: [Tape.Var], items: Range<Int>) -> [Tape.Var] {
+    /// The fused vectors of every item without gradient: tables one `[N, d]` per stream → one
+    /// `[I, d]` per stream, computed chunk by chunk on throwaway tapes (memory bounded by one chunk).
+    public func infer(_ tables: [Matrix]) -> [Matrix] {
+        let d = tables.first?.cols ?? 0
+        var out = tables.map { _ in Matrix(rows: itemCount, cols: d) }
+        for items in chunks((0..<Int32(itemCount)).map { $0 }) {
+            let sub = Tape()
+            let idx = sequenceRows(items)
+            let ys = run(sub, tables.map { sub.constant(Kernels.gatherRows($0, idx)) }, items: items)
+            for (c, y) in ys.enumerated() {
+                let start = Int(items[0]) * d
+                out[c].data.replaceSubrange(start..<start + items.count * d, with: sub.value(y).data)
+            }
+        }
+        return out
+    }
+
+    /// `[B·n]` layer-0 rows of the sequences of `items`.
+    func sequenceRows(_ items: [Int32]) -> [Int32] {
+        var rows: [Int32] = []
+        rows.reserveCapacity(items.count * length)
+        for i in items { rows += sequenceNodes[Int(i) * length..<(Int(i) + 1) * length] }
+        return rows
+    }
+
+    /// `items` split into runs of at most `chunkRows / n` items.
+    func chunks(_ items: [Int32]) -> [[Int32]] {
+        let perChunk = max(1, chunkRows / length)
+        return stride(from: 0, to: items.count, by: perChunk).map { Array(items[$0..<min($0 + perChunk, items.count)]) }
+    }
+
+    /// The blocks over the sequences of `items`; inputs: per stream the gathered rows `[B·n, d]`.
+    func run(_ tape: Tape, _ inputs: [Tape.Var], items: [Int32]) -> [Tape.Var] {
         let s = items.count
-        let mask = Array(keyMask[items.lowerBound * length..<items.upperBound * length])
+        var mask: [Bool] = []
+        mask.reserveCapacity(s * length)
+        for i in items { mask += keyMask[Int(i) * length..<(Int(i) + 1) * length] }
         let first = (0..<s).map { Int32($0 * length) }
         var xs = inputs
         for (b, block) in blocks.enumerated() {
@@ -70,45 +106,45 @@ public final class FusionEncoder {
     }
 
     /// Chunked forward without stored intermediates; the backward recomputes each chunk.
-    func checkpointed(_ tape: Tape, _ tables: [Tape.Var]) -> [Tape.Var] {
+    func checkpointed(_ tape: Tape, _ tables: [Tape.Var], items: [Int32]) -> [Tape.Var] {
         let streams = tables.count, d = tables[0].cols
         let values = tables.map { tape.value($0) }
-        let perChunk = max(1, chunkRows / length)
-        let chunks = stride(from: 0, to: itemCount, by: perChunk).map { $0..<min($0 + perChunk, itemCount) }
-        func rows(_ items: Range<Int>) -> [Int32] {
-            Array(sequenceNodes[items.lowerBound * length..<items.upperBound * length])
-        }
-        // Forward: outputs side by side, [I, C·d].
-        var out = Matrix(rows: itemCount, cols: streams * d)
-        for items in chunks {
+        let parts = chunks(items)
+        // Forward: outputs side by side, [B, C·d].
+        var out = Matrix(rows: items.count, cols: streams * d)
+        var offset = 0
+        for part in parts {
             let sub = Tape()
-            let idx = rows(items)
-            let ys = run(sub, values.map { sub.constant(Kernels.gatherRows($0, idx)) }, items: items)
+            let idx = sequenceRows(part)
+            let ys = run(sub, values.map { sub.constant(Kernels.gatherRows($0, idx)) }, items: part)
             for (c, y) in ys.enumerated() {
                 let v = sub.value(y)
-                for r in 0..<items.count {
-                    for k in 0..<d { out.data[(items.lowerBound + r) * streams * d + c * d + k] = v.data[r * d + k] }
+                for r in 0..<part.count {
+                    for k in 0..<d { out.data[(offset + r) * streams * d + c * d + k] = v.data[r * d + k] }
                 }
             }
+            offset += part.count
         }
         let profile = tape.profile
         let joint = tape.custom(out, inputs: tables) { t, dy in
             var grads = tables.map { Matrix(rows: $0.rows, cols: $0.cols) }
-            for items in chunks {
+            var offset = 0
+            for part in parts {
                 let sub = Tape(profile: profile)
-                let idx = rows(items)
+                let idx = self.sequenceRows(part)
                 let leaves = values.map { sub.variable(Kernels.gatherRows($0, idx)) }
-                let ys = self.run(sub, leaves, items: items)
+                let ys = self.run(sub, leaves, items: part)
                 // Σ_c Σ y_c ⊙ dy_c: its gradient w.r.t. y_c is dy_c.
                 var total: Tape.Var? = nil
                 for (c, y) in ys.enumerated() {
-                    var g = Matrix(rows: items.count, cols: d)
-                    for r in 0..<items.count {
-                        for k in 0..<d { g.data[r * d + k] = dy.data[(items.lowerBound + r) * streams * d + c * d + k] }
+                    var g = Matrix(rows: part.count, cols: d)
+                    for r in 0..<part.count {
+                        for k in 0..<d { g.data[r * d + k] = dy.data[(offset + r) * streams * d + c * d + k] }
                     }
                     let term = sub.sum(sub.mask(y, g))
                     total = total.map { sub.add($0, term) } ?? term
                 }
+                offset += part.count
                 guard let total else { continue }
                 sub.backward(from: total)  // fusion parameters' gradients land in Parameter.grad
                 for c in 0..<streams { Kernels.scatterAddRows(sub.gradient(leaves[c]), idx, into: &grads[c]) }

@@ -13,6 +13,8 @@ final class ModalityChannel {
     /// `[P]` nodes that have content of this modality, and their raw vectors `[P, rawWidth]`.
     let featuredNodes: [Int32]
     let rawFeatures: Matrix
+    /// `[N]` row of each node in `rawFeatures`, −1 without content.
+    let featureRow: [Int32]
     let relations: RelationSpace
     let layers: [BiInteractionLayer]
 
@@ -31,11 +33,15 @@ final class ModalityChannel {
                 }
             }
             featuredNodes = nodes
+            var row = [Int32](repeating: -1, count: nodeCount)
+            for (k, n) in nodes.enumerated() { row[Int(n)] = Int32(k) }
+            featureRow = row
             rawFeatures = Matrix(rows: nodes.count, cols: features.width, data: raw)
             projection = ModalityProjection("\(name).projection", rawWidth: features.width, width: d,
                                             slope: config.leakySlope, rng: &rng)
         } else {
             featuredNodes = []
+            featureRow = []
             rawFeatures = Matrix(rows: 0, cols: 0)
             projection = nil
         }
@@ -58,5 +64,19 @@ final class ModalityChannel {
         let ids = tape.parameter(idEmbedding)
         guard let projection else { return ids }
         return tape.replaceRows(ids, featuredNodes, with: projection(tape, rawFeatures))
+    }
+
+    /// Layer-0 rows of `nodes` `[B]` → `[B, d]`, equal to `gatherRows(layer0(tape), nodes)` but
+    /// projecting only those nodes' content: cost O(B), not O(N) (the TransR batches use it).
+    func layer0Rows(_ tape: Tape, _ nodes: [Int32]) -> Tape.Var {
+        let ids = tape.gatherRows(tape.parameter(idEmbedding), nodes)
+        guard let projection else { return ids }
+        var at: [Int32] = [], rows: [Int32] = []
+        for (k, n) in nodes.enumerated() where featureRow[Int(n)] >= 0 {
+            at.append(Int32(k))
+            rows.append(featureRow[Int(n)])
+        }
+        if at.isEmpty { return ids }
+        return tape.replaceRows(ids, at, with: projection(tape, Kernels.gatherRows(rawFeatures, rows)))
     }
 }

@@ -46,13 +46,14 @@ public enum ModelBenchmark {
 
     /// Runs `batches` BPR and KG batches of `batchSize` random triples on `model` (the graph of
     /// `graph`) and returns per-batch wall and CPU seconds plus the per-op tape profile of the BPR
-    /// batches.
+    /// batches, and a last line `summary key=value …` (wall seconds; read by `Benchmarks/train.sh`).
     public static func profile(_ model: MultiKG4Rec, graph: CollaborativeKG, batches: Int,
-                               batchSize: Int, seed: UInt64 = 1) -> String {
+                               batchSize: Int, trainPairs: Int = 0, seed: UInt64 = 1) -> String {
         var rng = Xoshiro256(seed: seed)
         var w0 = wallClock(), c0 = cpuClock()
         model.beginEpoch()
-        var out = "beginEpoch (attention refresh)  wall \(fmt(wallClock() - w0, 3)) s  cpu \(fmt(cpuClock() - c0, 3)) s\n"
+        let refresh = wallClock() - w0
+        var out = "beginEpoch (fuse all items, attention refresh)  wall \(fmt(refresh, 3)) s  cpu \(fmt(cpuClock() - c0, 3)) s\n"
         let profile = TapeProfile()
         var bpr = (wall: 0.0, cpu: 0.0), kg = (wall: 0.0, cpu: 0.0), step = (wall: 0.0, cpu: 0.0)
         for _ in 0..<batches {
@@ -82,6 +83,9 @@ public enum ModelBenchmark {
         out += "per KG batch of \(batchSize)   wall \(fmt(kg.wall / b, 3)) s  cpu \(fmt(kg.cpu / b, 3)) s\n"
         out += "per Adam step             wall \(fmt(step.wall / (2 * b), 3)) s  cpu \(fmt(step.cpu / (2 * b), 3)) s\n"
         out += "\nBPR batches, wall seconds per op (forward includes layer glue):\n" + profile.report()
+        out += "\nsummary nodes=\(graph.nodeCount) edges=\(graph.tripleCount) pairs=\(trainPairs) "
+            + "kgedges=\(graph.knowledgeTripleCount) batch=\(batchSize) refresh=\(refresh) bpr=\(bpr.wall / b) "
+            + "kg=\(kg.wall / b) step=\(step.wall / (2 * b))\n"
         return out
     }
 

@@ -6,7 +6,9 @@ import KGRecTensor
 /// visual‖text, inner-product score; trained with BPR + L2 and TransR.
 ///
 /// With `modalities == .none` it is KGAT: one ID-embedding channel, no fusion.
-/// Every forward/backward runs over the whole graph (sparse CSR products + dense GEMMs, both cores).
+/// Propagation runs over the whole graph (sparse CSR products + dense GEMMs, both cores); a BPR
+/// batch fuses only its own items on the tape, the other items' fused rows come from `fusedItems`
+/// (refreshed with the attention, once per epoch); inference fuses every item afresh.
 public final class MultiKG4Rec: Recommender {
     public let config: ModelConfig
 
@@ -26,6 +28,12 @@ public final class MultiKG4Rec: Recommender {
     // ---- training state ----
     /// Per channel, softmaxed attention `[E]` in CSR edge order (refreshed by `beginEpoch`).
     var attention: [[Float]] = []
+    /// Per channel, every item's fused layer-0 vector `[I, d]` without gradient, from the parameters
+    /// of the last refresh (with the attention). A BPR batch fuses its own items on the tape and
+    /// reads every other item's row from here. Empty without fusion.
+    var fusedItems: [Matrix] = []
+    /// Fuse every item on the tape in each BPR batch (the whole-catalogue reference path, for tests).
+    var fuseWholeCatalogue = false
     var optimizer: Adam
     var rng: Xoshiro256
     var training = false
@@ -89,16 +97,50 @@ public final class MultiKG4Rec: Recommender {
     /// Layer-0 tables `[N, d]` per channel, item rows replaced by the fused vectors.
     func fusedLayer0(_ tape: Tape) -> [Tape.Var] {
         let base = channels.map { $0.layer0(tape) }
-        guard let fusion else { return base }
-        let fused = fusion(tape, base)
+        guard fusion != nil else { return base }
         let items = (0..<Int32(itemCount)).map { $0 }
-        return zip(base, fused).map { tape.replaceRows($0, items, with: $1) }
+        return zip(base, fuseItems(tape, base, items: items)).map { tape.replaceRows($0, items, with: $1) }
+    }
+
+    /// The layer-0 rows of `items` (`[B]` distinct) after fusion, on the tape: base one `[N, d]`
+    /// per channel → one `[B, d]` per channel.
+    func fuseItems(_ tape: Tape, _ base: [Tape.Var], items: [Int32]) -> [Tape.Var] {
+        guard let fusion else { return base.map { tape.gatherRows($0, items) } }
+        return fusion(tape, base, items: items)
+    }
+
+    /// Every item's layer-0 row after fusion, without gradient: base one `[N, d]` per channel → one
+    /// `[I, d]` per channel (chunked, see `FusionEncoder.infer`).
+    func inferItems(_ base: [Matrix]) -> [Matrix] {
+        guard let fusion else { return [] }
+        return fusion.infer(base)
+    }
+
+    /// Layer-0 tables `[N, d]` per channel for a BPR batch over `items` (`[B]` distinct, sorted):
+    /// those items' rows fused on the tape (gradient flows through their sequences), every other
+    /// item's row the cached `fusedItems` row (a constant). With B = I this is `fusedLayer0`.
+    func batchLayer0(_ tape: Tape, items: [Int32]) -> [Tape.Var] {
+        let base = channels.map { $0.layer0(tape) }
+        guard fusion != nil else { return base }
+        let fused = fuseItems(tape, base, items: items)
+        let all = (0..<Int32(itemCount)).map { $0 }
+        return base.indices.map { c in
+            let table = tape.replaceRows(tape.constant(fusedItems[c]), items, with: fused[c])  // [I, d]
+            return tape.replaceRows(base[c], all, with: table)
+        }
+    }
+
+    /// Layer-0 tables `[N, d]` per channel with every item row from `fusedItems` (no fusion gradient).
+    func cachedLayer0(_ tape: Tape) -> [Tape.Var] {
+        let base = channels.map { $0.layer0(tape) }
+        guard fusion != nil else { return base }
+        let all = (0..<Int32(itemCount)).map { $0 }
+        return base.indices.map { tape.replaceRows(base[$0], all, with: tape.constant(fusedItems[$0])) }
     }
 
     /// Per channel, the layer outputs used for aggregation: `[e(0), norm(e(1)), …, norm(e(L))]`,
-    /// each `[N, d_l]`.
-    func propagate(_ tape: Tape) -> [[Tape.Var]] {
-        let e0 = fusedLayer0(tape)
+    /// each `[N, d_l]`, from the layer-0 tables e0 (one `[N, d]` per channel).
+    func propagate(_ tape: Tape, from e0: [Tape.Var]) -> [[Tape.Var]] {
         return channels.enumerated().map { c, channel in
             var outputs = [e0[c]]
             var e = e0[c]
@@ -154,17 +196,22 @@ public final class MultiKG4Rec: Recommender {
         refreshAttention(dropEdges: config.edgeDropout > 0)
     }
 
-    /// Recomputes π per channel from the current fused layer-0 embeddings, without gradient;
-    /// with `dropEdges`, a random `edgeDropout` fraction of edges gets zero weight this epoch.
+    /// Recomputes every item's fused vectors (`fusedItems`, chunked, without gradient) and π per
+    /// channel from the current fused layer-0 embeddings; with `dropEdges`, a random `edgeDropout`
+    /// fraction of edges gets zero weight this epoch.
     func refreshAttention(dropEdges: Bool) {
-        let tape = Tape(profile: profile)
-        let e0 = fusedLayer0(tape)
+        let tape = Tape()
+        var e0 = channels.map { tape.value($0.layer0(tape)) }
+        fusedItems = inferItems(e0)
+        for (c, f) in fusedItems.enumerated() {  // items are rows [0, I) of the node space
+            e0[c].data.replaceSubrange(0..<f.count, with: f.data)
+        }
         var dropped: [Bool]? = nil
         if dropEdges {
             dropped = (0..<graph.edgeCount).map { _ in rng.unit() < config.edgeDropout }
         }
         attention = channels.enumerated().map { c, channel in
-            var logits = channel.relations.attentionLogits(tape.value(e0[c]), index: relationIndex)
+            var logits = channel.relations.attentionLogits(e0[c], index: relationIndex)
             if let dropped { for e in 0..<logits.count where dropped[e] { logits[e] = -.infinity } }
             return Kernels.segmentSoftmax(graph, logits)
         }
@@ -173,7 +220,17 @@ public final class MultiKG4Rec: Recommender {
     public func bprLossAndGradients(users: [Int32], positives: [Int32], negatives: [Int32]) -> Float {
         precondition(users.count == positives.count && users.count == negatives.count, "BPR batch shapes")
         let tape = Tape(profile: profile)
-        let layers = propagate(tape)
+        let e0: [Tape.Var]
+        if fusion == nil || fuseWholeCatalogue {
+            e0 = fusedLayer0(tape)
+        } else {
+            var items = positives + negatives
+            items.sort()
+            var w = 0  // dedupe in place
+            for k in items.indices where k == 0 || items[k] != items[k - 1] { items[w] = items[k]; w += 1 }
+            e0 = batchLayer0(tape, items: Array(items[..<w]))
+        }
+        let layers = propagate(tape, from: e0)
         let u = finalEmbeddings(tape, layers, nodes: users.map { $0 + userBase })
         let i = finalEmbeddings(tape, layers, nodes: positives)
         let j = finalEmbeddings(tape, layers, nodes: negatives)
@@ -188,11 +245,25 @@ public final class MultiKG4Rec: Recommender {
         precondition(heads.count == relations.count && heads.count == tails.count
                      && heads.count == negativeTails.count, "KG batch shapes")
         let tape = Tape(profile: profile)
+        // The batch's distinct nodes: layer 0 is computed for those rows only (O(B), not O(N)).
+        var nodes = heads + tails + negativeTails
+        nodes.sort()
+        var w = 0
+        for k in nodes.indices where k == 0 || nodes[k] != nodes[k - 1] { nodes[w] = nodes[k]; w += 1 }
+        nodes.removeLast(nodes.count - w)
+        func local(_ ids: [Int32]) -> [Int32] {
+            ids.map { n in  // binary search in the sorted distinct nodes
+                var lo = 0, hi = nodes.count
+                while lo < hi { let mid = (lo + hi) >> 1; if nodes[mid] < n { lo = mid + 1 } else { hi = mid } }
+                return Int32(lo)
+            }
+        }
+        let (hl, tl, nl) = (local(heads), local(tails), local(negativeTails))
         var total: Tape.Var? = nil
         for channel in channels {
-            let e0 = channel.layer0(tape)
-            let eh = tape.gatherRows(e0, heads), et = tape.gatherRows(e0, tails)
-            let en = tape.gatherRows(e0, negativeTails)
+            let e0 = channel.layer0Rows(tape, nodes)
+            let eh = tape.gatherRows(e0, hl), et = tape.gatherRows(e0, tl)
+            let en = tape.gatherRows(e0, nl)
             let er = tape.gatherRows(tape.parameter(channel.relations.embedding), relations)
             let w = tape.parameter(channel.relations.projection)
             let pos = channel.relations.score(tape, heads: eh, tails: et, relations: relations,
@@ -216,12 +287,12 @@ public final class MultiKG4Rec: Recommender {
     /// the serving stages do; the epoch's training attention is restored afterwards.
     public func inferenceEmbeddings() -> InferenceEmbeddings {
         let wasTraining = training
-        let trainingAttention = attention
+        let (trainingAttention, trainingFused) = (attention, fusedItems)
         training = false
-        refreshAttention(dropEdges: false)
-        defer { training = wasTraining; attention = trainingAttention }
+        refreshAttention(dropEdges: false)  // fuses every item from the current parameters
+        defer { training = wasTraining; attention = trainingAttention; fusedItems = trainingFused }
         let tape = Tape(profile: profile)
-        let layers = propagate(tape)
+        let layers = propagate(tape, from: cachedLayer0(tape))
         let users = finalEmbeddings(tape, layers, nodes: (0..<Int32(userCount)).map { $0 + userBase })
         let items = finalEmbeddings(tape, layers, nodes: (0..<Int32(itemCount)).map { $0 })
         return InferenceEmbeddings(users: tape.value(users), items: tape.value(items),
