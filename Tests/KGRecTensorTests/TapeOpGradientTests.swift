@@ -132,4 +132,25 @@ import Testing
                                      t.leakyReLU(t.linear(t.mul(e, n), w2, b2))))
         #expect(zip(fused.data, composed.data).allSatisfy { abs($0 - $1) < 1e-6 })
     }
+
+    @Test func fusedBiInteractionMatchesTheComposedOpsOnWideRows() {
+        // d_out 20: the 16-lane row loop plus a scalar tail; gradients of every input too.
+        let shapes = [(7, 20), (7, 20), (20, 20), (1, 20), (20, 20), (1, 20)]
+        let inputs = shapes.enumerated().map { GradientCheck.random($1.0, $1.1, seed: UInt64(60 + $0)) }
+        func run(_ fusedOp: Bool) -> (Matrix, [Matrix]) {
+            let t = Tape()
+            let v = inputs.map { t.variable($0) }
+            let y = fusedOp ? t.biInteraction(v[0], v[1], w1: v[2], b1: v[3], w2: v[4], b2: v[5], slope: 0.2)
+                : t.add(t.leakyReLU(t.linear(t.add(v[0], v[1]), v[2], v[3]), slope: 0.2),
+                        t.leakyReLU(t.linear(t.mul(v[0], v[1]), v[4], v[5]), slope: 0.2))
+            var rng = Xoshiro256(seed: 70)
+            t.backward(from: t.sum(t.mask(y, .uniform(rows: y.rows, cols: y.cols, -1, 1, rng: &rng))))
+            return (t.value(y), v.map { t.gradient($0) })
+        }
+        let (fused, composed) = (run(true), run(false))
+        #expect(zip(fused.0.data, composed.0.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        for (a, b) in zip(fused.1, composed.1) {
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        }
+    }
 }
