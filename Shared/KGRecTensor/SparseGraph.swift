@@ -2,8 +2,10 @@
 ///
 /// Edge `e` goes from `heads[e]` to `tails[e]`; edges of head h are `offsets[h]..<offsets[h+1]`.
 /// The transpose lists, for each tail t, the edge ids `transposeEdges[transposeOffsets[t]..<…[t+1]]`
-/// ending at t, so backward passes scatter without races. Shapes: `offsets [H+1]`, `tails [E]`,
-/// `heads [E]`, `transposeOffsets [T+1]`, `transposeEdges [E]`.
+/// ending at t, so backward passes scatter without races; `transposeHeads[k]` is the head of edge
+/// `transposeEdges[k]` (read in order by the transposed product instead of through the edge id).
+/// Shapes: `offsets [H+1]`, `tails [E]`, `heads [E]`, `transposeOffsets [T+1]`, `transposeEdges [E]`,
+/// `transposeHeads [E]`.
 public struct SparseGraph: Sendable {
     public let headCount: Int
     public let tailCount: Int
@@ -12,6 +14,7 @@ public struct SparseGraph: Sendable {
     public let tails: [Int32]
     public let transposeOffsets: [Int32]
     public let transposeEdges: [Int32]
+    public let transposeHeads: [Int32]
 
     public var edgeCount: Int { tails.count }
 
@@ -37,6 +40,7 @@ public struct SparseGraph: Sendable {
             fill[t] += 1
         }
         transposeEdges = edges
+        transposeHeads = edges.map { heads[Int($0)] }
     }
 
     /// Builds from an unsorted edge list `(heads [E], tails [E])`; edge order becomes CSR order and

@@ -78,24 +78,34 @@ extension Kernels {
     }
 
     /// Transposed product `dx[t] = Σ_{e → t} w[e] · dy[heads[e]]`: dy `[H, D]` → `[T, D]`.
+    /// The weights are first permuted into transpose order (one pass), so the main loop reads weights
+    /// and heads in order and only the rows of dy at random.
     public static func spmmTransposed(_ g: SparseGraph, _ w: [Float], _ dy: Matrix) -> Matrix {
         let d = dy.cols
         var out = Matrix(uninitializedRows: g.tailCount, cols: d)
-        g.transposeOffsets.withUnsafeBufferPointer { op in
+        let wt = [Float](unsafeUninitializedCapacity: g.edgeCount) { buf, n in
             g.transposeEdges.withUnsafeBufferPointer { ep in
-                g.heads.withUnsafeBufferPointer { hp in
-                    w.withUnsafeBufferPointer { wp in
-                        dy.data.withUnsafeBufferPointer { yp in
-                            out.data.withUnsafeMutableBufferPointer { outp in
-                                guard let Y = yp.baseAddress, let O = outp.baseAddress, let W = wp.baseAddress,
-                                      let E = ep.baseAddress, let H = hp.baseAddress else { return }
-                                let Off = op.baseAddress!
-                                Parallel.forRanges(g.tailCount, grain: 1024) { rows in
-                                    for t in rows {
-                                        weightedRowSum(O + t * d, Y, d: d, edges: Int(Off[t])..<Int(Off[t + 1])) { k in
-                                            let e = Int(E[k])
-                                            return (W[e], Int(H[e]))
-                                        }
+                w.withUnsafeBufferPointer { wp in
+                    guard let E = ep.baseAddress, let W = wp.baseAddress, let O = buf.baseAddress else { return }
+                    Parallel.forRanges(g.edgeCount, grain: 1 << 16) { r in
+                        for k in r { O[k] = W[Int(E[k])] }
+                    }
+                }
+            }
+            n = g.edgeCount
+        }
+        g.transposeOffsets.withUnsafeBufferPointer { op in
+            g.transposeHeads.withUnsafeBufferPointer { hp in
+                wt.withUnsafeBufferPointer { wp in
+                    dy.data.withUnsafeBufferPointer { yp in
+                        out.data.withUnsafeMutableBufferPointer { outp in
+                            guard let Y = yp.baseAddress, let O = outp.baseAddress, let W = wp.baseAddress,
+                                  let H = hp.baseAddress else { return }
+                            let Off = op.baseAddress!
+                            Parallel.forRanges(g.tailCount, grain: 1024) { rows in
+                                for t in rows {
+                                    weightedRowSum(O + t * d, Y, d: d, edges: Int(Off[t])..<Int(Off[t + 1])) { k in
+                                        (W[k], Int(H[k]))
                                     }
                                 }
                             }
