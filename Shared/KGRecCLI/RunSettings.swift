@@ -43,6 +43,7 @@ struct RunSettings {
         .init("seq-len", "BFS sequence length n (default 8)"),
         .init("dropout", "message dropout (default 0.1)"),
         .init("edge-dropout", "edge dropout per epoch (default 0)"),
+        .init("weight-decay", "L2 on every parameter, applied by Adam (default 0)"),
         .init("hard-negatives", "dynamic hard negatives: candidates per negative (default 1 = uniform)"),
         .init("patience", "early-stopping patience in evaluations (default 10)"),
         .init("eval-every", "evaluate every N epochs (default 1)"),
@@ -90,6 +91,7 @@ struct RunSettings {
         if let v = try f.int("seq-len") { model.sequenceLength = v }
         if let v = try f.double("dropout") { model.messageDropout = Float(v) }
         if let v = try f.double("edge-dropout") { model.edgeDropout = Float(v) }
+        if let v = try f.double("weight-decay") { model.weightDecay = Float(v) }
         if let v = try f.int("hard-negatives") { train.hardNegativeCandidates = v }
         if let v = try f.int("patience") { train.patience = v }
         if let v = try f.int("eval-every") { train.evalEvery = v }

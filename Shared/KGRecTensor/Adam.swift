@@ -11,10 +11,16 @@ public struct Adam: Sendable {
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float = 1e-8
+    /// Coupled L2 (`torch.optim.Adam`'s `weight_decay`): `g ← g + weightDecay · θ` before the
+    /// moments, i.e. the gradient of `weightDecay/2 · ‖θ‖²` over every updated parameter.
+    public var weightDecay: Float = 0
     /// Number of steps taken (for bias correction).
     public private(set) var stepCount = 0
 
-    public init(learningRate: Float) { self.learningRate = learningRate }
+    public init(learningRate: Float, weightDecay: Float = 0) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
 
     /// Updates the parameters from their gradients, then zeroes the gradients. With
     /// `skipUntouched`, parameters no backward pass reached since the last step are left alone
@@ -22,7 +28,7 @@ public struct Adam: Sendable {
     /// KG-loss step). Bias correction uses each parameter's own update count, as PyTorch does.
     public mutating func step(_ parameters: [Parameter], skipUntouched: Bool = false) {
         stepCount += 1
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon
+        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
         for p in parameters where p.trainable && (p.touched || !skipUntouched) {
             p.touched = false
             p.steps += 1
@@ -36,7 +42,7 @@ public struct Adam: Sendable {
                             let W = w.baseAddress!, G = g.baseAddress!, M = m.baseAddress!, V = v.baseAddress!
                             Parallel.forRanges(n, grain: 1 << 16) { r in
                                 for i in r {
-                                    let gi = G[i]
+                                    let gi = G[i] + wd * W[i]
                                     let mi = b1 * M[i] + (1 - b1) * gi
                                     let vi = b2 * V[i] + (1 - b2) * gi * gi
                                     M[i] = mi; V[i] = vi

@@ -70,8 +70,12 @@ enum TinyGraph {
     @Test func bprLossGradientsMatchFiniteDifferencesThroughFusionAndPropagation() throws {
         let (graph, features) = TinyGraph.make()
         let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        // ε 3e-4: text.layer1 feeds an L2 normalisation of short rows, so the loss is strongly curved
+        // there; its difference quotient converges as ε shrinks (relative error 0.18, 0.10, 0.05, 0.001
+        // at ε 1e-2, 3e-3, 1e-3, 3e-4) while every other parameter stays below 1e-2 at ε ≤ 3e-3.
         let e = Self.relativeError(model, names: ["visual.projection", "text.id_embedding", "visual.layer0",
-                                                  "text.layer1", "fusion.block0.visual", "fusion.block1.text"]) {
+                                                  "text.layer1", "fusion.block0.visual", "fusion.block1.text"],
+                                   epsilon: 3e-4) {
             model.bprLossAndGradients(users: [0, 1, 2, 3], positives: [1, 3, 5, 1], negatives: [4, 0, 3, 2])
         }
         #expect(e < 3e-2)
@@ -109,6 +113,30 @@ enum TinyGraph {
         #expect(emb.users.cols == 2 * (8 + 8 + 4) && emb.items.cols == emb.users.cols)
         #expect(emb.channels.map(\.name) == ["visual", "text"])
         #expect(emb.visualWidth == 20)
+    }
+
+    @Test func itemLayer0IsItsOwnRowPlusAFusedVectorStartingAtTheIDEmbeddingScale() throws {
+        let (graph, features) = TinyGraph.make()
+        let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
+        let tape = Tape()
+        let base = model.channels.map { tape.value($0.layer0(tape)) }
+        let items = (0..<Int32(6)).map { $0 }
+        let layer0 = model.fuseItems(tape, base.map { tape.constant($0) }, items: items).map { tape.value($0) }
+        let fusedOnly = try #require(model.fusion).infer(base)
+        // Own row + fused vector, identically on the tape (training) and without it (inference).
+        let inferred = model.inferItems(base)
+        for c in 0..<2 { #expect(zip(inferred[c].data, layer0[c].data).allSatisfy { abs($0 - $1) < 1e-5 }) }
+        // The fused part is a LayerNorm output with γ = the ID table's Xavier std s, so each row has
+        // norm s·√d (zero mean, unit variance before γ): the scale of every other layer-0 row.
+        let s = (2 / Float(graph.nodeCount + 8)).squareRoot()
+        for c in 0..<2 {
+            for i in 0..<6 {
+                let own = base[c].row(i), fused = fusedOnly[c].row(i), sum = layer0[c].row(i)
+                for k in 0..<8 { #expect(abs(sum[k] - own[k] - fused[k]) < 1e-5) }
+                let norm = fused.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                #expect(abs(norm - s * Float(8).squareRoot()) < 0.01 * s * Float(8).squareRoot())
+            }
+        }
     }
 
     @Test func withoutModalitiesTheModelIsKGAT() throws {

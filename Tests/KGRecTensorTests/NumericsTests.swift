@@ -14,6 +14,26 @@ import Testing
         #expect(p.grad.data == [0, 0, 0])
     }
 
+    @Test func adamWeightDecayEqualsAddingDecayTimesWeightToTheGradient() {
+        let decayed = Parameter("a", Matrix(rows: 1, cols: 3, data: [1, -2, 0.5]))
+        let explicit = Parameter("b", Matrix(rows: 1, cols: 3, data: [1, -2, 0.5]))
+        var withDecay = Adam(learningRate: 0.01, weightDecay: 0.3)
+        var plain = Adam(learningRate: 0.01)
+        for step in 0..<5 {
+            let g: [Float] = [0.2, Float(step) * 0.1, -0.05]
+            decayed.grad = Matrix(rows: 1, cols: 3, data: g)
+            explicit.grad = Matrix(rows: 1, cols: 3, data: zip(g, explicit.value.data).map { $0 + 0.3 * $1 })
+            withDecay.step([decayed])
+            plain.step([explicit])
+        }
+        for k in 0..<3 { #expect(abs(decayed.value.data[k] - explicit.value.data[k]) < 1e-6) }
+        // With no loss gradient at all, decay alone shrinks every weight towards zero.
+        let lone = Parameter("c", Matrix(rows: 1, cols: 2, data: [1, -1]))
+        var adam = Adam(learningRate: 0.1, weightDecay: 0.01)
+        adam.step([lone])
+        #expect(abs(lone.value.data[0] - 0.9) < 1e-5 && abs(lone.value.data[1] + 0.9) < 1e-5)
+    }
+
     @Test func adamMinimisesAQuadratic() {
         let p = Parameter("w", Matrix(rows: 1, cols: 2, data: [3, -4]))
         var adam = Adam(learningRate: 0.05)

@@ -25,11 +25,16 @@ public final class FusionEncoder {
     /// Sequence rows above which the module is checkpointed in chunks of this many rows.
     public var chunkRows = 16_384
 
+    /// - Parameter outputScale: the initial γ of the last block's final LayerNorm, i.e. the initial
+    ///   scale of the fused vectors (a LayerNorm with γ = 1 outputs rows of norm ≈ √d).
     public init(channels: [String], sources: [[Int]], sequences: NeighbourSequences, config: ModelConfig,
-                rng: inout Xoshiro256) {
+                outputScale: Float = 1, rng: inout Xoshiro256) {
         blocks = (0..<config.fusionBlocks).map {
             FusionBlock("fusion.block\($0)", channels: channels, width: config.embeddingSize,
                         ffnWidth: config.ffnSize, heads: config.heads, rng: &rng)
+        }
+        for stream in blocks.last?.streams ?? [] {
+            stream.norm2.gamma.load(Matrix(rows: 1, cols: config.embeddingSize, repeating: outputScale))
         }
         itemCount = sequences.itemCount
         length = sequences.length

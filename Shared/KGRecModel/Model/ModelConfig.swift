@@ -47,6 +47,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var edgeDropout: Float = 0
     /// L2 coefficient λ on the batch's final embeddings, in [1e-5, 1e-1]. KGAT default 1e-5.
     public var l2: Float = 1e-5
+    /// Weight decay λ_θ on every trainable parameter (the paper's `λ‖θ‖²` term, applied by Adam as
+    /// coupled L2), in [0, 1e-1]. Default 0: only the batch embeddings' L2 (`l2`), as KGAT.
+    public var weightDecay: Float = 0
     /// Adam learning rate, in [1e-4, 1e-2]. Default 1e-3.
     public var learningRate: Float = 1e-3
     /// LeakyReLU negative slope (projection and Bi-Interaction).
@@ -82,6 +85,34 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(0..<1).contains(messageDropout) { throw ModelError("messageDropout must be in [0, 1)") }
         if !(0..<1).contains(edgeDropout) { throw ModelError("edgeDropout must be in [0, 1)") }
         if l2 < 0 { throw ModelError("l2 must be >= 0") }
+        if !(0...0.1).contains(weightDecay) { throw ModelError("weightDecay must be in [0, 0.1]") }
         if !(learningRate > 0) { throw ModelError("learningRate must be positive") }
+    }
+}
+
+extension ModelConfig {
+    /// Decodes a stored config; a key the writer did not know yet (a checkpoint from before a
+    /// setting existed) takes the default, so older checkpoints stay readable.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try read(.modalities, &modalities)
+        try read(.fusion, &fusion)
+        try read(.embeddingSize, &embeddingSize)
+        try read(.layerSizes, &layerSizes)
+        try read(.fusionBlocks, &fusionBlocks)
+        try read(.heads, &heads)
+        try read(.ffnSize, &ffnSize)
+        try read(.sequenceLength, &sequenceLength)
+        try read(.messageDropout, &messageDropout)
+        try read(.edgeDropout, &edgeDropout)
+        try read(.l2, &l2)
+        try read(.weightDecay, &weightDecay)
+        try read(.learningRate, &learningRate)
+        try read(.leakySlope, &leakySlope)
+        try read(.seed, &seed)
     }
 }

@@ -70,13 +70,17 @@ public final class MultiKG4Rec: Recommender {
             guard seq.itemCount == kg.itemCount else {
                 throw ModelError("neighbour sequences cover \(seq.itemCount) items, graph has \(kg.itemCount)")
             }
+            // Fused vectors start at the ID embeddings' scale (Xavier std of the `[N, d]` table): with
+            // the LayerNorm's usual γ = 1 they would be ~100× every other layer-0 row, which
+            // multiplies the score's sensitivity to user embeddings and overfits within a few epochs.
+            let idScale = (2 / Float(kg.nodeCount + config.embeddingSize)).squareRoot()
             fusion = FusionEncoder(channels: names, sources: Self.sources(config), sequences: seq,
-                                   config: config, rng: &rng)
+                                   config: config, outputScale: idScale, rng: &rng)
         } else {
             fusion = nil
         }
         allParameters = channels.flatMap(\.parameters) + (fusion?.parameters ?? [])
-        optimizer = Adam(learningRate: config.learningRate)
+        optimizer = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
         self.rng = rng
         refreshAttention(dropEdges: false)
     }
@@ -102,18 +106,21 @@ public final class MultiKG4Rec: Recommender {
         return zip(base, fuseItems(tape, base, items: items)).map { tape.replaceRows($0, items, with: $1) }
     }
 
-    /// The layer-0 rows of `items` (`[B]` distinct) after fusion, on the tape: base one `[N, d]`
+    /// The layer-0 rows of `items` (`[B]` distinct) after fusion — own row + fused vector — on the tape: base one `[N, d]`
     /// per channel → one `[B, d]` per channel.
     func fuseItems(_ tape: Tape, _ base: [Tape.Var], items: [Int32]) -> [Tape.Var] {
         guard let fusion else { return base.map { tape.gatherRows($0, items) } }
-        return fusion(tape, base, items: items)
+        let fused = fusion(tape, base, items: items)
+        return zip(base, fused).map { tape.add(tape.gatherRows($0, items), $1) }
     }
 
     /// Every item's layer-0 row after fusion, without gradient: base one `[N, d]` per channel → one
     /// `[I, d]` per channel (chunked, see `FusionEncoder.infer`).
     func inferItems(_ base: [Matrix]) -> [Matrix] {
         guard let fusion else { return [] }
-        return fusion.infer(base)
+        var fused = fusion.infer(base)  // + each item's own layer-0 row, as `fuseItems`
+        for c in fused.indices { for k in 0..<fused[c].count { fused[c].data[k] += base[c].data[k] } }
+        return fused
     }
 
     /// Layer-0 tables `[N, d]` per channel for a BPR batch over `items` (`[B]` distinct, sorted):

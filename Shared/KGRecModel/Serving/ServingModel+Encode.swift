@@ -101,13 +101,16 @@ extension ServingModel {
             }
             xs.append(tape.constant(x))
         }
+        let first = (0..<s).map { Int32($0 * n) }
+        let own = xs.map { tape.value(tape.gatherRows($0, first)) }  // each item's layer-0 row [S, d]
+        var outputs = own
         if let fusion = model.fusion {
             for block in fusion.blocks {
                 xs = block(tape, xs, sequences: s, keyMask: mask, sources: fusion.sources)
             }
+            // The fused vector is added to the item's own row (as `MultiKG4Rec.fuseItems`).
+            outputs = zip(own, xs).map { o, x in Kernels.zip(o, tape.value(tape.gatherRows(x, first))) { $0 + $1 } }
         }
-        let first = (0..<s).map { Int32($0 * n) }
-        let outputs = xs.map { tape.value(tape.gatherRows($0, first)) }
         return (0..<s).map { k in FusedItem(channels: outputs.map { $0.row(k) }) }
     }
 }
