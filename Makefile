@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 
-.PHONY: deps build binaries test demo protos protos-check bench-rpc bench-train bench-load clean
+.PHONY: deps build binaries test demo protos protos-check bench-rpc bench-train bench-ml100k bench-load clean
 
 deps:
 	scripts/setup.sh
@@ -36,6 +36,9 @@ bench-rpc: binaries
 
 bench-train: binaries
 	Benchmarks/train.sh
+
+bench-ml100k: binaries
+	KGREC_BIN=$(BIN)/kgrec Benchmarks/ml100k.sh
 
 bench-load: binaries
 	KGREC_BIN=$(BIN)/kgrec Benchmarks/load.sh

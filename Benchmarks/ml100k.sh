@@ -8,14 +8,14 @@
 #
 # Usage: Benchmarks/ml100k.sh [MODELS...]      (default: bpr full wo-tv)
 # Env:   KGREC_BIN (default .build/release/kgrec), OUT (default runs/ml100k-bench),
-#        TEXT (text features .npy, default /work/shared/data/ml100k-item-text-minilm384.npy),
+#        TEXT (text features .npy, default ../shared/data/ml100k-item-text-minilm384.npy),
 #        RECIPE (kgrec train flags shared by full and wo-tv; default below), EPOCHS (default 100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${KGREC_BIN:-.build/release/kgrec}"
 out="${OUT:-runs/ml100k-bench}"
-text="${TEXT:-/work/shared/data/ml100k-item-text-minilm384.npy}"
-recipe="${RECIPE:---lr 0.002 --kg-batches 2 --patience 10}"
+text="${TEXT:-../shared/data/ml100k-item-text-minilm384.npy}"
+recipe="${RECIPE:---lr 0.002 --kg-batches 2 --hard-negatives 4 --patience 20}"
 epochs="${EPOCHS:-100}"
 models=("$@"); [[ ${#models[@]} -gt 0 ]] || models=(bpr full wo-tv)
 [[ -x "$bin" ]] || { echo "build first: swift build -c release --product kgrec (or set KGREC_BIN)" >&2; exit 1; }
