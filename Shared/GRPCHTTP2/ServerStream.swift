@@ -97,6 +97,12 @@ final class ServerStream {
                                       maxSendMessageSize: config.maxSendMessageSize)
         self.bridge = bridge
         if deadline != 0 {
+            // Already expired (e.g. `grpc-timeout: 1n`): answer now, as the inline unary path does,
+            // instead of racing the handler's task against the timer's first loop turn.
+            if MonotonicClock.nanoseconds() >= deadline {
+                finish(Status(code: .deadlineExceeded, message: "deadline exceeded before the handler ran"))
+                return
+            }
             deadlineTimer = loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
         }
         task = Task {
