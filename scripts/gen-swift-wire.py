@@ -11,7 +11,8 @@ For every enum: an open `RawRepresentable` struct (proto3 enums are open). For e
 a namespace enum with the method paths. Names follow swift-protobuf (`Kgrec_V1_ScoreRequest`).
 
 Understands the proto3 subset this repo uses: syntax, package, import, option, message (fields,
-repeated, nested enums, reserved), enum, service/rpc (incl. stream). Anything else (oneof, map,
+repeated, nested enums, reserved, oneof), enum, service/rpc (incl. stream). A oneof becomes an
+optional Swift enum with one case per member (swift-protobuf's `OneOf_Name`). Anything else (map,
 optional, nested messages, groups, extensions) is an error naming the file and line.
 """
 import re
@@ -133,7 +134,8 @@ class Parser:
         return f
 
     def parse_message(self, start):
-        msg = {"name": self.next()[0], "fields": [], "enums": [], "doc": start[2], "line": start[1]}
+        msg = {"name": self.next()[0], "fields": [], "enums": [], "oneofs": [], "doc": start[2],
+               "line": start[1]}
         self.expect("{")
         while self.peek() != "}":
             tok = self.tokens[self.i]
@@ -144,24 +146,45 @@ class Parser:
             elif kw in ("reserved", "option"):
                 self.next()
                 self.skip_statement()
-            elif kw in ("message", "oneof", "map", "optional", "group", "extensions", "extend", "required"):
+            elif kw == "oneof":
+                self.next()
+                oneof = {"name": self.next()[0], "fields": [], "doc": tok[2], "line": tok[1]}
+                self.expect("{")
+                while self.peek() != "}":
+                    member = self.tokens[self.i]
+                    if member[0] in ("repeated", "map", "optional", "oneof", "message", "enum", "group"):
+                        raise self.error(f"{member[0]!r} inside a oneof is not supported by gen-swift-wire.py", member)
+                    oneof["fields"].append(self.parse_field(repeated=False))
+                self.expect("}")
+                msg["oneofs"].append(oneof)
+            elif kw in ("message", "map", "optional", "group", "extensions", "extend", "required"):
                 raise self.error(f"{kw!r} is not supported by gen-swift-wire.py", tok)
             else:
-                self.next()
                 repeated = kw == "repeated"
-                type_tok = self.next() if repeated else tok
-                name = self.next()[0]
-                self.expect("=")
-                number = int(self.next()[0])
-                if self.peek() == "[":
-                    while self.next()[0] != "]":
-                        pass
-                end = self.expect(";")
-                msg["fields"].append({"type": type_tok[0], "name": name, "number": number,
-                                      "repeated": repeated, "doc": tok[2] + end[3] + type_tok[3],
-                                      "line": tok[1]})
+                if repeated:
+                    self.next()
+                msg["fields"].append(self.parse_field(repeated, tok))
         self.expect("}")
         return msg
+
+    def parse_field(self, repeated, start=None):
+        """`type name = number [options];` (after any `repeated`, which `start` then is)."""
+        type_tok = self.next()
+        start = start or type_tok
+        name = self.next()[0]
+        number, end = self.parse_number()
+        return {"type": type_tok[0], "name": name, "number": number, "repeated": repeated,
+                "doc": start[2] + end[3] + type_tok[3],
+                "line": start[1]}
+
+    def parse_number(self):
+        """`= number [options];` after a field or enum value name: (number, the `;` token)."""
+        self.expect("=")
+        number = int(self.next()[0])
+        if self.peek() == "[":
+            while self.next()[0] != "]":
+                pass
+        return number, self.expect(";")
 
     def parse_enum(self, start):
         enum = {"name": self.next()[0], "values": [], "doc": start[2]}
@@ -171,12 +194,7 @@ class Parser:
             if tok[0] in ("option", "reserved"):
                 self.skip_statement()
                 continue
-            self.expect("=")
-            number = int(self.next()[0])
-            if self.peek() == "[":
-                while self.next()[0] != "]":
-                    pass
-            end = self.expect(";")
+            number, end = self.parse_number()
             enum["values"].append({"name": tok[0], "number": number, "doc": tok[2] + end[3]})
         self.expect("}")
         return enum
@@ -398,18 +416,37 @@ def emit_message(f, m, symbols):
         fields.append(dict(fd, kind=kind, swift_type=swift_type, default=default, target=target,
                            elem=elem, prop=swift_ident(lower_camel(fd["name"])),
                            arg=lower_camel(fd["name"])))
+    oneofs = []
+    for o in m["oneofs"]:
+        cases = []
+        for fd in o["fields"]:
+            kind, _, _, target, elem = field_info(fd, symbols, full, f"{f['path']}:{fd['line']}")
+            cases.append(dict(fd, kind=kind, target=target, elem=elem,
+                              case=swift_ident(lower_camel(fd["name"]))))
+        enum_name = "OneOf_" + upper_camel(o["name"])
+        oneofs.append(dict(o, cases=cases, enum=enum_name, prop=swift_ident(lower_camel(o["name"])),
+                           arg=lower_camel(o["name"]), swift_type=f"{enum_name}?", default="nil"))
     out = [f"// MARK: - {full}", ""]
     out += doc_lines(m["doc"], "")
     out.append(f"public struct {swift_name}: Hashable, Sendable {{")
-    for fd in fields:
+    for fd in fields + oneofs:
         out += doc_lines(fd["doc"], "    ")
         out.append(f"    public var {fd['prop']}: {fd['swift_type']}")
-    if fields:
+    if fields or oneofs:
+        out.append("")
+    for o in oneofs:
+        out.append(f"    /// The members of oneof `{o['name']}`: at most one is set.")
+        out.append(f"    public enum {o['enum']}: Hashable, Sendable {{")
+        for c in o["cases"]:
+            out += doc_lines(c["doc"], "        ")
+            out.append(f"        case {c['case']}({c['elem']})")
+        out.append("    }")
         out.append("")
     for e in m["enums"]:
         out += emit_enum(e, f"{swift_name}.{e['name']}", "    ")
         out.append("")
-    params = [f"{fd['arg']}: {fd['swift_type']} = {fd['default']}" for fd in fields]
+    fields_and_oneofs = fields + oneofs
+    params = [f"{fd['arg']}: {fd['swift_type']} = {fd['default']}" for fd in fields_and_oneofs]
     one_line = f"    public init({', '.join(params)}) {{"
     if len(one_line) <= 100:
         out.append(one_line)
@@ -417,7 +454,7 @@ def emit_message(f, m, symbols):
         out.append("    public init(")
         out += [f"        {p}," for p in params[:-1]] + [f"        {params[-1]}"]
         out.append("    ) {")
-    for fd in fields:
+    for fd in fields_and_oneofs:
         out.append(f"        self.{fd['arg']} = {swift_ident(fd['arg'])}")
     out.append("    }")
     out.append("}")
@@ -431,7 +468,7 @@ def emit_message(f, m, symbols):
     out.append("        } convert: { try Self(wire: $0) }")
     out.append("    }")
     out.append("")
-    if not fields:
+    if not fields_and_oneofs:
         out.append("    /// Has no fields, so it always encodes to zero bytes.")
         out.append("    public func serializedBytes() -> [UInt8] { [] }")
     else:
@@ -444,7 +481,7 @@ def emit_message(f, m, symbols):
     out.append("")
     out.append("    /// Copies a protobuf-c struct (owned by the decode arena) into Swift values.")
     out.append(f"    init(wire _p: UnsafePointer<{c_name}>) throws {{")
-    if fields:
+    if fields_and_oneofs:
         out.append("        let _c = _p.pointee")
     for fd in fields:
         cf = f"_c.{fd['name']}"
@@ -468,11 +505,22 @@ def emit_message(f, m, symbols):
         else:
             expr = decode_expr(fd["kind"], cf, fd["target"], pname)
         out.append(f"        self.{fd['arg']} = {expr}")
-    if not fields:
+    for o in oneofs:
+        out.append(f"        switch _c.{o['name']}_case.rawValue {{")
+        for c in o["cases"]:
+            cf = f"_c.{c['name']}"
+            if c["kind"] == "message":
+                expr = f"try {cf}.map {{ .{c['case']}(try {c['elem']}(wire: $0)) }}"
+            else:
+                expr = f".{c['case']}({decode_expr(c['kind'], cf, c['target'], full + '.' + c['name'])})"
+            out.append(f"        case {c['number']}: self.{o['arg']} = {expr}")
+        out.append(f"        default: self.{o['arg']} = nil")
+        out.append("        }")
+    if not fields_and_oneofs:
         out.append("        _ = _p")
     out.append("    }")
     out.append("")
-    if fields:
+    if fields_and_oneofs:
         out.append("    /// A protobuf-c struct for this value; it and everything it points to live in `arena`.")
         out.append(f"    func wireStruct(_ arena: UnsafeMutablePointer<WireArena>) -> UnsafeMutablePointer<{c_name}> {{")
         out.append(f"        let c = arena.allocate({c_name}.self)")
@@ -499,6 +547,14 @@ def emit_message(f, m, symbols):
             else:
                 expr = encode_expr(fd["kind"], v, fd["target"])
             out.append(f"        {cf} = {expr}")
+        for o in oneofs:
+            out.append(f"        switch self.{o['arg']} {{")
+            for c in o["cases"]:
+                out.append(f"        case .{c['case']}(let v)?:")
+                out.append(f"            c.pointee.{o['name']}_case = .init(rawValue: {c['number']})")
+                out.append(f"            c.pointee.{c['name']} = {encode_expr(c['kind'], 'v', c['target'])}")
+            out.append("        case nil: break")
+            out.append("        }")
         out.append("        return c")
         out.append("    }")
     else:

@@ -22,7 +22,7 @@ let serverConfig = configured { () throws(ConfigError) in try ServerLimitOptions
 
 let engine = EncoderEngine(options: options, metrics: env.metrics)
 let server = EncoderServer(engine: engine, serverConfig: serverConfig, metrics: env.metrics, logger: env.logger,
-                           readiness: env.readiness)
+                           readiness: env.readiness, reflection: env.config.bool("reflection"))
 // The port opens at once (health NOT_SERVING); a checkpoint or dataset that cannot be loaded ends
 // the process with exit code 1 after its error line.
 do {

@@ -34,7 +34,8 @@ let engine = GraphEngine(options: options, encoding: encoding, metrics: GraphMet
                          logger: env.logger)
 // A checkpoint, dataset or log that cannot be loaded ends the process (exit 1) after the error line.
 let server = GraphServer(engine: engine, serverConfig: serverConfig, metrics: env.metrics, auth: env.auth,
-                         logger: env.logger, readiness: env.readiness, onLoadFailure: { _ in exit(1) })
+                         logger: env.logger, readiness: env.readiness, onLoadFailure: { _ in exit(1) },
+                         reflection: env.config.bool("reflection"))
 do {
     try await env.runner(components: [server.component(grace: env.config.duration("grace-period"))]).run()
 } catch {

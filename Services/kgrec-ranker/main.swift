@@ -23,7 +23,8 @@ let serverConfig = configured { () throws(ConfigError) in try ServerLimitOptions
 let ranker: RankerServer
 do {
     ranker = try RankerServer(options: options, serverConfig: serverConfig, metrics: env.metrics,
-                              logger: env.logger, readiness: env.readiness)
+                              logger: env.logger, readiness: env.readiness,
+                              reflection: env.config.bool("reflection"))
 } catch {
     env.logger.error("bad graph address", ["error": .string("\(error)")])
     exit(2)

@@ -3,9 +3,10 @@ import GRPCCore
 import GRPCHTTP2
 import Synchronization
 
-/// `kgrec call`: a grpcurl-like client for the kgrec.v1 and grpc.health.v1 methods. JSON (or
-/// `--field name=value`) in, one JSON line per reply out; a non-OK status prints
-/// `ERROR: CODE: message` on stderr and exits 1.
+/// `kgrec call`: a grpcurl-like client. The schema comes from the server by gRPC server reflection
+/// when it offers it, else from the descriptors built in from `Protos/` (kgrec.v1, grpc.health.v1,
+/// grpc.testing, grpc.reflection). JSON (or `--field name=value`) in, one JSON line per reply out;
+/// a non-OK status prints `ERROR: CODE: message` on stderr and exits 1.
 struct CallCommand: CLICommand {
     let name = "call"
     let summary = "call a service method with JSON input (grpcurl-like); --list shows the methods"
@@ -17,7 +18,7 @@ struct CallCommand: CLICommand {
         .init("token", "TOKEN", "send authorization: Bearer TOKEN (or env KGREC_TOKEN)"),
         .init("timeout", "DURATION", "deadline of the call, e.g. 5s, 500ms (default 30s; 0 = none)"),
         .init("pretty", nil, "indent the JSON output"),
-        .init("list", nil, "list the known services and methods (no target needed)"),
+        .init("list", nil, "list the services and methods (the server's by reflection with HOST:PORT, else the built-in ones)"),
         .init("require-serving", nil, "with grpc.health.v1.Health/Check: exit 1 unless the status is SERVING (for probes)"),
     ]
 
@@ -31,20 +32,31 @@ struct CallCommand: CLICommand {
                       + "  kgrec call 127.0.0.1:50063 kgrec.v1.Ranker/ScoreStream < requests.jsonl")
                 return 0
             }
-            let schema = ProtoSchema.kgrec
-            if f.has("list") { print(Self.listing(schema)); return 0 }
-            guard f.positional.count >= 2, f.positional.count <= 3 else {
-                throw OpsArguments.UsageError("expected HOST:PORT SERVICE/METHOD [JSON]")
+            if f.has("list"), f.positional.isEmpty { print(Self.listing(ProtoSchema.builtIn)); return 0 }
+            guard f.has("list") ? f.positional.count == 1 : (2...3).contains(f.positional.count) else {
+                throw OpsArguments.UsageError(f.has("list") ? "expected [HOST:PORT] with --list" : "expected HOST:PORT SERVICE/METHOD [JSON]")
             }
             let target = f.positional[0]
-            guard let method = schema.method(f.positional[1]) else {
-                throw OpsArguments.UsageError("unknown method '\(f.positional[1])' (kgrec call --list shows them)")
-            }
             if f.positional.count == 3, f.has("data") { throw OpsArguments.UsageError("give the request either as an argument or with -d, not both") }
             let channel: GRPCChannel
             do { channel = try GRPCChannel(target: target) } catch { throw OpsArguments.UsageError("target: \(error)") }
             let options = try Self.callOptions(f)
-            let requests = try Self.requests(f, method: method)
+            // The server's own schema when it offers reflection, else the one built from Protos/.
+            let symbol = f.positional.count > 1 ? Self.symbol(of: f.positional[1]) : nil
+            let reflected = blockingAsync {
+                await ReflectionClient(channel: channel, options: options).schema(symbols: symbol.map { [$0] })
+            }
+            if f.has("list") {
+                defer { channel.close() }
+                print(Self.listing(reflected ?? ProtoSchema.builtIn))
+                return 0
+            }
+            let schema = reflected.flatMap { $0.method(f.positional[1]) != nil ? $0 : nil } ?? ProtoSchema.builtIn
+            guard let method = schema.method(f.positional[1]) else {
+                channel.close()
+                throw OpsArguments.UsageError("unknown method '\(f.positional[1])' (kgrec call --list shows them)")
+            }
+            let requests = try Self.requests(f, method: method, schema: schema)
             let pretty = f.has("pretty"), requireServing = f.has("require-serving")
             if requireServing, method.path != "/grpc.health.v1.Health/Check" {
                 throw OpsArguments.UsageError("--require-serving works with grpc.health.v1.Health/Check only")
@@ -74,6 +86,12 @@ struct CallCommand: CLICommand {
                 return 0
             }
         }
+    }
+
+    /// The reflection symbol of a method spec (`pkg.Service/Method`, `/pkg.Service/Method` or
+    /// `pkg.Service.Method`): `pkg.Service.Method`.
+    static func symbol(of spec: String) -> String {
+        String(spec.drop(while: { $0 == "/" })).replacingOccurrences(of: "/", with: ".")
     }
 
     static func listing(_ schema: ProtoSchema) -> String {
@@ -111,7 +129,7 @@ struct CallCommand: CLICommand {
 
     /// The requests as a stream: `-d`/argument values at once, else stdin lines for streaming
     /// requests (as they arrive), else one request from `--field`s (or `{}`).
-    static func requests(_ f: OpsArguments, method: ProtoSchema.Method) throws -> AsyncStream<JSONValue> {
+    static func requests(_ f: OpsArguments, method: ProtoSchema.Method, schema: ProtoSchema) throws -> AsyncStream<JSONValue> {
         var text: String? = f.positional.count == 3 ? f.positional[2] : nil
         if let d = f.string("data") {
             if d == "@-" {
@@ -136,7 +154,7 @@ struct CallCommand: CLICommand {
             if values.count == 1, case .object(let o) = values[0] { base = o } else if !values.isEmpty {
                 throw OpsArguments.UsageError("--field combines with a single JSON object only")
             }
-            let input = ProtoSchema.kgrec.messages[method.input]
+            let input = schema.messages[method.input]
             for (k, v) in fields {
                 if input?.field(named: k)?.repeated == true, v.arrayValue == nil {
                     // A repeated field: every --field adds one element.

@@ -5,7 +5,8 @@ import GRPCHTTP2
 import GRPCInterop
 import KGRecWire
 
-/// `kgrec interop-server`: grpc.testing.TestService + grpc.health.v1.Health on our runtime, for
+/// `kgrec interop-server`: grpc.testing.TestService + grpc.health.v1.Health (+ server reflection
+/// unless `--reflection false`) on our runtime, for
 /// the gRPC interop cases and benchmarks. Prints `listening on HOST:PORT` once bound; SIGTERM or
 /// SIGINT marks health NOT_SERVING and drains gracefully (`--grace` seconds for in-flight calls).
 struct InteropServerCommand: CLICommand {
@@ -17,6 +18,7 @@ struct InteropServerCommand: CLICommand {
         ("port", "port to bind; 0 picks a free one (default 8080)"),
         ("event-loops", "event loop threads (default: one per core)"),
         ("grace", "seconds in-flight calls get after SIGTERM (default 5)"),
+        ("reflection", "serve gRPC server reflection: true or false (default true)"),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -28,7 +30,9 @@ struct InteropServerCommand: CLICommand {
             let grace = try f.double("grace") ?? 5
             let health = HealthStatusRegistry()
             health.set(Grpc_Testing_TestService.name, .serving)
-            let server = GRPCServer(services: [TestService(), HealthService(registry: health)], config: config)
+            var router = RPCRouter(services: [TestService(), HealthService(registry: health)])
+            if try f.bool("reflection") ?? true { router.registerReflection() }
+            let server = GRPCServer(router: router, config: config)
             let port = try server.start()
             // SIGTERM/SIGINT: health goes NOT_SERVING (and Watch calls end), then a graceful drain.
             let graceDuration = Duration.milliseconds(Int(grace * 1000))
@@ -89,6 +93,15 @@ struct InteropFlags {
             throw UsageError(message: "--\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(s)'")
         }
         return v
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let s = values[name] else { return nil }
+        switch s {
+        case "true": return true
+        case "false": return false
+        default: throw UsageError(message: "--\(name): expected true or false, got '\(s)'")
+        }
     }
 
     func double(_ name: String) throws -> Double? {

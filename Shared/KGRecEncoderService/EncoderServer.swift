@@ -15,12 +15,13 @@ public final class EncoderServer: Sendable {
     private let logger: Logger
 
     public init(engine: EncoderEngine, serverConfig: ServerConfig, metrics: ServiceMetrics, logger: Logger,
-                readiness: Readiness? = nil)
+                readiness: Readiness? = nil, reflection: Bool = true)
     {
         let health = HealthStatusRegistry(overall: .notServing)
         health.set(Kgrec_V1_Encoder.name, .notServing)
         readiness?.setNotReady("loading checkpoint")
-        let router = RPCRouter(services: [EncoderService(engine: engine), HealthService(registry: health)])
+        var router = RPCRouter(services: [EncoderService(engine: engine), HealthService(registry: health)])
+        if reflection { router.registerReflection() }
         server = GRPCServer(router: router.instrumented(metrics: metrics.rpc), config: serverConfig)
         self.engine = engine
         self.health = health

@@ -20,11 +20,12 @@ public final class GraphServer: Sendable {
 
     public init(engine: GraphEngine, serverConfig: ServerConfig, metrics: ServiceMetrics? = nil,
                 auth: BearerTokenAuthenticator = .init(tokens: []), logger: Logger? = nil, readiness: Readiness? = nil,
-                onLoadFailure: (@Sendable (any Error) -> Void)? = nil) {
+                onLoadFailure: (@Sendable (any Error) -> Void)? = nil, reflection: Bool = true) {
         let health = HealthStatusRegistry(overall: .notServing)
         health.set(Kgrec_V1_Graph.name, .notServing)
         readiness?.setNotReady("loading checkpoint, log and embedding table")
         var router = RPCRouter(services: [GraphService(engine: engine), HealthService(registry: health)])
+        if reflection { router.registerReflection() }
         if let metrics {
             router = router.instrumented(metrics: metrics.rpc, auth: auth, protected: GraphService.protectedMethods)
         } else if auth.isEnabled {

@@ -5,7 +5,7 @@ import KGRecServiceKit
 import KGRecWire
 
 /// A whole ranker process minus `main`: the engine, its graph channel, and a gRPC server hosting
-/// `kgrec.v1.Ranker` and `grpc.health.v1.Health`. Health ("" and `kgrec.v1.Ranker`) and readiness
+/// `kgrec.v1.Ranker`, `grpc.health.v1.Health` and (unless turned off) server reflection. Health ("" and `kgrec.v1.Ranker`) and readiness
 /// stay NOT_SERVING until the item catalogue is warm; draining marks them NOT_SERVING first.
 public final class RankerServer: Sendable {
     public let engine: RankerEngine
@@ -15,7 +15,7 @@ public final class RankerServer: Sendable {
 
     /// Throws `RuntimeError` when `options.graphTarget` is not `host:port`.
     public init(options: RankerOptions, serverConfig: ServerConfig, metrics: ServiceMetrics,
-                logger: Logger, readiness: Readiness? = nil) throws
+                logger: Logger, readiness: Readiness? = nil, reflection: Bool = true) throws
     {
         let health = HealthStatusRegistry(overall: .notServing)
         health.set(Kgrec_V1_Ranker.name, .notServing)
@@ -30,7 +30,8 @@ public final class RankerServer: Sendable {
             health.set(Kgrec_V1_Ranker.name, .serving)
             readiness?.setReady()
         }
-        let router = RPCRouter(services: [RankerService(engine: engine), HealthService(registry: health)])
+        var router = RPCRouter(services: [RankerService(engine: engine), HealthService(registry: health)])
+        if reflection { router.registerReflection() }
         server = GRPCServer(router: router.instrumented(metrics: metrics.rpc), config: serverConfig)
         self.health = health
         self.channel = channel

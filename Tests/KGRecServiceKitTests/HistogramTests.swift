@@ -1,3 +1,4 @@
+import GRPCCore
 import Testing
 @testable import KGRecServiceKit
 
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func methodMetricsTimeACallFromItsStartInstant() {
-        let m = RPCMetrics(registry: MetricsRegistry()).method("/a.B/C")
+        let m = RPCMetrics(registry: MetricsRegistry()).method(MethodDescriptor(service: "a.B", method: "C"), type: .unary)
         let start = ContinuousClock.now - .milliseconds(20)
         m.record(code: .ok, since: start)
         #expect(m.latency.count == 1)

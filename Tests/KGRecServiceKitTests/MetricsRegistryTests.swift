@@ -1,3 +1,4 @@
+import GRPCCore
 import Testing
 @testable import KGRecServiceKit
 
@@ -66,7 +67,7 @@ import Testing
     @Test func concurrentUpdatesAreNotLost() async {
         let r = MetricsRegistry()
         let rpc = RPCMetrics(registry: r)
-        let m = rpc.method("/kgrec.v1.Ranker/Score")
+        let m = rpc.method(MethodDescriptor(service: "kgrec.v1.Ranker", method: "Score"), type: .unary)
         let g = r.gauge("level", help: "l")
         await withTaskGroup(of: Void.self) { group in
             for t in 0..<4 {
@@ -84,21 +85,22 @@ import Testing
         #expect(abs(m.latency.sum - 40) < 1e-6)
         #expect(g.value == 0)
         let text = r.render()
-        #expect(text.contains(#"kgrec_rpc_requests_total{method="/kgrec.v1.Ranker/Score",code="UNAVAILABLE"} 2000"#))
-        #expect(text.contains(#"kgrec_rpc_latency_seconds_bucket{method="/kgrec.v1.Ranker/Score",le="0.0025"} 20000"#))
+        #expect(text.contains(#"grpc_server_handled_total{grpc_code="Unavailable",grpc_method="Score",grpc_service="kgrec.v1.Ranker",grpc_type="unary"} 2000"#))
+        #expect(text.contains(#"grpc_server_handling_seconds_bucket{grpc_method="Score",grpc_service="kgrec.v1.Ranker",grpc_type="unary",le="0.0025"} 20000"#))
     }
 
     @Test func standardServiceMetricsUseTheDocumentedNames() {
         let metrics = ServiceMetrics()
         metrics.cacheHits.increment()
-        _ = metrics.rpc.method("/kgrec.v1.Graph/GetEmbeddings")
+        _ = metrics.rpc.method(MethodDescriptor(service: "kgrec.v1.Graph", method: "GetEmbeddings"), type: .unary)
         let text = metrics.registry.render()
-        for name in [MetricNames.rpcRequests, MetricNames.rpcLatency, MetricNames.cacheHits, MetricNames.cacheMisses,
+        for name in [MetricNames.grpcServerStarted, MetricNames.grpcServerHandled, MetricNames.grpcServerHandlingSeconds,
+                     MetricNames.cacheHits, MetricNames.cacheMisses,
                      MetricNames.graphTableVersion, MetricNames.residentMemory, MetricNames.openFDs,
                      MetricNames.startTime, MetricNames.uptime] {
             #expect(text.contains("# TYPE \(name) "), "missing \(name)")
         }
-        #expect(text.contains(#"kgrec_rpc_requests_total{method="/kgrec.v1.Graph/GetEmbeddings",code="OK"} 0"#))
+        #expect(text.contains(#"grpc_server_handled_total{grpc_code="OK",grpc_method="GetEmbeddings",grpc_service="kgrec.v1.Graph",grpc_type="unary"} 0"#))
     }
 
     @Test func sampleValuesUseThePrometheusSpellings() {

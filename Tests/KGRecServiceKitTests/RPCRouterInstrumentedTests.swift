@@ -37,12 +37,32 @@ import Testing
         #expect(try callInline(handler(r, Self.echo), ServerContext(method: Self.echo)) == [7])
         #expect(try await callTask(handler(r, Self.add), ServerContext(method: Self.add)) == .ok)
         #expect(try await callTask(handler(r, Self.fail), ServerContext(method: Self.fail)) == .notFound)
-        #expect(metrics.method(Self.echo.path).counter(.ok).value == 1)
-        #expect(metrics.method(Self.add.path).counter(.ok).value == 1)
-        #expect(metrics.method(Self.fail.path).counter(.notFound).value == 1)
-        #expect(metrics.method(Self.fail.path).counter(.ok).value == 0)
-        #expect(metrics.method(Self.fail.path).latency.count == 1)
+        #expect(metrics.method(Self.echo, type: .unary).counter(.ok).value == 1)
+        #expect(metrics.method(Self.add, type: .unary).counter(.ok).value == 1)
+        #expect(metrics.method(Self.fail, type: .serverStream).counter(.notFound).value == 1)
+        #expect(metrics.method(Self.fail, type: .serverStream).counter(.ok).value == 0)
+        #expect(metrics.method(Self.fail, type: .serverStream).latency.count == 1)
         #expect(r.routes.map { $0.handler.shape } == [.unary, .unary, .serverStreaming])
+        #expect(metrics.method(Self.fail, type: .serverStream).startedCount == 1)
+    }
+
+    @Test func callsAreRecordedUnderTheGrpcEcosystemNamesAndLabels() async throws {
+        let registry = MetricsRegistry()
+        let r = router().instrumented(metrics: RPCMetrics(registry: registry))
+        _ = try callInline(handler(r, Self.echo), ServerContext(method: Self.echo))
+        _ = await callTask(try handler(r, Self.fail), ServerContext(method: Self.fail))
+        let text = registry.render()
+        for line in [#"grpc_server_started_total{grpc_method="Echo",grpc_service="t.S",grpc_type="unary"} 1"#,
+                     #"grpc_server_handled_total{grpc_code="OK",grpc_method="Echo",grpc_service="t.S",grpc_type="unary"} 1"#,
+                     #"grpc_server_handled_total{grpc_code="NotFound",grpc_method="Fail",grpc_service="t.S",grpc_type="server_stream"} 1"#,
+                     #"grpc_server_handling_seconds_count{grpc_method="Fail",grpc_service="t.S",grpc_type="server_stream"} 1"#,
+                     // Pre-created at zero, so a fresh service shows every method.
+                     #"grpc_server_handled_total{grpc_code="OK",grpc_method="Add",grpc_service="t.S",grpc_type="unary"} 0"#] {
+            #expect(text.contains(line + "\n"), "missing \(line)")
+        }
+        #expect(StatusCode.deadlineExceeded.prometheusLabel == "DeadlineExceeded")
+        #expect(StatusCode.cancelled.prometheusLabel == "Canceled")
+        #expect(StatusCode.unauthenticated.prometheusLabel == "Unauthenticated")
     }
 
     @Test func protectedMethodsNeedAValidBearerToken() async throws {
@@ -57,7 +77,7 @@ import Testing
         #expect(await callTask(add, ServerContext(method: Self.add, requestMetadata: right)) == .ok)
         // Unprotected methods need nothing.
         #expect(try callInline(handler(r, Self.echo), ServerContext(method: Self.echo)) == [7])
-        let counts = metrics.method(Self.add.path)
+        let counts = metrics.method(Self.add, type: .unary)
         #expect([counts.counter(.unauthenticated).value, counts.counter(.permissionDenied).value,
                  counts.counter(.ok).value] == [1, 1, 1])
     }
@@ -68,7 +88,7 @@ import Testing
         _ = await callTask(try handler(r, Self.fail), ServerContext(method: Self.fail))
         let expired = ServerContext(method: Self.fail, deadlineNanoseconds: 1)
         _ = await callTask(try handler(r, Self.fail), expired)
-        let m = metrics.method(Self.fail.path)
+        let m = metrics.method(Self.fail, type: .serverStream)
         #expect(m.counter(.cancelled).value == 1)
         #expect(m.counter(.deadlineExceeded).value == 1)
         #expect(RPCRouter.code(of: TestFailure("x"), ServerContext(method: Self.fail)) == .unknown)

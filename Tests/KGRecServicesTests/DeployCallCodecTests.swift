@@ -10,19 +10,49 @@ import Testing
 /// codec (protobuf-c) and the `.proto` files.
 @Suite struct DeployCallCodecTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let codec = ProtoJSONCodec(schema: ProtoSchema.kgrec)
+    let codec = ProtoJSONCodec(schema: ProtoSchema.builtIn)
 
-    @Test func embeddedSchemaMatchesTheProtosDirectory() throws {
-        let files = try ProtoSchema.kgrecFiles.map { name, _ in
-            (name, try String(contentsOf: Self.root.appendingPathComponent("Protos/" + name), encoding: .utf8))
-        }
-        let fromDisk = try ProtoSchema(files: files)
-        #expect(fromDisk.messages == ProtoSchema.kgrec.messages)
-        #expect(fromDisk.enums == ProtoSchema.kgrec.enums)
-        #expect(fromDisk.methods == ProtoSchema.kgrec.methods)
-        // And every kgrec.v1 proto file is embedded.
-        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/Protos/kgrec/v1").filter { $0.hasSuffix(".proto") }
-        #expect(Set(onDisk.map { "kgrec/v1/" + $0 }).isSubset(of: Set(ProtoSchema.kgrecFiles.map(\.0))))
+    @Test func builtInSchemaHasEveryServiceOfProtosWithFieldsInDeclarationOrder() throws {
+        let s = ProtoSchema.builtIn
+        #expect(s.services == ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                               "grpc.reflection.v1alpha.ServerReflection", "grpc.testing.TestService", "grpc.testing.UnimplementedService",
+                               "kgrec.v1.Encoder", "kgrec.v1.Graph", "kgrec.v1.Ranker"])
+        let score = try #require(s.messages["kgrec.v1.ScoreRequest"])
+        #expect(score.fields.prefix(4).map(\.name) == ["user_id", "item_ids", "explain", "request_id"])
+        #expect(score.fields[1].repeated && score.fields[1].type == .scalar("string"))
+        #expect(s.messages["kgrec.v1.NeighborsRequest"]?.field(named: "kind")?.type == .enumeration("kgrec.v1.EntityKind"))
+        #expect(s.enums["grpc.health.v1.HealthCheckResponse.ServingStatus"]?.values.map(\.0).last == "SERVICE_UNKNOWN")
+    }
+
+    @Test func malformedOrIncompleteDescriptorsAreErrors() throws {
+        #expect(throws: ProtoSchema.ParseError.self) { try ProtoSchema(descriptors: [[0x22, 0x05, 0x0A]]) }
+        // ranker.proto without the common.proto it imports: its fields name types nobody defines.
+        let ranker = try #require(ProtoFileDescriptors.files.first { $0.name == "kgrec/v1/ranker.proto" })
+        let error = #expect(throws: ProtoSchema.ParseError.self) { try ProtoSchema(descriptors: [ranker.serialized]) }
+        #expect(error?.description.contains("unknown type kgrec.v1.") == true)
+    }
+
+    @Test func reflectionClientReadsTheServersSchemaAndIsNilWithoutReflection() async throws {
+        var config = ServerConfig()
+        config.host = "127.0.0.1"
+        config.port = 0
+        var router = RPCRouter(services: [HealthService(registry: HealthStatusRegistry())])
+        router.registerReflection()
+        let withReflection = GRPCServer(router: router, config: config)
+        let without = GRPCServer(services: [HealthService(registry: HealthStatusRegistry())], config: config)
+        let ports = (try withReflection.start(), try without.start())
+        let options = CallOptions(timeout: .seconds(10))
+        let a = GRPCChannel(host: "127.0.0.1", port: ports.0), b = GRPCChannel(host: "127.0.0.1", port: ports.1)
+        let listed = try #require(await ReflectionClient(channel: a, options: options).schema(symbols: nil))
+        #expect(listed.services == ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                                    "grpc.reflection.v1alpha.ServerReflection"])
+        let one = try #require(await ReflectionClient(channel: a, options: options)
+            .schema(symbols: [CallCommand.symbol(of: "/grpc.health.v1.Health/Check")]))
+        #expect(one.method("grpc.health.v1.Health/Check")?.output == "grpc.health.v1.HealthCheckResponse")
+        #expect(await ReflectionClient(channel: b, options: options).schema(symbols: ["grpc.health.v1.Health"]) == nil)
+        a.close(); b.close()
+        await withReflection.shutdown(grace: .seconds(1))
+        await without.shutdown(grace: .seconds(1))
     }
 
     @Test func jsonWithEitherFieldSpellingEncodesLikeTheGeneratedCodec() throws {
@@ -107,7 +137,7 @@ import Testing
     }
 
     @Test func methodNamesResolveInEveryAcceptedSpelling() {
-        let s = ProtoSchema.kgrec
+        let s = ProtoSchema.builtIn
         for spec in ["kgrec.v1.Ranker/ScoreStream", "/kgrec.v1.Ranker/ScoreStream", "kgrec.v1.Ranker.ScoreStream"] {
             #expect(s.method(spec)?.shape == .bidi)
         }
@@ -126,7 +156,7 @@ import Testing
         let port = try server.start()
         let channel = GRPCChannel(host: "127.0.0.1", port: port)
         func call(_ method: String, _ json: String) async throws -> [String] {
-            let runner = CallRunner(codec: codec, channel: channel, method: ProtoSchema.kgrec.method(method)!,
+            let runner = CallRunner(codec: codec, channel: channel, method: ProtoSchema.builtIn.method(method)!,
                                     options: CallOptions(timeout: .seconds(5)))
             let (stream, cont) = AsyncStream<JSONValue>.makeStream()
             cont.yield(try JSONParser.parse(json))

@@ -178,7 +178,7 @@ struct RankerServiceTests {
         let metrics = h.metrics.registry.render()
         #expect(metrics.contains(#"kgrec_downstream_errors_total{service="graph",method="GetEmbeddings",code="UNAVAILABLE"} 3"#),
                 "three attempts, each counted")
-        #expect(metrics.contains(#"kgrec_rpc_requests_total{method="/kgrec.v1.Ranker/Score",code="UNAVAILABLE"} 1"#))
+        #expect(metrics.contains(#"grpc_server_handled_total{grpc_code="Unavailable",grpc_method="Score",grpc_service="kgrec.v1.Ranker",grpc_type="unary"} 1"#))
         #expect(metrics.contains("kgrec_cache_entries 1"))
 
         try h.graph.start(port: h.graph.port)

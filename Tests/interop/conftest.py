@@ -106,3 +106,42 @@ def channel(swift_server):
     with grpc.insecure_channel(swift_server) as ch:
         grpc.channel_ready_future(ch).result(timeout=10)
         yield ch
+
+
+@pytest.fixture(scope="session")
+def topology(kgrec, tmp_path_factory):
+    """The real services via `kgrec up` (encoder → graph → ranker) on free ports, from a tiny
+    checkpoint trained here. Yields {"services": [{name, role, grpc, admin_port, pid, log}], "users": [...]}."""
+    import json
+    d = tmp_path_factory.mktemp("topology")
+    for args in (["synth", "--preset", "tiny", "--out", str(d / "data")],
+                 ["train", "--data", str(d / "data"), "--out", str(d / "run"), "--epochs", "1", "--dim", "16",
+                  "--layers", "16,8", "--heads", "2", "--fusion-blocks", "1", "--batch-size", "256",
+                  "--kg-batch-size", "256", "--eval-every", "1", "--quiet"]):
+        r = subprocess.run([kgrec, *args], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, f"kgrec {args[0]}: {r.stderr}"
+    endpoints = d / "endpoints.json"
+    proc = subprocess.Popen([kgrec, "up", "--checkpoint", str(d / "run" / "checkpoint.safetensors"), "--free-ports",
+                             "--state-dir", str(d / "state"), "--grace", "2s", "--start-timeout", "120s",
+                             "--endpoints-file", str(endpoints)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 150
+        while not endpoints.exists():
+            if proc.poll() is not None:
+                pytest.fail(f"kgrec up exited with {proc.returncode}: {proc.stderr.read()}")
+            if time.monotonic() > deadline:
+                pytest.fail("kgrec up: services not SERVING within 150 s")
+            time.sleep(0.1)
+        time.sleep(0.1)  # written atomically; the rename is the signal
+        info = json.loads(endpoints.read_text())
+        info["users"] = tiny_users(d / "data")
+        yield info
+    finally:
+        stop(proc, grace=20)
+
+
+def tiny_users(data_dir):
+    """User tokens of a `kgrec synth` dataset (the first column of its RecBole `.inter` file)."""
+    inter = next(Path(data_dir).glob("*.inter"))
+    return sorted({line.split("\t")[0] for line in inter.read_text().splitlines()[1:] if line.strip()})

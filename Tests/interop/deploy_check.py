@@ -183,7 +183,7 @@ def check_compose(exe: Executables, text: str) -> list:
 # ---- Kubernetes ----------------------------------------------------------------------------------
 
 def check_k8s(exe: Executables, texts: dict) -> list:
-    """texts: file name -> YAML text (all manifests of Deploy/k8s)."""
+    """texts: file name -> YAML text (all manifests of Deploy/k8s/base)."""
     docs = []
     for fname, text in texts.items():
         for d in yaml.safe_load_all(text):
@@ -352,13 +352,18 @@ def check_dockerfile(exe: Executables, text: str) -> list:
     if not health:
         problems.append("Dockerfile: no HEALTHCHECK")
     else:
-        cmd = health[0].split(" CMD ", 1)[1]
+        cmd = health[0].split(" CMD ", 1)[1].strip()
+        if cmd.startswith("["):  # exec form; `sh -c "…"` runs its script
+            argv = json.loads(cmd)
+            cmd = argv[2] if argv[:2] == ["sh", "-c"] and len(argv) == 3 else shlex.join(argv)
         env = dict(re.findall(r"^ENV (\w+)=(\S+)", text, re.M))
         cmd = re.sub(r"\$\{(\w+)\}", lambda m: env.get(m.group(1), "0"), cmd)
         argv = shlex.split(cmd)
+        if argv[:1] == ["exec"]:
+            argv = argv[1:]
         problems += check_kgrec_call(exe, argv, "Dockerfile HEALTHCHECK", exe.port("ranker", "port"), "ranker")
     return problems
 
 
 def k8s_texts(root: Path = ROOT) -> dict:
-    return {p.name: p.read_text() for p in sorted((root / "Deploy" / "k8s").glob("*.yaml")) if p.name != "kustomization.yaml"}
+    return {p.name: p.read_text() for p in sorted((root / "Deploy" / "k8s" / "base").glob("*.yaml")) if p.name != "kustomization.yaml"}

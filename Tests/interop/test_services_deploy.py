@@ -33,7 +33,7 @@ def test_dockerfile_builds_and_ships_the_package_binaries_with_a_valid_probe(exe
 
 def test_kustomization_lists_every_manifest():
     import yaml
-    k = yaml.safe_load((ROOT / "Deploy" / "k8s" / "kustomization.yaml").read_text())
+    k = yaml.safe_load((ROOT / "Deploy" / "k8s" / "base" / "kustomization.yaml").read_text())
     assert sorted(k["resources"]) == sorted(dc.k8s_texts())
 
 

@@ -122,15 +122,16 @@ func runOpsCommand(_ name: String, _ body: () throws -> Int32) -> Int32 {
     }
 }
 
-/// Runs async work from a synchronous command and returns its exit code.
-func blockingAsync(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
-    final class Box: @unchecked Sendable { var value: Int32 = 0 }
-    let box = Box()
+/// Runs async work from a synchronous command and returns its result (e.g. the exit code).
+func blockingAsync<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let box = BlockingAsyncResult<T>()
     let done = DispatchSemaphore(value: 0)
     Task.detached {
         box.value = await body()
         done.signal()
     }
     done.wait()
-    return box.value
+    return box.value!
 }
+
+private final class BlockingAsyncResult<T>: @unchecked Sendable { var value: T? }

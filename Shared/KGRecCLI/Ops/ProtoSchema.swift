@@ -1,8 +1,8 @@
-/// Message, enum and service descriptions parsed from `.proto` text (the proto3 subset our
-/// contract uses: package, import, message with scalar/enum/message fields and `repeated`,
-/// nested or top-level enums, service/rpc with `stream`). `kgrec call` and `kgrec load` use it
-/// to turn JSON into protobuf bytes and back without generated code; `ProtoSchema.kgrec` holds
-/// the contract (`Protos/`), checked against the files by `DeployCallCodecTests`.
+/// Message, enum and service descriptions read from FileDescriptorProtos (scalar, enum and
+/// message fields, `repeated`, nested or top-level enums, rpcs with `stream`; see
+/// `ProtoSchema+Descriptors.swift`). `kgrec call` and `kgrec load` use it to turn JSON into
+/// protobuf bytes and back without generated code: `ProtoSchema.builtIn` holds `Protos/` (from the
+/// generated descriptors), `ReflectionClient` fetches a server's own.
 struct ProtoSchema: Sendable {
     enum FieldType: Equatable, Sendable {
         case scalar(String)    // "int32", "float", "string", "bytes", …
@@ -63,10 +63,8 @@ struct ProtoSchema: Sendable {
     }
 
     struct ParseError: Error, CustomStringConvertible {
-        let file: String
-        let line: Int
         let reason: String
-        var description: String { "\(file):\(line): \(reason)" }
+        var description: String { reason }
     }
 
     private(set) var messages: [String: Message] = [:]
@@ -75,46 +73,12 @@ struct ProtoSchema: Sendable {
 
     init() {}
 
-    /// Parses and merges several files (`(name, text)`), then resolves field types.
-    init(files: [(String, String)]) throws(ParseError) {
-        var pending: [(file: String, line: Int, message: String, field: String, number: Int, type: String, repeated: Bool, scope: String)] = []
-        for (file, text) in files {
-            var parser = ProtoFileParser(file: file, text: text)
-            try parser.parse(into: &self, pending: &pending)
-        }
-        for p in pending {
-            let type: FieldType
-            if ProtoFileParser.scalars.contains(p.type) {
-                type = .scalar(p.type)
-            } else if let full = resolve(p.type, scope: p.scope) {
-                type = enums[full] != nil ? .enumeration(full) : .message(full)
-            } else {
-                throw ParseError(file: p.file, line: p.line, reason: "unknown type \(p.type) of \(p.message).\(p.field)")
-            }
-            messages[p.message]!.fields.append(Field(name: p.field, number: p.number, type: type, repeated: p.repeated))
-        }
-        for m in methods {
-            for t in [m.input, m.output] where messages[t] == nil {
-                throw ParseError(file: "", line: 0, reason: "rpc \(m.path) uses unknown message \(t)")
-            }
-        }
-    }
-
-    /// Resolves a type name written in `scope` (a message or package) the way protoc does.
-    private func resolve(_ name: String, scope: String) -> String? {
-        if name.hasPrefix(".") { let n = String(name.dropFirst()); return messages[n] != nil || enums[n] != nil ? n : nil }
-        var parts = scope.split(separator: ".").map(String.init)
-        while true {
-            let candidate = (parts + [name]).joined(separator: ".")
-            if messages[candidate] != nil || enums[candidate] != nil { return candidate }
-            if parts.isEmpty { return nil }
-            parts.removeLast()
-        }
-    }
-
     mutating func addMessage(_ name: String) { messages[name] = Message(name: name, fields: []) }
+    mutating func addField(_ field: Field, to message: String) { messages[message]?.fields.append(field) }
     mutating func addEnum(_ e: Enum) { enums[e.name] = e }
     mutating func addMethod(_ m: Method) { methods.append(m) }
+    /// Drops the methods of every service not in `services` (messages and enums stay).
+    mutating func keepServices(_ services: Set<String>) { methods.removeAll { !services.contains($0.service) } }
 
     /// Accepts `pkg.Service/Method`, `/pkg.Service/Method` or `pkg.Service.Method`.
     func method(_ spec: String) -> Method? {

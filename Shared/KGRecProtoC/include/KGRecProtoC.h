@@ -2,6 +2,8 @@
 #ifndef KGREC_PROTOC_H
 #define KGREC_PROTOC_H
 #include "grpc_health_v1_health.pb-c.h"
+#include "grpc_reflection_v1_reflection.pb-c.h"
+#include "grpc_reflection_v1alpha_reflection.pb-c.h"
 #include "grpc_testing_empty.pb-c.h"
 #include "grpc_testing_messages.pb-c.h"
 #include "grpc_testing_test.pb-c.h"

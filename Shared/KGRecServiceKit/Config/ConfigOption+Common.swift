@@ -12,6 +12,8 @@ extension ConfigOption {
             .string("log-level", default: "info", help: "Lowest log level written: debug, info, warn, error."),
             .duration("grace-period", default: .seconds(10),
                       help: "On SIGTERM/SIGINT, how long in-flight calls may finish before a hard stop."),
+            .bool("reflection", default: true,
+                  help: "Serve gRPC server reflection (grpc.reflection.v1 and v1alpha); --no-reflection turns it off."),
             .stringList("auth-token",
                         help: "Bearer token(s) accepted on mutating RPCs; none means auth is off. "
                             + "Repeat the flag, or comma-separate in the env var."),

@@ -1,9 +1,12 @@
 /// The standard metric names every KGRec service exposes (documented in docs/operations.md).
 public enum MetricNames {
-    /// Counter `{method, code}`: finished RPCs by full method path and gRPC status name.
-    public static let rpcRequests = "kgrec_rpc_requests_total"
-    /// Histogram `{method}`: RPC latency in seconds, from the handler's start to its end.
-    public static let rpcLatency = "kgrec_rpc_latency_seconds"
+    /// Counter `{grpc_method, grpc_service, grpc_type}`: RPCs whose handler started
+    /// (grpc-ecosystem name, like the go-grpc-prometheus one).
+    public static let grpcServerStarted = "grpc_server_started_total"
+    /// Counter `{grpc_code, grpc_method, grpc_service, grpc_type}`: finished RPCs by status.
+    public static let grpcServerHandled = "grpc_server_handled_total"
+    /// Histogram `{grpc_method, grpc_service, grpc_type}`: seconds from the handler's start to its end.
+    public static let grpcServerHandlingSeconds = "grpc_server_handling_seconds"
     /// Counters: embedding cache look-ups that hit / missed.
     public static let cacheHits = "kgrec_cache_hits_total"
     public static let cacheMisses = "kgrec_cache_misses_total"

@@ -1,8 +1,9 @@
 import GRPCCore
 
 extension RPCRouter {
-    /// This router with every route wrapped to record `kgrec_rpc_requests_total{method,code}` and
-    /// `kgrec_rpc_latency_seconds{method}`, and, for the `protected` paths
+    /// This router with every route wrapped to record `grpc_server_started_total`,
+    /// `grpc_server_handled_total{grpc_code}` and `grpc_server_handling_seconds` (labelled by
+    /// method, service and call type; see `RPCMetrics`), and, for the `protected` paths
     /// (e.g. `"/kgrec.v1.Graph/AddInteractions"`) when `auth` has tokens, to check the bearer
     /// token before the handler runs (failing with UNAUTHENTICATED / PERMISSION_DENIED).
     ///
@@ -10,7 +11,7 @@ extension RPCRouter {
     /// it throws one, DEADLINE_EXCEEDED when it is cancelled after its deadline, CANCELLED when
     /// cancelled otherwise, UNKNOWN for other errors. Calls the transport rejects before any
     /// handler runs (unknown method, malformed request) are not counted here.
-    /// Cost per call: two clock reads, two atomic adds and a CAS (see docs/operations.md).
+    /// Cost per call: two clock reads, three atomic adds and a CAS (see docs/operations.md).
     public func instrumented(metrics: RPCMetrics, auth: BearerTokenAuthenticator = .init(tokens: []),
                              protected: Set<String> = []) -> RPCRouter
     {
@@ -20,7 +21,7 @@ extension RPCRouter {
         }
         var out = RPCRouter()
         for route in routes {
-            let recorder = metrics.method(route.method.path)
+            let recorder = metrics.method(route.method, type: .init(route.handler.shape))
             let guardAuth: BearerTokenAuthenticator? =
                 auth.isEnabled && protected.contains(route.method.path) ? auth : nil
             out.register(route.method, Self.wrap(route.handler, recorder, guardAuth))
@@ -35,6 +36,7 @@ extension RPCRouter {
         case .inlineUnary(let body):
             return .inlineUnary { request, context in
                 let start = ContinuousClock.now
+                recorder.started()
                 do {
                     try authorize(auth, context)
                     let response = try body(request, context)
@@ -48,6 +50,7 @@ extension RPCRouter {
         case .task(let shape, let body):
             return .task(shape) { io, context in
                 let start = ContinuousClock.now
+                recorder.started()
                 do {
                     try authorize(auth, context)
                     try await body(io, context)
