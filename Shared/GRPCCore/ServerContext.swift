@@ -26,6 +26,22 @@ public final class ServerContext: @unchecked Sendable {
 
     private let cancelled = Atomic<Bool>(false)
     private let callbacks = Mutex<[@Sendable () -> Void]>([])
+    private let traceStorage = Mutex<TraceContext?>(nil)
+
+    /// The server call the current task runs for, bound around handlers by the service kit's
+    /// instrumented router: loggers add its trace ids, and calls made meanwhile carry them on.
+    @TaskLocal public static var current: ServerContext?
+
+    /// The call's W3C trace context: a new span continuing the request's `traceparent`, or a new
+    /// trace (see `TraceContext`). Made on first use, then the same for the whole call.
+    public var trace: TraceContext {
+        traceStorage.withLock { stored -> TraceContext in
+            if let stored { return stored }
+            let made = TraceContext(serverSpanFor: requestMetadata)
+            stored = made
+            return made
+        }
+    }
 
     public init(method: MethodDescriptor, requestMetadata: Metadata = Metadata(), peer: String = "",
                 deadlineNanoseconds: UInt64 = 0) {

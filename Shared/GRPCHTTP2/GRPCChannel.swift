@@ -55,6 +55,9 @@ public final class GRPCChannel: Sendable {
     }
 
     func makeCall(_ method: MethodDescriptor, _ options: CallOptions) -> ClientCall {
+        var options = options
+        // A call made while serving one continues its trace (W3C traceparent, tracestate).
+        ServerContext.current?.trace.propagate(into: &options.metadata)
         let i = next.add(1, ordering: .relaxed).oldValue
         let conn = connections[i % connections.count]
         let call = ClientCall(method: method, options: options, config: config, connection: conn)

@@ -22,7 +22,7 @@ public final class EncoderServer: Sendable {
         readiness?.setNotReady("loading checkpoint")
         var router = RPCRouter(services: [EncoderService(engine: engine), HealthService(registry: health)])
         if reflection { router.registerReflection() }
-        server = GRPCServer(router: router.instrumented(metrics: metrics.rpc), config: serverConfig)
+        server = GRPCServer(router: router.instrumented(metrics: metrics.rpc, logger: logger), config: serverConfig)
         self.engine = engine
         self.health = health
         self.readiness = readiness

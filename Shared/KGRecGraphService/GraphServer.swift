@@ -27,7 +27,8 @@ public final class GraphServer: Sendable {
         var router = RPCRouter(services: [GraphService(engine: engine), HealthService(registry: health)])
         if reflection { router.registerReflection() }
         if let metrics {
-            router = router.instrumented(metrics: metrics.rpc, auth: auth, protected: GraphService.protectedMethods)
+            router = router.instrumented(metrics: metrics.rpc, auth: auth, protected: GraphService.protectedMethods,
+                                         logger: logger)
         } else if auth.isEnabled {
             router = router.instrumented(metrics: ServiceMetrics().rpc, auth: auth, protected: GraphService.protectedMethods)
         }

@@ -32,7 +32,7 @@ public final class RankerServer: Sendable {
         }
         var router = RPCRouter(services: [RankerService(engine: engine), HealthService(registry: health)])
         if reflection { router.registerReflection() }
-        server = GRPCServer(router: router.instrumented(metrics: metrics.rpc), config: serverConfig)
+        server = GRPCServer(router: router.instrumented(metrics: metrics.rpc, logger: logger), config: serverConfig)
         self.health = health
         self.channel = channel
     }

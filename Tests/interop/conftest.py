@@ -111,7 +111,8 @@ def channel(swift_server):
 @pytest.fixture(scope="session")
 def topology(kgrec, tmp_path_factory):
     """The real services via `kgrec up` (encoder → graph → ranker) on free ports, from a tiny
-    checkpoint trained here. Yields {"services": [{name, role, grpc, admin_port, pid, log}], "users": [...]}."""
+    checkpoint trained here, logging at debug level (one `rpc` line per call).
+    Yields {"services": [{name, role, grpc, admin_port, pid, log}], "users": [...]}."""
     import json
     d = tmp_path_factory.mktemp("topology")
     for args in (["synth", "--preset", "tiny", "--out", str(d / "data")],
@@ -122,7 +123,7 @@ def topology(kgrec, tmp_path_factory):
         assert r.returncode == 0, f"kgrec {args[0]}: {r.stderr}"
     endpoints = d / "endpoints.json"
     proc = subprocess.Popen([kgrec, "up", "--checkpoint", str(d / "run" / "checkpoint.safetensors"), "--free-ports",
-                             "--state-dir", str(d / "state"), "--grace", "2s", "--start-timeout", "120s",
+                             "--state-dir", str(d / "state"), "--grace", "2s", "--start-timeout", "120s", "--log-level", "debug",
                              "--endpoints-file", str(endpoints)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -1,3 +1,4 @@
+import GRPCCore
 import Synchronization
 
 /// Structured JSON logs: one object per line,
@@ -5,7 +6,9 @@ import Synchronization
 ///
 /// Thread-safe. The message and fields are autoclosures, so a disabled level costs one atomic
 /// load and a compare. Field names `ts`, `level`, `service`, `msg` are reserved; fields keep the
-/// order given.
+/// order given. A line logged while serving a call (`ServerContext.current`) also carries the
+/// call's W3C trace ids: `trace_id`, `span_id` and, when the caller sent one, `parent_span_id`
+/// (reserved too).
 public final class Logger: Sendable {
     public let service: String
     private let minimum: Atomic<UInt8>
@@ -30,7 +33,8 @@ public final class Logger: Sendable {
                     _ fields: @autoclosure () -> KeyValuePairs<String, LogValue> = [:])
     {
         guard isEnabled(level) else { return }
-        sink.write(Self.line(level: level, service: service, message: message(), fields: fields()))
+        sink.write(Self.line(level: level, service: service, message: message(), fields: fields(),
+                             trace: ServerContext.current?.trace))
     }
 
     public func debug(_ message: @autoclosure () -> String,
@@ -56,7 +60,7 @@ public final class Logger: Sendable {
 
     /// One encoded line with its trailing newline.
     static func line(level: LogLevel, service: String, message: String,
-                     fields: KeyValuePairs<String, LogValue>) -> [UInt8]
+                     fields: KeyValuePairs<String, LogValue>, trace: TraceContext? = nil) -> [UInt8]
     {
         var out: [UInt8] = []
         out.reserveCapacity(160 + message.utf8.count)
@@ -68,6 +72,10 @@ public final class Logger: Sendable {
         JSONText.appendQuoted(service, to: &out)
         out.append(contentsOf: ",\"msg\":".utf8)
         JSONText.appendQuoted(message, to: &out)
+        if let trace {
+            out.append(contentsOf: ",\"trace_id\":\"\(trace.traceID)\",\"span_id\":\"\(trace.spanID)\"".utf8)
+            if let parent = trace.parentSpanID { out.append(contentsOf: ",\"parent_span_id\":\"\(parent)\"".utf8) }
+        }
         for (key, value) in fields {
             out.append(44)
             JSONText.appendQuoted(Self.isReserved(key) ? "field_" + key : key, to: &out)
@@ -80,7 +88,7 @@ public final class Logger: Sendable {
 
     private static func isReserved(_ key: String) -> Bool {
         switch key {
-        case "ts", "level", "service", "msg": true
+        case "ts", "level", "service", "msg", "trace_id", "span_id", "parent_span_id": true
         default: false
         }
     }

@@ -1,7 +1,9 @@
 import GRPCCore
 
 extension RPCRouter {
-    /// This router with every route wrapped to record `grpc_server_started_total`,
+    /// This router with every route wrapped to run with `ServerContext.current` bound (trace
+    /// context for logs and outgoing calls), to log an `rpc` line per call at debug level when
+    /// given a `logger`, to record `grpc_server_started_total`,
     /// `grpc_server_handled_total{grpc_code}` and `grpc_server_handling_seconds` (labelled by
     /// method, service and call type; see `RPCMetrics`), and, for the `protected` paths
     /// (e.g. `"/kgrec.v1.Graph/AddInteractions"`) when `auth` has tokens, to check the bearer
@@ -13,7 +15,7 @@ extension RPCRouter {
     /// handler runs (unknown method, malformed request) are not counted here.
     /// Cost per call: two clock reads, three atomic adds and a CAS (see docs/operations.md).
     public func instrumented(metrics: RPCMetrics, auth: BearerTokenAuthenticator = .init(tokens: []),
-                             protected: Set<String> = []) -> RPCRouter
+                             protected: Set<String> = [], logger: Logger? = nil) -> RPCRouter
     {
         let known = Set(routes.map(\.method.path))
         for path in protected {
@@ -24,43 +26,60 @@ extension RPCRouter {
             let recorder = metrics.method(route.method, type: .init(route.handler.shape))
             let guardAuth: BearerTokenAuthenticator? =
                 auth.isEnabled && protected.contains(route.method.path) ? auth : nil
-            out.register(route.method, Self.wrap(route.handler, recorder, guardAuth))
+            out.register(route.method, Self.wrap(route.handler, recorder, guardAuth, logger))
         }
         return out
     }
 
     private static func wrap(_ handler: MethodHandler, _ recorder: MethodMetrics,
-                             _ auth: BearerTokenAuthenticator?) -> MethodHandler
+                             _ auth: BearerTokenAuthenticator?, _ logger: Logger?) -> MethodHandler
     {
+        // The handler runs with `ServerContext.current` bound, so its log lines and the calls it
+        // makes carry the call's trace context.
         switch handler {
         case .inlineUnary(let body):
             return .inlineUnary { request, context in
-                let start = ContinuousClock.now
-                recorder.started()
-                do {
-                    try authorize(auth, context)
-                    let response = try body(request, context)
-                    recorder.record(code: .ok, since: start)
-                    return response
-                } catch {
-                    recorder.record(code: code(of: error, context), since: start)
-                    throw error
+                try ServerContext.$current.withValue(context) {
+                    let start = ContinuousClock.now
+                    recorder.started()
+                    do {
+                        try authorize(auth, context)
+                        let response = try body(request, context)
+                        finished(.ok, start, recorder, context, logger)
+                        return response
+                    } catch {
+                        finished(code(of: error, context), start, recorder, context, logger)
+                        throw error
+                    }
                 }
             }
         case .task(let shape, let body):
             return .task(shape) { io, context in
-                let start = ContinuousClock.now
-                recorder.started()
-                do {
-                    try authorize(auth, context)
-                    try await body(io, context)
-                    recorder.record(code: .ok, since: start)
-                } catch {
-                    recorder.record(code: code(of: error, context), since: start)
-                    throw error
+                try await ServerContext.$current.withValue(context) {
+                    let start = ContinuousClock.now
+                    recorder.started()
+                    do {
+                        try authorize(auth, context)
+                        try await body(io, context)
+                        finished(.ok, start, recorder, context, logger)
+                    } catch {
+                        finished(code(of: error, context), start, recorder, context, logger)
+                        throw error
+                    }
                 }
             }
         }
+    }
+
+    /// Records the call and, at debug level, logs one `rpc` line (with the call's trace ids).
+    private static func finished(_ code: StatusCode, _ start: ContinuousClock.Instant, _ recorder: MethodMetrics,
+                                 _ context: ServerContext, _ logger: Logger?)
+    {
+        recorder.record(code: code, since: start)
+        guard let logger, logger.isEnabled(.debug) else { return }
+        let (s, atto) = (ContinuousClock.now - start).components
+        logger.debug("rpc", ["method": .string(context.method.path), "code": .string(code.description),
+                             "ms": .double(Double(s) * 1e3 + Double(atto) * 1e-15), "peer": .string(context.peer)])
     }
 
     private static func authorize(_ auth: BearerTokenAuthenticator?, _ context: ServerContext) throws {
