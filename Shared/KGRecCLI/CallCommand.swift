@@ -48,6 +48,7 @@ struct CallCommand: CLICommand {
             }
             if f.has("list") {
                 defer { channel.close() }
+                if reflected == nil { OpsOutput.error("kgrec call: \(target) offers no server reflection; these are the built-in services") }
                 print(Self.listing(reflected ?? ProtoSchema.builtIn))
                 return 0
             }

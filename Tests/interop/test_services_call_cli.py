@@ -67,10 +67,12 @@ def test_load_counts_errors_by_status(kgrec, swift_server):
 
 
 def test_stdin_lines_stream_on_a_client_stream_and_a_bad_line_exits_1(kgrec, swift_server):
-    # grpc.testing has no kgrec schema, so use a bidi kgrec method: the interop server lacks it,
-    # and the call still ends with a named status; a non-JSON line is reported with its number.
-    r = call(kgrec, swift_server, "kgrec.v1.Ranker/ScoreStream", stdin='{"user_id":"u"}\nnot json\n')
+    # The interop server's bidi FullDuplexCall (schema by reflection) answers the first line while
+    # the stream stays open; the non-JSON second line is reported with its number and ends the call.
+    r = call(kgrec, swift_server, "grpc.testing.TestService/FullDuplexCall",
+             stdin='{"response_parameters":[{"size":3}]}\nnot json\n')
     assert r.returncode == 1
+    assert r.stdout.splitlines() == ['{"payload":{"body":"AAAA"}}']
     assert "stdin line 2" in r.stderr
 
 

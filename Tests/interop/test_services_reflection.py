@@ -76,5 +76,8 @@ def test_kgrec_call_falls_back_to_its_built_in_schema_without_reflection(kgrec, 
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
         assert r.stdout.splitlines() == ['{"status":"SERVING"}']
+        listed = subprocess.run([kgrec, "call", address, "--list"], capture_output=True, text=True, timeout=30)
+        assert listed.returncode == 0 and "offers no server reflection" in listed.stderr
+        assert "kgrec.v1.Ranker/Recommend" in listed.stdout
     finally:
         stop(proc)
