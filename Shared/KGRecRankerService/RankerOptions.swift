@@ -42,7 +42,7 @@ public struct RankerOptions: Sendable {
     public struct ANN: Sendable, Equatable {
         /// Catalogues smaller than this are always scanned exactly (and get no index).
         public var minItems = 20_000
-        /// IVF lists; 0 = about √items (a power of two, 16…4096).
+        /// IVF lists; 0 = the first power of two n ≥ 16 with 2n² > items (at most 4096).
         public var lists = 0
         /// Lists probed per Recommend unless the request says otherwise.
         public var nprobe = 16
@@ -101,7 +101,7 @@ public struct RankerOptions: Sendable {
             .bool("ann", default: true,
                   help: "Answer Recommend from an IVF index when the catalogue has at least --ann-min-items items."),
             .int("ann-min-items", default: ANN().minItems, help: "Smallest catalogue that gets an IVF index."),
-            .int("ann-lists", default: ANN().lists, help: "IVF lists (0 = about sqrt(items), a power of two)."),
+            .int("ann-lists", default: ANN().lists, help: "IVF lists (0 = the first power of two n >= 16 with 2n^2 > items, at most 4096)."),
             .int("ann-nprobe", default: ANN().nprobe,
                  help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
             .size("ann-max-bytes", default: ANN().maxBytes,

@@ -5,8 +5,8 @@ import KGRecModel
 /// only the coarse centroids `[lists, width]` and the list boundaries (no second copy of the
 /// vectors). A query scores the centroids, takes the `nprobe` best lists and scans their rows.
 ///
-/// Building: `KMeans` (squared-L2 coarse quantiser) trained on a sample, every row assigned to its
-/// nearest centroid. A later table keeps the trained centroids: known items keep their list and
+/// Building: `KMeans` (inner-product coarse quantiser) trained on a sample, every row assigned to
+/// the centroid it has the largest inner product with. A later table keeps the trained centroids: known items keep their list and
 /// only new items are assigned (`IVFLayout.plan`), so a table swap costs one pass over the rows.
 public final class IVFIndex: Sendable {
     public let lists: Int

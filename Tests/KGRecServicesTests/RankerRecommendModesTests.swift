@@ -86,7 +86,8 @@ struct RankerRecommendModesTests {
         let before = try await recommend(h, "u3", k: 3, exact: false, nprobe: 1)
         #expect(before.mode == .ann && before.items.first?.itemId == "cold")
         // The graph publishes the new version: the re-warmed catalogue keeps the centroids (one new
-        // item of 301), puts the item in its nearest list, and a one-list probe still finds it.
+        // item of 301), puts the item in the list whose centroid has its largest inner product (50·u3: the list u3
+        // probes first), so a one-list probe finds it.
         h.graph.table.withLock { t in t.version = 2 }
         try await h.waitUntil("catalogue version 2") { h.ranker.engine.catalogueInfo?.version == 2 }
         let c = try #require(h.ranker.engine.state.withLock { $0.catalogue })

@@ -71,7 +71,7 @@ import Testing
         var listOf2 = [Int](repeating: 0, count: Self.n + extra)
         for (newRow, input) in second.order.enumerated() { listOf2[input] = second.index.list(ofRow: newRow) }
         #expect((0..<Self.n).allSatisfy { listOf2[$0] == Int(listOf[$0]) })
-        // A copy of a known row lands in that row's list (same vector, same nearest centroid).
+        // A copy of a known row lands in that row's list (same vector, same best centroid).
         #expect((0..<extra).allSatisfy { listOf2[Self.n + $0] == Int(listOf[$0 * 37]) })
         // More than 10 % new rows: the centroids are trained again.
         let many = Array(repeating: Int32?.none, count: Self.n)
