@@ -172,10 +172,18 @@ extension ProtoSchema {
           uint32 k = 2;
           bool explain = 3;
           bool include_seen = 4;
+          bool exact = 5;
+          uint32 nprobe = 6;
+        }
+        enum RecommendMode {
+          RECOMMEND_MODE_UNSPECIFIED = 0;
+          RECOMMEND_MODE_EXACT = 1;
+          RECOMMEND_MODE_ANN = 2;
         }
         message RecommendResponse {
           repeated ScoredItem items = 1;
           uint64 graph_version = 2;
+          RecommendMode mode = 3;
         }
         """),
     ]
