@@ -60,9 +60,10 @@ let package = Package(
         .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
                 path: "Shared/KGRecServiceKit"),
 
-        // Serving logic shared by the three services: durable log, embedding cache.
-        .target(name: "KGRecServing", dependencies: ["KGRecModel"], path: "Shared/KGRecServing",
-                swiftSettings: fast),
+        // Serving logic shared by the three services: durable log, embedding cache, item matrix
+        // kernels (fp32/fp16/int8 scan, streaming top-k) and the IVF index: numeric settings.
+        .target(name: "KGRecServing", dependencies: ["KGRecModel", "KGRecTensor"], path: "Shared/KGRecServing",
+                swiftSettings: vector),
 
         // The three services' libraries: handlers, state and wiring; executables only parse config.
         .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
@@ -101,7 +102,7 @@ let package = Package(
                     path: "Tests/KGRecTensorTests"),
         .testTarget(name: "KGRecModelTests", dependencies: ["KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecModelTests"),
-        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecModel"],
+        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecServingTests"),
         .testTarget(name: "KGRecServicesTests",
                     dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",

@@ -476,7 +476,7 @@ const ProtobufCMessageDescriptor kgrec__v1__score_response__descriptor =
   (ProtobufCMessageInit) kgrec__v1__score_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kgrec__v1__recommend_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor kgrec__v1__recommend_request__field_descriptors[6] =
 {
   {
     "user_id",
@@ -526,17 +526,43 @@ static const ProtobufCFieldDescriptor kgrec__v1__recommend_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "exact",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Kgrec__V1__RecommendRequest, exact),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "nprobe",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Kgrec__V1__RecommendRequest, nprobe),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kgrec__v1__recommend_request__field_indices_by_name[] = {
+  4,   /* field[4] = exact */
   2,   /* field[2] = explain */
   3,   /* field[3] = include_seen */
   1,   /* field[1] = k */
+  5,   /* field[5] = nprobe */
   0,   /* field[0] = user_id */
 };
 static const ProtobufCIntRange kgrec__v1__recommend_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor kgrec__v1__recommend_request__descriptor =
 {
@@ -546,14 +572,14 @@ const ProtobufCMessageDescriptor kgrec__v1__recommend_request__descriptor =
   "Kgrec__V1__RecommendRequest",
   "kgrec.v1",
   sizeof(Kgrec__V1__RecommendRequest),
-  4,
+  6,
   kgrec__v1__recommend_request__field_descriptors,
   kgrec__v1__recommend_request__field_indices_by_name,
   1,  kgrec__v1__recommend_request__number_ranges,
   (ProtobufCMessageInit) kgrec__v1__recommend_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kgrec__v1__recommend_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor kgrec__v1__recommend_response__field_descriptors[3] =
 {
   {
     "items",
@@ -579,15 +605,28 @@ static const ProtobufCFieldDescriptor kgrec__v1__recommend_response__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mode",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Kgrec__V1__RecommendResponse, mode),
+    &kgrec__v1__recommend_mode__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kgrec__v1__recommend_response__field_indices_by_name[] = {
   1,   /* field[1] = graph_version */
   0,   /* field[0] = items */
+  2,   /* field[2] = mode */
 };
 static const ProtobufCIntRange kgrec__v1__recommend_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor kgrec__v1__recommend_response__descriptor =
 {
@@ -597,12 +636,42 @@ const ProtobufCMessageDescriptor kgrec__v1__recommend_response__descriptor =
   "Kgrec__V1__RecommendResponse",
   "kgrec.v1",
   sizeof(Kgrec__V1__RecommendResponse),
-  2,
+  3,
   kgrec__v1__recommend_response__field_descriptors,
   kgrec__v1__recommend_response__field_indices_by_name,
   1,  kgrec__v1__recommend_response__number_ranges,
   (ProtobufCMessageInit) kgrec__v1__recommend_response__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue kgrec__v1__recommend_mode__enum_values_by_number[3] =
+{
+  { "RECOMMEND_MODE_UNSPECIFIED", "KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_UNSPECIFIED", 0 },
+  { "RECOMMEND_MODE_EXACT", "KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_EXACT", 1 },
+  { "RECOMMEND_MODE_ANN", "KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_ANN", 2 },
+};
+static const ProtobufCIntRange kgrec__v1__recommend_mode__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex kgrec__v1__recommend_mode__enum_values_by_name[3] =
+{
+  { "RECOMMEND_MODE_ANN", 2 },
+  { "RECOMMEND_MODE_EXACT", 1 },
+  { "RECOMMEND_MODE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor kgrec__v1__recommend_mode__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "kgrec.v1.RecommendMode",
+  "RecommendMode",
+  "Kgrec__V1__RecommendMode",
+  "kgrec.v1",
+  3,
+  kgrec__v1__recommend_mode__enum_values_by_number,
+  3,
+  kgrec__v1__recommend_mode__enum_values_by_name,
+  1,
+  kgrec__v1__recommend_mode__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCMethodDescriptor kgrec__v1__ranker__method_descriptors[3] =
 {

@@ -1,38 +1,75 @@
 import GRPCCore
+import KGRecServing
 import KGRecWire
 
-/// The whole item table of one graph version as one contiguous row-major matrix `[count, width]`
-/// (for the SIMD top-k scan), with the id ↔ row maps and each user's training items (as rows, for
-/// excluding seen items). Immutable; a new version replaces it whole.
+/// The whole item table of one graph version as one contiguous `ScoreMatrix` `[count, width]`
+/// (fp32, fp16 or int8: `RankerOptions.precision`) for the top-k scan, with the id ↔ row maps,
+/// each user's training items (as ascending rows, for excluding seen items) and, for a table of
+/// at least `annMinItems` items, an `IVFIndex` (the rows are then stored grouped by IVF list).
+/// Immutable; a new version replaces it whole.
 final class ItemCatalogue: Sendable {
     let version: UInt64
     let layout: EmbeddingLayout
     /// Row → external item id.
     let ids: [String]
     let rows: [String: Int32]
-    /// `[count, layout.width]` row-major.
-    let matrix: [Float]
-    /// User id → rows of the items the user interacted with in training.
+    /// `[count, layout.width]`, blocks `[visual | text]`.
+    let matrix: ScoreMatrix
+    /// User id → rows of the items the user interacted with in training, ascending.
     let seen: [String: [Int32]]
+    let index: IVFIndex?
+    /// Seconds spent laying out the IVF index (k-means or carrying the lists over); 0 without one.
+    let indexBuildSeconds: Double
+    /// True when this table's IVF centroids were trained for it (false: carried over).
+    let indexTrained: Bool
 
     var count: Int { ids.count }
 
+    /// `matrix` is `[ids.count, layout.width]` fp32 in `ids` order; `seen` rows index `ids`.
     init(version: UInt64, layout: EmbeddingLayout, ids: [String], matrix: [Float], seen: [String: [Int32]],
-         rows: [String: Int32]? = nil)
+         precision: ScanPrecision = .fp32, ann: RankerOptions.ANN? = nil, previous: ItemCatalogue? = nil)
     {
         precondition(matrix.count == ids.count * layout.width)
         self.version = version
         self.layout = layout
-        self.ids = ids
-        self.rows = rows ?? Self.index(ids)
-        self.matrix = matrix
-        self.seen = seen
+        var plan: IVFBuilder.Plan?
+        let started = ContinuousClock.now
+        if let ann, let lists = ann.lists(items: ids.count, width: layout.width) {
+            let reuse = previous?.index.flatMap { idx in
+                idx.width == layout.width ? (idx, ids.map { previous!.rows[$0].map { Int32(idx.list(ofRow: Int($0))) } }) : nil
+            }
+            plan = matrix.withUnsafeBufferPointer {
+                IVFBuilder.plan($0, count: ids.count, width: layout.width, lists: lists,
+                                previous: reuse?.0, previousList: reuse?.1 ?? [], retrainFraction: ann.retrainFraction)
+            }
+        }
+        index = plan?.index
+        indexTrained = plan?.trained ?? false
+        let order = plan?.order
+        self.ids = order.map { o in o.map { ids[$0] } } ?? ids
+        rows = Self.index(self.ids)
+        self.matrix = matrix.withUnsafeBufferPointer {
+            ScoreMatrix(rows: $0, count: ids.count, width: layout.width, split: layout.visual,
+                        precision: precision, order: order)
+        }
+        if let order {
+            var newRow = [Int32](repeating: 0, count: order.count)
+            for (n, o) in order.enumerated() { newRow[o] = Int32(n) }
+            self.seen = seen.mapValues { s in s.map { newRow[Int($0)] }.sorted() }
+        } else {
+            self.seen = seen.mapValues { $0.sorted() }
+        }
+        let elapsed = ContinuousClock.now - started
+        indexBuildSeconds = plan == nil ? 0
+            : Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// Builds a catalogue from a whole ExportEmbeddings stream. Throws INTERNAL when the batches
     /// disagree on the version (the table moved during the export: try again) or a vector has a
-    /// width other than the rest.
-    static func build(from batches: [Kgrec_V1_EmbeddingBatch]) throws -> ItemCatalogue {
+    /// width other than the rest. `previous` (the catalogue being replaced) lends its IVF lists.
+    static func build(from batches: [Kgrec_V1_EmbeddingBatch], precision: ScanPrecision = .fp32,
+                      ann: RankerOptions.ANN? = nil, previous: ItemCatalogue? = nil) throws -> ItemCatalogue
+    {
         let version = batches.first?.version ?? 0
         guard batches.allSatisfy({ $0.version == version }) else {
             throw RPCError(.internal, "graph table version changed during the export")
@@ -51,7 +88,8 @@ final class ItemCatalogue: Sendable {
                 seen[u.id] = s.itemIds.compactMap { rowOf[$0] }
             }
         }
-        return ItemCatalogue(version: version, layout: layout, ids: ids, matrix: matrix, seen: seen, rows: rowOf)
+        return ItemCatalogue(version: version, layout: layout, ids: ids, matrix: matrix, seen: seen,
+                             precision: precision, ann: ann, previous: previous)
     }
 
     static func index(_ ids: [String]) -> [String: Int32] {
@@ -59,5 +97,12 @@ final class ItemCatalogue: Sendable {
         rows.reserveCapacity(ids.count)
         for (i, id) in ids.enumerated() { rows[id] = Int32(i) }
         return rows
+    }
+
+    /// `(visual, text)` parts of `user · row r`; `user` is `[layout.width]`.
+    func parts(_ user: [Float], row r: Int) -> (visual: Float, text: Float) {
+        guard layout.width > 0 else { return (0, 0) }
+        let p = user.withUnsafeBufferPointer { matrix.parts($0.baseAddress!, row: r) }
+        return (p.x, p.y)
     }
 }

@@ -1,9 +1,10 @@
 import GRPCCore
 import KGRecModel
+import KGRecServing
 import KGRecWire
 
 /// Score and Recommend on the engine's embeddings: `score(u, i) = e_u · e_i` over `[visual | text]`,
-/// computed as visual part + text part (see `ScoreKernel`).
+/// computed as visual part + text part (see `ScoreMatrix`).
 extension RankerEngine {
     /// Scores `request.itemIds` (in request order; ids the graph does not know are listed in
     /// `unknownItemIds`). `remaining` is the caller's time left, if it sent a deadline.
@@ -24,7 +25,7 @@ extension RankerEngine {
         for id in request.itemIds {
             let parts: (visual: Float, text: Float)
             if let row = c.rows[id] {
-                parts = ScoreKernel.parts(user: user, c, row: Int(row))
+                parts = c.parts(user, row: Int(row))
             } else if let v = fetchedItems[id] ?? snap.extras[id], v.count == user.count {
                 parts = Self.parts(user: user, item: v, layout: c.layout)
             } else {
@@ -37,7 +38,9 @@ extension RankerEngine {
     }
 
     /// The top `k` (0 = 10) catalogue items for the user, best first; the user's training items
-    /// are excluded unless `includeSeen`.
+    /// are excluded unless `includeSeen`. Answered from the IVF index (`nprobe` lists, 0 = the
+    /// server's) when the catalogue has one and the request does not ask for `exact`, else by a
+    /// scan of every row; items added since the warm-up (extras) are always scored exactly.
     public func recommend(_ request: Kgrec_V1_RecommendRequest,
                           remaining: Duration?) async throws -> Kgrec_V1_RecommendResponse
     {
@@ -48,28 +51,50 @@ extension RankerEngine {
         let c = snap.catalogue
         let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,
                                          deadline: downstreamDeadline(remaining: remaining))
-        var response = Kgrec_V1_RecommendResponse(graphVersion: c.version)
+        let index = request.exact ? nil : c.index
+        var response = Kgrec_V1_RecommendResponse(graphVersion: c.version, mode: index == nil ? .exact : .ann)
         // Items added since the warm-up that a Score already fetched follow the catalogue's rows.
         let extras = snap.extras.filter { $0.value.count == user.count }.sorted { $0.key < $1.key }
         guard c.count + extras.count > 0 else { return response }
-        var row = [Float](repeating: 0, count: c.count)
-        ScoreKernel.scoreAll(user: user, c, into: &row)
-        if !request.includeSeen, let seen = c.seen[request.userId] {
-            for r in seen { row[Int(r)] = -.infinity }
+        let excluded = request.includeSeen ? [] : c.seen[request.userId] ?? []
+        let nprobe = request.nprobe == 0 ? options.ann?.nprobe ?? 1 : Int(request.nprobe)
+        let started = ContinuousClock.now
+        var top = Self.topK(c, user: user, k: min(k, c.count + extras.count), index: index, nprobe: nprobe,
+                            excluded: excluded)
+        (index == nil ? metrics.exactSeconds : metrics.annSeconds).observe(ContinuousClock.now - started)
+        if index != nil, options.recallProbeRate > 0, Double.random(in: 0..<1) < options.recallProbeRate {
+            let approximate = Set(top.indices), kk = top.k
+            spawnProbe { [metrics] in
+                let exact = Self.topK(c, user: user, k: kk, index: nil, nprobe: 0, excluded: excluded)
+                guard !exact.indices.isEmpty else { return }
+                metrics.recordRecall(Double(exact.indices.filter(approximate.contains).count) / Double(exact.indices.count))
+            }
         }
-        var top = TopK(k: min(k, c.count + extras.count))
-        row.withUnsafeBufferPointer { top.scan($0) }
         for (j, e) in extras.enumerated() {
             let p = Self.parts(user: user, item: e.value, layout: c.layout)
             top.offer(Int32(c.count + j), p.visual + p.text)
         }
         response.items = zip(top.indices, top.scores).map { r, score in
-            let p = Int(r) < c.count ? ScoreKernel.parts(user: user, c, row: Int(r))
+            let p = Int(r) < c.count ? c.parts(user, row: Int(r))
                 : Self.parts(user: user, item: extras[Int(r) - c.count].value, layout: c.layout)
             let id = Int(r) < c.count ? c.ids[Int(r)] : extras[Int(r) - c.count].key
             return request.explain ? Self.scored(id, p, explain: true) : Kgrec_V1_ScoredItem(itemId: id, score: score)
         }
         return response
+    }
+
+    /// The best `k` catalogue rows for `user`: the `nprobe` nearest IVF lists of `index`, or
+    /// every row without one; `excluded` rows (ascending) skipped.
+    static func topK(_ c: ItemCatalogue, user: [Float], k: Int, index: IVFIndex?, nprobe: Int,
+                     excluded: [Int32]) -> TopK
+    {
+        let user = user.isEmpty ? [0] : user  // a zero-width layout scores 0 (the kernels read no values)
+        return user.withUnsafeBufferPointer { u in
+            excluded.withUnsafeBufferPointer { ex in
+                let ranges = index?.probe(u.baseAddress!, nprobe: nprobe) ?? [0..<c.count]
+                return TopKScan.best(c.matrix, user: u.baseAddress!, k: k, ranges: ranges, excluded: ex)
+            }
+        }
     }
 
     static func scored(_ id: String, _ p: (visual: Float, text: Float), explain: Bool) -> Kgrec_V1_ScoredItem {
@@ -82,8 +107,9 @@ extension RankerEngine {
         guard layout.width > 0 else { return (0, 0) }
         return user.withUnsafeBufferPointer { u in
             item.withUnsafeBufferPointer { v in
-                (ScoreKernel.dot(u.baseAddress!, v.baseAddress!, layout.visual),
-                 ScoreKernel.dot(u.baseAddress! + layout.visual, v.baseAddress! + layout.visual, layout.text))
+                (ScoreMatrix.dot32(u.baseAddress!, UnsafeRawPointer(v.baseAddress!), layout.visual),
+                 ScoreMatrix.dot32(u.baseAddress! + layout.visual, UnsafeRawPointer(v.baseAddress! + layout.visual),
+                                   layout.text))
             }
         }
     }

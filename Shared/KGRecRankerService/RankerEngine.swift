@@ -17,8 +17,9 @@ public final class RankerEngine: Sendable {
     let cache: EmbeddingCache
     let metrics: RankerMetrics
     let logger: Logger
-    private let state = Mutex(State())
+    let state = Mutex(State())
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let probing = Mutex(false)
     private let onReady: @Sendable () -> Void
     private var coalescer: MissCoalescer<FetchedEmbeddings> { _coalescer! }
     private nonisolated(unsafe) var _coalescer: MissCoalescer<FetchedEmbeddings>?
@@ -84,6 +85,16 @@ public final class RankerEngine: Sendable {
         state.withLock { s in s.catalogue.map { ($0.version, $0.count) } }
     }
 
+    /// Runs a recall probe in the background unless one is already running (at most one at a
+    /// time, so probes never pile up behind traffic).
+    func spawnProbe(_ body: @escaping @Sendable () -> Void) {
+        guard probing.withLock({ p in defer { p = true }; return !p }) else { return }
+        Task.detached(priority: .background) { [self] in
+            body()
+            probing.withLock { $0 = false }
+        }
+    }
+
     private func spawn(_ body: @escaping @Sendable () async -> Void) {
         let t = Task { await body() }
         tasks.withLock { $0.append(t) }
@@ -145,7 +156,10 @@ public final class RankerEngine: Sendable {
                 try await graph.export(batchSize: options.exportBatchSize, deadline: .now + .seconds(300)) {
                     batches.append($0)
                 }
-                let catalogue = try ItemCatalogue.build(from: batches)
+                let previous = state.withLock { $0.catalogue }
+                let catalogue = try ItemCatalogue.build(from: batches, precision: options.precision,
+                                                        ann: options.ann, previous: previous)
+                batches = []
                 if install(catalogue, epochAtStart: epoch) { continue }
                 return
             } catch {
@@ -183,11 +197,15 @@ public final class RankerEngine: Sendable {
             return (first, changed, again)
         }
         if versionChanged { cache.removeAll() }
-        metrics.catalogueItems.set(c.count)
+        metrics.installed(c)
         metrics.service.graphTableVersion.set(Double(c.version))
         logger.info("item catalogue loaded", ["version": .int(Int(c.version)), "items": .int(c.count),
                                               "users_with_seen": .int(c.seen.count),
-                                              "visual_width": .int(c.layout.visual), "text_width": .int(c.layout.text)])
+                                              "visual_width": .int(c.layout.visual), "text_width": .int(c.layout.text),
+                                              "precision": .string(c.matrix.precision.rawValue),
+                                              "ivf_lists": .int(c.index?.lists ?? 0),
+                                              "ivf_trained": .bool(c.indexTrained),
+                                              "ivf_build_seconds": .double(c.indexBuildSeconds)])
         if first { onReady() }
         return again
     }

@@ -14,6 +14,15 @@ public final class RankerMetrics: Sendable {
     let catalogueItems: Gauge
     let fetchBatchSize: Histogram
     let downstreamErrors: MetricFamily<Counter>
+    /// Recommend top-k time by how it was answered (the scan only, not the RPC).
+    let exactSeconds: Histogram
+    let annSeconds: Histogram
+    let annIndexBytes: Gauge
+    let annBuildSeconds: Gauge
+    let annRecall: Gauge
+    let catalogueBytes: Gauge
+    /// Recall probes of the current catalogue: (Σ recall, count).
+    let recallSum = Mutex<(sum: Double, count: Int)>((0, 0))
     private let lastEvictions = Mutex<Int>(0)
 
     public init(service: ServiceMetrics) {
@@ -29,6 +38,35 @@ public final class RankerMetrics: Sendable {
         downstreamErrors = r.counterFamily("kgrec_downstream_errors_total",
                                            help: "Failed downstream call attempts by service, method and status.",
                                            labels: ["service", "method", "code"])
+        let fast: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]
+        let topK = r.histogramFamily("kgrec_recommend_topk_seconds",
+                                     help: "Recommend top-k selection time (scan or IVF probe + scan) by mode.",
+                                     labels: ["mode"], buckets: fast)
+        exactSeconds = topK.labels("exact")
+        annSeconds = topK.labels("ann")
+        annIndexBytes = r.gauge("kgrec_ann_index_bytes", help: "Bytes held by the IVF index (centroids + list bounds).")
+        annBuildSeconds = r.gauge("kgrec_ann_build_seconds", help: "Time to lay out the last catalogue's IVF index.")
+        annRecall = r.gauge("kgrec_ann_recall_at_k",
+                            help: "Mean recall@k of probed ANN Recommends against the exact scan (current catalogue).")
+        catalogueBytes = r.gauge("kgrec_catalogue_bytes", help: "Bytes of the item matrix a full scan reads.")
+    }
+
+    /// Records one recall probe; the gauge is the mean over the current catalogue's probes.
+    func recordRecall(_ recall: Double) {
+        let mean = recallSum.withLock { s in
+            s = (s.sum + recall, s.count + 1)
+            return s.sum / Double(s.count)
+        }
+        annRecall.set(mean)
+    }
+
+    /// A new catalogue: its sizes, and the recall probes start over.
+    func installed(_ c: ItemCatalogue) {
+        catalogueItems.set(c.count)
+        catalogueBytes.set(c.matrix.bytes)
+        annIndexBytes.set(c.index?.bytes ?? 0)
+        annBuildSeconds.set(c.indexBuildSeconds)
+        recallSum.withLock { $0 = (0, 0) }
     }
 
     /// Mirrors the cache's own statistics into the registry before each scrape.

@@ -1,5 +1,6 @@
 import GRPCHTTP2
 import KGRecServiceKit
+import KGRecServing
 
 /// The ranker's own settings (beside the common service options), with the defaults the
 /// executable declares. Tests build it directly; `kgrec-ranker` reads it from flags and env.
@@ -30,6 +31,42 @@ public struct RankerOptions: Sendable {
     public var maxCandidates = 10_000
     /// ScoreStream requests in progress at once on one stream (answers still go out in order).
     public var streamWindow = 32
+    /// How the item catalogue stores its values (what a scan reads; see `ScanPrecision`).
+    public var precision: ScanPrecision = .fp32
+    /// The approximate top-k index; nil = every Recommend scans the whole catalogue.
+    public var ann: ANN? = ANN()
+    /// Fraction of ANN-answered Recommends also answered exactly (in the background) to measure recall.
+    public var recallProbeRate = 0.01
+
+    /// IVF index settings (see `IVFIndex`).
+    public struct ANN: Sendable, Equatable {
+        /// Catalogues smaller than this are always scanned exactly (and get no index).
+        public var minItems = 20_000
+        /// IVF lists; 0 = the first power of two n ≥ 16 with 2n² > items (at most 4096).
+        public var lists = 0
+        /// Lists probed per Recommend unless the request says otherwise.
+        public var nprobe = 16
+        /// Most bytes the index may hold (centroids + list boundaries); fewer lists when over.
+        public var maxBytes = 64 << 20
+        /// Train new centroids once more than this fraction of the items is new to them.
+        public var retrainFraction = 0.1
+
+        public init() {}
+
+        /// The list count for a catalogue of `items` rows of `width`, nil = no index (too few
+        /// items, or not even 16 lists fit in `maxBytes`).
+        public func lists(items: Int, width: Int) -> Int? {
+            guard items >= max(1, minItems), width > 0 else { return nil }
+            var n = lists
+            if n == 0 {
+                n = 16
+                while n < 4096 && n * n * 2 <= items { n *= 2 }
+            }
+            n = min(n, items)
+            while n > 16 && IVFIndex.bytes(lists: n, width: width) > maxBytes { n /= 2 }
+            return IVFIndex.bytes(lists: n, width: width) <= maxBytes ? n : nil
+        }
+    }
 
     public init() {}
 
@@ -59,6 +96,18 @@ public struct RankerOptions: Sendable {
             .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
             .int("stream-window", default: d.streamWindow,
                  help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
+            .string("precision", default: d.precision.rawValue,
+                    help: "Item catalogue values: fp32, fp16 or int8 (per-row, per-modality scales)."),
+            .bool("ann", default: true,
+                  help: "Answer Recommend from an IVF index when the catalogue has at least --ann-min-items items."),
+            .int("ann-min-items", default: ANN().minItems, help: "Smallest catalogue that gets an IVF index."),
+            .int("ann-lists", default: ANN().lists, help: "IVF lists (0 = the first power of two n >= 16 with 2n^2 > items, at most 4096)."),
+            .int("ann-nprobe", default: ANN().nprobe,
+                 help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
+            .size("ann-max-bytes", default: ANN().maxBytes,
+                  help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
+            .double("recall-probe-rate", default: d.recallProbeRate,
+                    help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
         ] + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
     }()
 
@@ -84,5 +133,27 @@ public struct RankerOptions: Sendable {
         maxK = config.int("max-k")
         maxCandidates = config.int("max-candidates")
         streamWindow = config.int("stream-window")
+        try config.check("precision", expected: "fp32, fp16 or int8") {
+            if case .string(let v) = $0 { ScanPrecision(rawValue: v) != nil } else { false }
+        }
+        precision = ScanPrecision(rawValue: config.string("precision")) ?? .fp32
+        for name in ["ann-min-items", "ann-nprobe"] {
+            try config.check(name, expected: "a positive integer") { $0.int > 0 }
+        }
+        try config.check("ann-lists", expected: "an integer of at least 0") { $0.int >= 0 }
+        try config.check("recall-probe-rate", expected: "a fraction in [0, 1]") {
+            if case .double(let v) = $0 { (0...1).contains(v) } else { false }
+        }
+        if config.bool("ann") {
+            var a = ANN()
+            a.minItems = config.int("ann-min-items")
+            a.lists = config.int("ann-lists")
+            a.nprobe = config.int("ann-nprobe")
+            a.maxBytes = config.size("ann-max-bytes")
+            ann = a
+        } else {
+            ann = nil
+        }
+        recallProbeRate = config.double("recall-probe-rate")
     }
 }

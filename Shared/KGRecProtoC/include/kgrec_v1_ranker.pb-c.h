@@ -25,6 +25,21 @@ typedef struct Kgrec__V1__RecommendResponse Kgrec__V1__RecommendResponse;
 
 /* --- enums --- */
 
+/*
+ * How a Recommend was answered.
+ */
+typedef enum _Kgrec__V1__RecommendMode {
+  KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_UNSPECIFIED = 0,
+  /*
+   * every catalogue row scored
+   */
+  KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_EXACT = 1,
+  /*
+   * the IVF index's nearest lists scored (plus items added since the warm-up)
+   */
+  KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_ANN = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(KGREC__V1__RECOMMEND_MODE)
+} Kgrec__V1__RecommendMode;
 
 /* --- messages --- */
 
@@ -96,10 +111,19 @@ struct  Kgrec__V1__RecommendRequest
    * default: items the user interacted with are excluded
    */
   protobuf_c_boolean include_seen;
+  /*
+   * Exact scan of the whole catalogue even when the server has an ANN index (default: the
+   * server's mode, see --ann).
+   */
+  protobuf_c_boolean exact;
+  /*
+   * IVF lists probed by an ANN answer (recall/speed knob); 0 = the server's --ann-nprobe.
+   */
+  uint32_t nprobe;
 };
 #define KGREC__V1__RECOMMEND_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kgrec__v1__recommend_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 struct  Kgrec__V1__RecommendResponse
@@ -111,10 +135,11 @@ struct  Kgrec__V1__RecommendResponse
   size_t n_items;
   Kgrec__V1__ScoredItem **items;
   uint64_t graph_version;
+  Kgrec__V1__RecommendMode mode;
 };
 #define KGREC__V1__RECOMMEND_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kgrec__v1__recommend_response__descriptor) \
-    , 0,NULL, 0 }
+    , 0,NULL, 0, KGREC__V1__RECOMMEND_MODE__RECOMMEND_MODE_UNSPECIFIED }
 
 
 /* Kgrec__V1__ScoreRequest methods */
@@ -274,6 +299,7 @@ void kgrec__v1__ranker__score_stream(ProtobufCService *service,
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    kgrec__v1__recommend_mode__descriptor;
 extern const ProtobufCMessageDescriptor kgrec__v1__score_request__descriptor;
 extern const ProtobufCMessageDescriptor kgrec__v1__scored_item__descriptor;
 extern const ProtobufCMessageDescriptor kgrec__v1__score_response__descriptor;

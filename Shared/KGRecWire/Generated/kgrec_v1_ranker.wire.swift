@@ -5,6 +5,32 @@ public import GRPCCore
 internal import CProtobufC
 internal import KGRecProtoC
 
+// MARK: - kgrec.v1.RecommendMode
+
+/// How a Recommend was answered.
+public struct Kgrec_V1_RecommendMode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    /// The proto3 default (the value numbered 0).
+    public init() { self.rawValue = 0 }
+
+    public static let unspecified = Kgrec_V1_RecommendMode(rawValue: 0)
+    /// every catalogue row scored
+    public static let exact = Kgrec_V1_RecommendMode(rawValue: 1)
+    /// the IVF index's nearest lists scored (plus items added since the warm-up)
+    public static let ann = Kgrec_V1_RecommendMode(rawValue: 2)
+
+    /// The proto name of the value, or its number when this build does not know it.
+    public var description: String {
+        switch rawValue {
+        case 0: return "RECOMMEND_MODE_UNSPECIFIED"
+        case 1: return "RECOMMEND_MODE_EXACT"
+        case 2: return "RECOMMEND_MODE_ANN"
+        default: return String(rawValue)
+        }
+    }
+}
+
 // MARK: - kgrec.v1.ScoreRequest
 
 public struct Kgrec_V1_ScoreRequest: Hashable, Sendable {
@@ -194,17 +220,26 @@ public struct Kgrec_V1_RecommendRequest: Hashable, Sendable {
     public var explain: Bool
     /// default: items the user interacted with are excluded
     public var includeSeen: Bool
+    /// Exact scan of the whole catalogue even when the server has an ANN index (default: the
+    /// server's mode, see --ann).
+    public var exact: Bool
+    /// IVF lists probed by an ANN answer (recall/speed knob); 0 = the server's --ann-nprobe.
+    public var nprobe: UInt32
 
     public init(
         userId: String = "",
         k: UInt32 = 0,
         explain: Bool = false,
-        includeSeen: Bool = false
+        includeSeen: Bool = false,
+        exact: Bool = false,
+        nprobe: UInt32 = 0
     ) {
         self.userId = userId
         self.k = k
         self.explain = explain
         self.includeSeen = includeSeen
+        self.exact = exact
+        self.nprobe = nprobe
     }
 }
 
@@ -229,6 +264,8 @@ extension Kgrec_V1_RecommendRequest: GRPCMessage {
         self.k = _c.k
         self.explain = _c.explain != 0
         self.includeSeen = _c.include_seen != 0
+        self.exact = _c.exact != 0
+        self.nprobe = _c.nprobe
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -239,6 +276,8 @@ extension Kgrec_V1_RecommendRequest: GRPCMessage {
         c.pointee.k = self.k
         c.pointee.explain = self.explain ? 1 : 0
         c.pointee.include_seen = self.includeSeen ? 1 : 0
+        c.pointee.exact = self.exact ? 1 : 0
+        c.pointee.nprobe = self.nprobe
         return c
     }
 }
@@ -249,10 +288,16 @@ public struct Kgrec_V1_RecommendResponse: Hashable, Sendable {
     /// best first
     public var items: [Kgrec_V1_ScoredItem]
     public var graphVersion: UInt64
+    public var mode: Kgrec_V1_RecommendMode
 
-    public init(items: [Kgrec_V1_ScoredItem] = [], graphVersion: UInt64 = 0) {
+    public init(
+        items: [Kgrec_V1_ScoredItem] = [],
+        graphVersion: UInt64 = 0,
+        mode: Kgrec_V1_RecommendMode = Kgrec_V1_RecommendMode()
+    ) {
         self.items = items
         self.graphVersion = graphVersion
+        self.mode = mode
     }
 }
 
@@ -275,6 +320,7 @@ extension Kgrec_V1_RecommendResponse: GRPCMessage {
         let _c = _p.pointee
         self.items = try WireDecoding.array(_c.items, _c.n_items) { try Kgrec_V1_ScoredItem(wire: $0!) }
         self.graphVersion = _c.graph_version
+        self.mode = Kgrec_V1_RecommendMode(rawValue: Int32(truncatingIfNeeded: _c.mode.rawValue))
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -284,6 +330,7 @@ extension Kgrec_V1_RecommendResponse: GRPCMessage {
         c.pointee.n_items = self.items.count
         c.pointee.items = arena.array(self.items) { Optional($0.wireStruct(arena)) }
         c.pointee.graph_version = self.graphVersion
+        c.pointee.mode = .init(rawValue: .init(truncatingIfNeeded: self.mode.rawValue))
         return c
     }
 }

@@ -1,0 +1,80 @@
+import KGRecModel
+import KGRecTensor
+
+/// Streaming top-k over rows of a `ScoreMatrix`: every row of the given ranges is scored and
+/// offered to a k-sized `TopK` (no score row is materialised), rows in a sorted exclusion list are
+/// skipped by walking a cursor along it, and a large scan is split over every core (one `TopK`
+/// per chunk, merged in row order so ties still go to the lower row).
+public enum TopKScan {
+    /// Data read by one scan above which it is split over the cores (smaller ones stay on the
+    /// calling thread: the hand-off would cost more than it saves).
+    public static let defaultParallelBytes = 2 << 20
+
+    /// The best `k` rows among `ranges` (disjoint, ascending) for `user` (`[matrix.width]`),
+    /// skipping `excluded` (ascending rows): best first, ties by lower row. Score = first + second part.
+    public static func best(_ matrix: ScoreMatrix, user: UnsafePointer<Float>, k: Int, ranges: [Range<Int>],
+                            excluded: UnsafeBufferPointer<Int32>,
+                            parallelBytes: Int = defaultParallelBytes) -> TopK
+    {
+        let total = ranges.reduce(0) { $0 + $1.count }
+        let rowBytes = max(1, matrix.bytes / max(1, matrix.count))
+        let chunks = total * rowBytes >= parallelBytes ? min(Parallel.threadCount, max(1, total / 256)) : 1
+        guard chunks > 1 else { return scan(matrix, user, k, ranges, excluded) }
+        let pieces = split(ranges, total: total, into: chunks)
+        var partial = [TopK](repeating: TopK(k: k), count: chunks)
+        partial.withUnsafeMutableBufferPointer { out in
+            Parallel.forChunks(chunks, chunks: chunks) { _, cs in
+                for c in cs { out[c] = scan(matrix, user, k, pieces[c], excluded) }
+            }
+        }
+        var top = TopK(k: k)
+        for p in partial {
+            for (i, s) in zip(p.indices, p.scores) { top.offer(i, s) }
+        }
+        return top
+    }
+
+    private static func scan(_ m: ScoreMatrix, _ user: UnsafePointer<Float>, _ k: Int, _ ranges: [Range<Int>],
+                             _ excluded: UnsafeBufferPointer<Int32>) -> TopK
+    {
+        var top = TopK(k: k)
+        guard k > 0 else { return top }
+        for range in ranges where !range.isEmpty {
+            var e = lowerBound(excluded, Int32(range.lowerBound))
+            for r in range {
+                while e < excluded.count && Int(excluded[e]) < r { e += 1 }
+                if e < excluded.count && Int(excluded[e]) == r { continue }
+                let p = m.parts(user, row: r)
+                top.offer(Int32(r), p.x + p.y)
+            }
+        }
+        return top
+    }
+
+    /// `ranges` cut into `n` consecutive pieces of about `total / n` rows each.
+    static func split(_ ranges: [Range<Int>], total: Int, into n: Int) -> [[Range<Int>]] {
+        var pieces = [[Range<Int>]](repeating: [], count: n)
+        var done = 0
+        for range in ranges {
+            var lo = range.lowerBound
+            while lo < range.upperBound {
+                let c = min(n - 1, done * n / max(1, total))
+                let end = min(range.upperBound, lo + max(1, total * (c + 1) / n - done))
+                pieces[c].append(lo..<end)
+                done += end - lo
+                lo = end
+            }
+        }
+        return pieces
+    }
+
+    /// First index of `a` (ascending) whose value is ≥ `x`.
+    static func lowerBound(_ a: UnsafeBufferPointer<Int32>, _ x: Int32) -> Int {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if a[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

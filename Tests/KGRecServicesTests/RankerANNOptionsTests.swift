@@ -1,0 +1,44 @@
+import KGRecRankerService
+import KGRecServiceKit
+import KGRecServing
+import Testing
+
+/// The ranker's precision and ANN flags: parsed and checked, and the index memory limit.
+@Suite struct RankerANNOptionsTests {
+    let spec = ServiceConfigSpec(service: "ranker", options: ConfigOption.common(port: 50063, adminPort: 9463)
+        + RankerOptions.configOptions)
+
+    func options(_ args: [String]) throws -> RankerOptions {
+        guard case .run(let config) = try spec.parse(arguments: args, environment: [:]) else {
+            throw ConfigError("not run")
+        }
+        return try RankerOptions(config: config)
+    }
+
+    @Test func flagsSetThePrecisionAndTheIndexAndBadValuesAreErrors() throws {
+        let o = try options(["--precision", "int8", "--ann-min-items", "100", "--ann-lists", "64", "--ann-nprobe", "3",
+                             "--ann-max-bytes", "1MiB", "--recall-probe-rate", "0.5"])
+        #expect(o.precision == .int8 && o.recallProbeRate == 0.5)
+        #expect(o.ann?.minItems == 100 && o.ann?.lists == 64 && o.ann?.nprobe == 3 && o.ann?.maxBytes == 1 << 20)
+        #expect(try options(["--ann=false"]).ann == nil)
+        #expect(try options([]).precision == .fp32)
+        #expect(throws: ConfigError.self) { try options(["--precision", "fp8"]) }
+        #expect(throws: ConfigError.self) { try options(["--ann-nprobe", "0"]) }
+        #expect(throws: ConfigError.self) { try options(["--recall-probe-rate", "1.5"]) }
+        do { _ = try options(["--precision", "fp8"]) } catch { #expect("\(error)".contains("--precision")) }
+    }
+
+    @Test func theIndexStaysWithinItsByteLimit() {
+        var a = RankerOptions.ANN()
+        #expect(a.lists(items: 19_999, width: 352) == nil)  // below --ann-min-items
+        #expect(a.lists(items: 400_000, width: 352) == 512)
+        #expect(a.lists(items: 1_000_000, width: 352) == 1024)
+        a.maxBytes = IVFIndex.bytes(lists: 300, width: 352)
+        #expect(a.lists(items: 1_000_000, width: 352) == 256)  // halved until it fits
+        a.maxBytes = IVFIndex.bytes(lists: 16, width: 352) - 1
+        #expect(a.lists(items: 1_000_000, width: 352) == nil)  // not even 16 lists fit: no index
+        a.maxBytes = 64 << 20
+        a.lists = 100
+        #expect(a.lists(items: 50_000, width: 352) == 100)
+    }
+}
