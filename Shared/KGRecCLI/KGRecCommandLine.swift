@@ -19,6 +19,7 @@ public enum KGRecCommandLine {
         CallCommand(),
         LoadCommand(),
         BenchTensorCommand(),
+        EmbedTextCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -56,6 +56,7 @@ extension ProtoSchema {
           int64 entity = 1;
           ModalityVectors raw = 2;
           repeated int64 neighbours = 3;
+          bytes raw_text = 4;
         }
         message EncodeRequest {
           repeated EncodeItem items = 1;
@@ -128,6 +129,7 @@ extension ProtoSchema {
           string item_id = 1;
           ModalityVectors raw = 2;
           repeated KGLink links = 3;
+          bytes raw_text = 4;
         }
         message AddInteractionsRequest {
           repeated NewItem new_items = 1;
