@@ -26,6 +26,7 @@ fi
 head -n "$n1" "$work/ml100k.tsv" > "$work/first.tsv"
 total=$(wc -l < "$work/ml100k.tsv")
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rate() { sed -n 's/.*(\([0-9.]*\) sentences\/s.*/\1/p'; }
 swift64=$("$bin" embed-text --model data/minilm --in "$work/ml100k.tsv" --out "$work/swift64.npy" --batch-size 64 --quiet | rate)
 swift1=$("$bin" embed-text --model data/minilm --in "$work/first.tsv" --out "$work/swift1.npy" --batch-size 1 --quiet | rate)
@@ -47,4 +48,4 @@ PY
 printf "\n%-6s %8s %16s %16s %8s\n" batch texts "kgrec sent/s" "torch sent/s" ratio
 printf "%-6s %8s %16s %16s %8s\n" 64 "$total" "$swift64" "$torch64" "$(python3 -c "print(f'{$swift64/$torch64:.2f}x')")"
 printf "%-6s %8s %16s %16s %8s\n" 1 "$n1" "$swift1" "$torch1" "$(python3 -c "print(f'{$swift1/$torch1:.2f}x')")"
-echo "torch $("$venv/bin/python" -c 'import torch; print(torch.__version__)'), threads 2; $(nproc) cores"
+echo "torch $("$venv/bin/python" -c 'import torch; print(torch.__version__)'), threads 2; $(nproc) cores; load average at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
