@@ -40,15 +40,7 @@ struct TextFixture: Sendable {
         guard FileManager.default.fileExists(atPath: model + "/model.safetensors") else {
             throw FixtureError("\(model) has no model.safetensors: run scripts/fetch-minilm.sh (scripts/setup.sh does)")
         }
-        let tmp = FileManager.default.temporaryDirectory
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where old.hasPrefix("kgrec-text-e2e-") {
-            if let pid = Int32(old.dropFirst("kgrec-text-e2e-".count)), pid != getpid(), kill(pid, 0) != 0 {
-                try? FileManager.default.removeItem(atPath: tmp.appendingPathComponent(old).path)
-            }
-        }
-        let dir = tmp.appendingPathComponent("kgrec-text-e2e-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try EndToEndFixture.freshDirectory("kgrec-text-e2e-")
         try EndToEndFixture.run(bin, ["synth", "--preset", "tiny", "--out", dir + "/data"], log: dir + "/synth.log")
         let ids = try String(contentsOfFile: dir + "/data/tiny.text.ids", encoding: .utf8).split(separator: "\n").map(String.init)
         try TextRecords.write(ids.map { ($0, description(of: $0)) }, to: dir + "/texts.tsv")
@@ -76,6 +68,17 @@ struct TextFixture: Sendable {
         let config = try BertConfig(path: f.modelDir + "/config.json")
         #expect(recorded == (try TextModelFingerprint(modelDirectory: f.modelDir, dimension: config.hidden)))
         #expect(f.dataset.features.text?.width == 384)
+    }
+
+    @Test func trainRefusesATextModelWhoseWidthIsNotTheTextFeatures() async throws {
+        let f = try await TextFixture.shared.value
+        let bin = f.base.binDir + "/kgrec"
+        // The synthetic data's own 16-d text features, untouched.
+        try EndToEndFixture.run(bin, ["synth", "--preset", "tiny", "--out", f.dir + "/data16"], log: f.dir + "/synth16.log")
+        #expect {
+            try EndToEndFixture.run(bin, ["train", "--data", f.dir + "/data16", "--text-model", f.modelDir, "--epochs", "1",
+                                          "--out", f.dir + "/run16", "--quiet"], log: f.dir + "/train16.log")
+        } throws: { "\($0)".contains("makes 384-d vectors, the text features are 16-d") }
     }
 
     @Test func aColdItemSentAsRawTextScoresLikeTheSameItemSentAsItsVector() async throws {
