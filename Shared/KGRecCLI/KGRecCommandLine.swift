@@ -20,6 +20,7 @@ public enum KGRecCommandLine {
         LoadCommand(),
         BenchTensorCommand(),
         BenchScanCommand(),
+        EmbedTextCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -15,6 +15,8 @@ struct RunSettings {
     var out: String? = nil
     /// Warm start: parameters from this checkpoint (same dataset and model shape); optimiser state starts fresh.
     var initFrom: String? = nil
+    /// Sentence-encoder folder the text features came from (recorded in the checkpoint).
+    var textModel: String? = nil
     var quiet = false
 
     static let specs: [ModelFlags.Spec] = [
@@ -25,6 +27,7 @@ struct RunSettings {
         .init("all-interactions", "keep interactions of items not linked to the KG", value: false),
         .init("text-features", "text feature matrix .npy (default NAME.text.npy in --data)"),
         .init("text-ids", "ids of the text rows, one per line (default: the .npy path with .ids)"),
+        .init("text-model", "sentence-encoder folder that made the text features: its hash goes into the checkpoint (default: X.textmodel beside --text-features, written by kgrec embed-text)"),
         .init("visual-features", "visual feature matrix .npy (default NAME.visual.npy in --data)"),
         .init("visual-ids", "ids of the visual rows"),
         .init("model", "multikg4rec | bpr (matrix-factorisation baseline)"),
@@ -101,6 +104,7 @@ struct RunSettings {
         if f.has("no-eval") { train.evaluate = false }
         if let v = try f.double("budget") { train.maxSeconds = v }
         initFrom = f.string("init-from")
+        textModel = f.string("text-model")
         out = f.string("out")
         quiet = f.has("quiet")
         ablation?.apply(to: &model)

@@ -43,6 +43,7 @@ enum TrainingRun {
             try ckpt.restore(into: model, dataset: dataset, path: path)
             progress.line("initialised from \(path) (its best epoch \(ckpt.bestEpoch))")
         }
+        let textModel = try TextModelRecord.fingerprint(s, dataset: dataset)
         let trainer = try Trainer(model: model, dataset: dataset, config: s.train, progress: progress)
         var metrics: FileHandle? = nil
         if let out = s.out {
@@ -61,9 +62,10 @@ enum TrainingRun {
         if let out = s.out {
             // Restore the best epoch's parameters so the checkpoint is the reported model.
             try model.loadParameters(Dictionary(uniqueKeysWithValues: result.bestParameters.map { ($0.name, $0.value) }))
-            let ckpt = Checkpoint(kind: s.kind, model: s.model, training: s.train, data: s.data,
+            var ckpt = Checkpoint(kind: s.kind, model: s.model, training: s.train, data: s.data,
                                   counts: DatasetCounts(dataset), bestEpoch: result.bestEpoch,
                                   test: result.bestTest?.flat ?? [:], tensors: result.bestParameters)
+            ckpt.textModel = textModel
             try ckpt.write(to: (out as NSString).appendingPathComponent("checkpoint.safetensors"))
             let summary: [String: Any] = [
                 "model": s.kind.rawValue, "ablation": (s.ablation ?? .full).rawValue, "dataset": dataset.summary,

@@ -16,6 +16,13 @@ public struct EncoderOptions: Sendable {
     public var chunkSize = 64
     /// EncodeStream requests encoded ahead of the one being written (pipelining).
     public var streamWindow = 4
+    /// Sentence-encoder folder (scripts/fetch-minilm.sh) that embeds items' `raw_text`; nil = raw
+    /// text is refused. Must be the model the checkpoint's text features came from.
+    public var textModel: String?
+    /// Most `raw_text` bytes of one item (more: INVALID_ARGUMENT).
+    public var maxTextBytesPerItem = 16 * 1024
+    /// Most `raw_text` bytes of one request, all items together (more: RESOURCE_EXHAUSTED).
+    public var maxTextBytesPerRequest = 1 << 20
 
     public init() {}
 
@@ -30,11 +37,16 @@ public struct EncoderOptions: Sendable {
             .int("chunk-size", default: d.chunkSize, help: "Items per parallel work unit within one request."),
             .int("stream-window", default: d.streamWindow,
                  help: "EncodeStream requests encoded ahead of the one being answered."),
+            .string("text-model", default: nil,
+                    help: "Sentence-encoder folder that embeds raw_text (the checkpoint's text model; default: refuse raw text)."),
+            .int("max-text-bytes", default: d.maxTextBytesPerItem, help: "Most raw_text bytes per item (more: INVALID_ARGUMENT)."),
+            .int("max-request-text-bytes", default: d.maxTextBytesPerRequest,
+                 help: "Most raw_text bytes per request (more: RESOURCE_EXHAUSTED)."),
         ] + ServerLimitOptions.configOptions()
     }()
 
     public init(config: ServiceConfig) throws(ConfigError) {
-        for name in ["max-items", "chunk-size", "stream-window"] {
+        for name in ["max-items", "chunk-size", "stream-window", "max-text-bytes", "max-request-text-bytes"] {
             try config.check(name, expected: "a positive integer") { $0.int > 0 }
         }
         try config.check("workers", expected: "0 (one per core) or a positive integer") { $0.int >= 0 }
@@ -44,6 +56,9 @@ public struct EncoderOptions: Sendable {
         workers = config.int("workers")
         chunkSize = config.int("chunk-size")
         streamWindow = config.int("stream-window")
+        textModel = config.optionalString("text-model")
+        maxTextBytesPerItem = config.int("max-text-bytes")
+        maxTextBytesPerRequest = config.int("max-request-text-bytes")
     }
 
     /// `workers`, with 0 resolved to the core count.

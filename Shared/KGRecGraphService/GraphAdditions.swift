@@ -34,7 +34,8 @@ struct GraphAdditions: Sendable {
     /// state with it applied. Unknown users become new users; an interaction's item must be known
     /// or among the request's `new_items`. Errors: INVALID_ARGUMENT (empty request or ids, an item
     /// that already exists, a raw vector whose width differs from the checkpoint's, an unknown
-    /// relation or link entity), NOT_FOUND (an interaction with an unknown item).
+    /// relation or link entity, raw_text that is not UTF-8 or is beside raw.text), NOT_FOUND (an
+    /// interaction with an unknown item).
     func applying(_ request: Kgrec_V1_AddInteractionsRequest, model: ServingModel) throws(RPCError) -> GraphAdditions {
         guard !request.newItems.isEmpty || !request.interactions.isEmpty else {
             throw RPCError(.invalidArgument, "AddInteractions needs new_items or interactions")
@@ -60,6 +61,18 @@ struct GraphAdditions: Sendable {
                                    + "\(v.values.count) values, the checkpoint needs \(width)")
                 }
                 raw[m] = v.values
+            }
+            if !item.rawText.isEmpty {
+                guard model.rawWidth(of: .text) != nil else {
+                    throw RPCError(.invalidArgument, "\(at) ('\(item.itemId)'): the checkpoint has no text modality; leave raw_text unset")
+                }
+                guard raw.text == nil else {
+                    throw RPCError(.invalidArgument, "\(at) ('\(item.itemId)'): set raw.text or raw_text, not both")
+                }
+                guard let text = String(validating: item.rawText, as: UTF8.self) else {
+                    throw RPCError(.invalidArgument, "\(at) ('\(item.itemId)'): raw_text is not valid UTF-8")
+                }
+                raw.rawText = text  // embedded by the encoder service (its --text-model)
             }
             var links: [ServingGraph.Link] = []
             for (j, link) in item.links.enumerated() {

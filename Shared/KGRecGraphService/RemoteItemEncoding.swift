@@ -142,7 +142,7 @@ public final class RemoteItemEncoding: ItemEncoding {
         case let .cold(raw, neighbours):
             return Kgrec_V1_EncodeItem(raw: Kgrec_V1_ModalityVectors(visual: raw.visual.map { Kgrec_V1_Vector(values: $0) },
                                                                      text: raw.text.map { Kgrec_V1_Vector(values: $0) }),
-                                       neighbours: neighbours.map(Int64.init))
+                                       neighbours: neighbours.map(Int64.init), rawText: Array((raw.rawText ?? "").utf8))
         }
     }
 }

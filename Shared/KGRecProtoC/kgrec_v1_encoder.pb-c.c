@@ -142,7 +142,7 @@ void   kgrec__v1__encode_response__free_unpacked
   assert(message->base.descriptor == &kgrec__v1__encode_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor kgrec__v1__encode_item__field_descriptors[3] =
+static const ProtobufCFieldDescriptor kgrec__v1__encode_item__field_descriptors[4] =
 {
   {
     "entity",
@@ -180,16 +180,29 @@ static const ProtobufCFieldDescriptor kgrec__v1__encode_item__field_descriptors[
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "raw_text",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Kgrec__V1__EncodeItem, raw_text),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kgrec__v1__encode_item__field_indices_by_name[] = {
   0,   /* field[0] = entity */
   2,   /* field[2] = neighbours */
   1,   /* field[1] = raw */
+  3,   /* field[3] = raw_text */
 };
 static const ProtobufCIntRange kgrec__v1__encode_item__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor kgrec__v1__encode_item__descriptor =
 {
@@ -199,7 +212,7 @@ const ProtobufCMessageDescriptor kgrec__v1__encode_item__descriptor =
   "Kgrec__V1__EncodeItem",
   "kgrec.v1",
   sizeof(Kgrec__V1__EncodeItem),
-  3,
+  4,
   kgrec__v1__encode_item__field_descriptors,
   kgrec__v1__encode_item__field_indices_by_name,
   1,  kgrec__v1__encode_item__number_ranges,

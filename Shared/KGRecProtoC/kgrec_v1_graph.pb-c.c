@@ -1219,7 +1219,7 @@ const ProtobufCMessageDescriptor kgrec__v1__kglink__descriptor =
   (ProtobufCMessageInit) kgrec__v1__kglink__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kgrec__v1__new_item__field_descriptors[3] =
+static const ProtobufCFieldDescriptor kgrec__v1__new_item__field_descriptors[4] =
 {
   {
     "item_id",
@@ -1257,16 +1257,29 @@ static const ProtobufCFieldDescriptor kgrec__v1__new_item__field_descriptors[3] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "raw_text",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Kgrec__V1__NewItem, raw_text),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kgrec__v1__new_item__field_indices_by_name[] = {
   0,   /* field[0] = item_id */
   2,   /* field[2] = links */
   1,   /* field[1] = raw */
+  3,   /* field[3] = raw_text */
 };
 static const ProtobufCIntRange kgrec__v1__new_item__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor kgrec__v1__new_item__descriptor =
 {
@@ -1276,7 +1289,7 @@ const ProtobufCMessageDescriptor kgrec__v1__new_item__descriptor =
   "Kgrec__V1__NewItem",
   "kgrec.v1",
   sizeof(Kgrec__V1__NewItem),
-  3,
+  4,
   kgrec__v1__new_item__field_descriptors,
   kgrec__v1__new_item__field_indices_by_name,
   1,  kgrec__v1__new_item__number_ranges,

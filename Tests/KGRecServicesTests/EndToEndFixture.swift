@@ -30,16 +30,7 @@ struct EndToEndFixture: Sendable {
         for exe in ["kgrec", "kgrec-encoder", "kgrec-graph", "kgrec-ranker"] where !FileManager.default.isExecutableFile(atPath: bin + "/" + exe) {
             throw FixtureError("\(bin)/\(exe) is missing: build the executables first (make build, or swift build --build-tests)")
         }
-        let tmp = FileManager.default.temporaryDirectory
-        // Remove what earlier test processes left behind (no suite teardown hook to do it).
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where old.hasPrefix("kgrec-e2e-") {
-            if let pid = Int32(old.dropFirst("kgrec-e2e-".count)), pid != getpid(), kill(pid, 0) != 0 {
-                try? FileManager.default.removeItem(atPath: tmp.appendingPathComponent(old).path)
-            }
-        }
-        let dir = tmp.appendingPathComponent("kgrec-e2e-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try freshDirectory("kgrec-e2e-")
         // KGREC_E2E_CHECKPOINT reuses a checkpoint (for iterating on these tests by hand).
         if let reuse = ProcessInfo.processInfo.environment["KGREC_E2E_CHECKPOINT"] {
             let (_, dataset, model) = try EvalCommand.load(reuse, dataOverride: nil)
@@ -52,6 +43,21 @@ struct EndToEndFixture: Sendable {
         let checkpoint = dir + "/run/checkpoint.safetensors"
         let (_, dataset, model) = try EvalCommand.load(checkpoint, dataOverride: nil)
         return EndToEndFixture(dir: dir, binDir: bin, checkpoint: checkpoint, dataset: dataset, offline: model.inferenceEmbeddings())
+    }
+
+    /// An empty `PREFIX<pid>` in the temporary directory; first removes those of earlier test
+    /// processes that are gone (no suite teardown hook to do it).
+    static func freshDirectory(_ prefix: String) throws -> String {
+        let tmp = FileManager.default.temporaryDirectory
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where old.hasPrefix(prefix) {
+            if let pid = Int32(old.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(atPath: tmp.appendingPathComponent(old).path)
+            }
+        }
+        let dir = tmp.appendingPathComponent("\(prefix)\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
     }
 
     static func run(_ exe: String, _ args: [String], log: String) throws {

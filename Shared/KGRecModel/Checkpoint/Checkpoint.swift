@@ -14,6 +14,9 @@ public struct Checkpoint: Sendable {
     /// Test metrics at the best epoch (flat `"ndcg@20"` keys), if known.
     public var test: [String: Double]
     public var tensors: [(name: String, value: Matrix)]
+    /// The text model whose vectors are the dataset's text features (`"name|dimension|crc32"`, see
+    /// `TextModelFingerprint` in KGRecText), if known: metadata `kgrec.text_model`.
+    public var textModel: String? = nil
 
     public init(kind: ModelKind, model: ModelConfig, training: TrainConfig, data: DataOptions, counts: DatasetCounts,
                 bestEpoch: Int, test: [String: Double], tensors: [(name: String, value: Matrix)]) {
@@ -34,7 +37,7 @@ public struct Checkpoint: Sendable {
             "kgrec.counts": try json(counts),
             "kgrec.best_epoch": String(bestEpoch),
             "kgrec.test_metrics": try json(test),
-        ]
+        ].merging(textModel.map { ["kgrec.text_model": $0] } ?? [:]) { a, _ in a }
         try SafeTensors.write(path: path, tensors: tensors, metadata: meta)
     }
 
@@ -52,13 +55,15 @@ public struct Checkpoint: Sendable {
             throw DataError(file: path, "not a kgrec checkpoint or unknown model kind '\(meta["kgrec.model"] ?? "")'")
         }
         let names = tensors.keys.sorted()
-        return Checkpoint(kind: kind, model: try field("kgrec.model_config", ModelConfig.self),
-                          training: try field("kgrec.train_config", TrainConfig.self),
-                          data: try field("kgrec.data", DataOptions.self),
-                          counts: try field("kgrec.counts", DatasetCounts.self),
-                          bestEpoch: Int(meta["kgrec.best_epoch"] ?? "") ?? 0,
-                          test: (try? field("kgrec.test_metrics", [String: Double].self)) ?? [:],
-                          tensors: names.map { ($0, tensors[$0]!) })
+        var ckpt = Checkpoint(kind: kind, model: try field("kgrec.model_config", ModelConfig.self),
+                              training: try field("kgrec.train_config", TrainConfig.self),
+                              data: try field("kgrec.data", DataOptions.self),
+                              counts: try field("kgrec.counts", DatasetCounts.self),
+                              bestEpoch: Int(meta["kgrec.best_epoch"] ?? "") ?? 0,
+                              test: (try? field("kgrec.test_metrics", [String: Double].self)) ?? [:],
+                              tensors: names.map { ($0, tensors[$0]!) })
+        ckpt.textModel = meta["kgrec.text_model"]
+        return ckpt
     }
 
     /// Loads the parameters into `model`; a dataset whose counts differ is refused first.

@@ -8,6 +8,9 @@ import KGRecTensor
 /// `kgrec.crc32`, the CRC-32 of the data section, verified on read.
 public enum SafeTensors {
     public static let checksumKey = "kgrec.crc32"
+    /// Bytes per element of the dtypes `read(path:skipNonFloat:)` can skip.
+    static let otherDtypeSizes: [String: Int] = ["F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+                                                 "I8": 1, "U8": 1, "BOOL": 1]
 
     /// Writes `tensors` (`[rows, cols]` float32 each, in order) with `metadata` plus the checksum.
     public static func write(path: String, tensors: [(name: String, value: Matrix)], metadata: [String: String]) throws {
@@ -44,8 +47,10 @@ public enum SafeTensors {
     }
 
     /// Reads every tensor (1-D `[n]` comes back as `[1, n]`) and the metadata. Throws `DataError` on
-    /// a truncated or corrupt file, a non-F32 tensor, bad offsets or a checksum mismatch.
-    public static func read(path: String) throws -> (tensors: [String: Matrix], metadata: [String: String]) {
+    /// a truncated or corrupt file, a non-F32 tensor, bad offsets or a checksum mismatch. With
+    /// `skipNonFloat`, tensors of other dtypes (e.g. a BERT checkpoint's I64 `position_ids`) are
+    /// checked for fitting the data section and left out instead of rejected.
+    public static func read(path: String, skipNonFloat: Bool = false) throws -> (tensors: [String: Matrix], metadata: [String: String]) {
         guard let file = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot read file") }
         let bytes = [UInt8](file)
         guard bytes.count >= 8 else { throw DataError(file: path, "truncated: \(bytes.count) bytes, no header length") }
@@ -70,6 +75,14 @@ public enum SafeTensors {
             guard let t = value as? [String: Any], let dtype = t["dtype"] as? String,
                   let shape = t["shape"] as? [Int], let offsets = t["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw DataError(file: path, "corrupt header: tensor '\(name)' needs dtype, shape and data_offsets")
+            }
+            if dtype != "F32", skipNonFloat, let size = otherDtypeSizes[dtype] {
+                let count = shape.reduce(1, *), (b, e) = (offsets[0], offsets[1])
+                guard b >= 0, e >= b, e <= dataSection, e - b == size * count else {
+                    throw DataError(file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit \(dtype) shape \(shape) in a \(dataSection)-byte data section (truncated?)")
+                }
+                ranges.append((b, e))
+                continue
             }
             guard dtype == "F32" else { throw DataError(file: path, "tensor '\(name)' has dtype \(dtype), expected F32") }
             guard shape.count <= 2, shape.allSatisfy({ $0 >= 0 }) else {

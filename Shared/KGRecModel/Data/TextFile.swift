@@ -2,11 +2,11 @@ import Foundation
 
 /// A whole text file in memory, scanned line by line and field by field on raw bytes (fast enough
 /// for millions of lines; no per-line `String` unless a field is kept).
-struct TextFile {
-    let path: String
-    let bytes: [UInt8]
+public struct TextFile {
+    public let path: String
+    public let bytes: [UInt8]
 
-    init(path: String) throws {
+    public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, "cannot read file")
         }
@@ -15,7 +15,7 @@ struct TextFile {
     }
 
     /// Calls `body(lineNumber, line)` for each line (1-based, trailing `\r` removed, blank lines kept).
-    func forEachLine(_ body: (Int, ArraySlice<UInt8>) throws -> Void) rethrows {
+    public func forEachLine(_ body: (Int, ArraySlice<UInt8>) throws -> Void) rethrows {
         var start = 0, number = 0
         let n = bytes.count
         while start < n {
@@ -31,7 +31,7 @@ struct TextFile {
 
     /// Splits `line` on `separator`; with `collapse`, runs of separators count as one and leading or
     /// trailing ones are ignored (whitespace-separated formats).
-    static func fields(_ line: ArraySlice<UInt8>, separator: UInt8, collapse: Bool = false) -> [ArraySlice<UInt8>] {
+    public static func fields(_ line: ArraySlice<UInt8>, separator: UInt8, collapse: Bool = false) -> [ArraySlice<UInt8>] {
         var out = [ArraySlice<UInt8>]()
         var s = line.startIndex
         var i = s

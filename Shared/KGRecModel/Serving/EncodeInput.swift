@@ -18,10 +18,15 @@ public enum EncodeInput: Sendable, Equatable {
 public struct RawContent: Sendable, Equatable {
     public var visual: [Float]?
     public var text: [Float]?
+    /// The item's raw text, in place of a `text` vector (never both): an encoder service with a
+    /// text model (`kgrec-encoder --text-model`) embeds it into `text` before the encoder stage,
+    /// which refuses raw text it was not given as a vector.
+    public var rawText: String?
 
-    public init(visual: [Float]? = nil, text: [Float]? = nil) {
+    public init(visual: [Float]? = nil, text: [Float]? = nil, rawText: String? = nil) {
         self.visual = visual
         self.text = text
+        self.rawText = rawText
     }
 
     public subscript(m: Modality) -> [Float]? {

@@ -46,6 +46,10 @@ extension ServingModel {
                     sequence = [Int32(item)]
                 }
             case let .cold(raw, neighbours):
+                if raw.rawText != nil && raw.text == nil {
+                    throw ServingInputError("item \(k): raw text must first be embedded by an encoder service with a "
+                                            + "text model (kgrec-encoder --text-model DIR)")
+                }
                 for m in Modality.allCases {
                     guard let v = raw[m] else { continue }
                     guard let w = rawWidth(of: m) else {

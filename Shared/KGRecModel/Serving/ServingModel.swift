@@ -17,18 +17,21 @@ public final class ServingModel: @unchecked Sendable {
     public let config: ModelConfig
     /// Identifies the parameters (kind and CRC-32 of the tensors), e.g. `multikg4rec-1a2b3c4d`.
     public let modelVersion: String
+    /// The checkpoint's `kgrec.text_model`: which text model made the text features, if recorded.
+    public let textModel: String?
     let model: MultiKG4Rec
     /// Per channel, the trained graph's layer-0 table before fusion `[N, d]`.
     let layer0: [Matrix]
 
     /// Wraps a model whose parameters are final (trained or restored) for `dataset`'s graph.
-    public init(model: MultiKG4Rec, dataset: Dataset, modelVersion: String = "") throws {
+    public init(model: MultiKG4Rec, dataset: Dataset, modelVersion: String = "", textModel: String? = nil) throws {
         guard model.nodeCount == dataset.graph.nodeCount, model.itemCount == dataset.itemCount else {
             throw ModelError("model has \(model.nodeCount) nodes / \(model.itemCount) items, the dataset "
                              + "\(dataset.graph.nodeCount) / \(dataset.itemCount)")
         }
         self.model = model
         self.dataset = dataset
+        self.textModel = textModel
         config = model.config
         let tape = Tape()
         layer0 = model.channels.map { tape.value($0.layer0(tape)) }
@@ -51,7 +54,7 @@ public final class ServingModel: @unchecked Sendable {
             throw DataError(file: path, "checkpoint kind '\(ckpt.kind.rawValue)' does not build a Multi-KG4Rec")
         }
         try ckpt.restore(into: model, dataset: dataset, path: path)
-        return try ServingModel(model: model, dataset: dataset)
+        return try ServingModel(model: model, dataset: dataset, textModel: ckpt.textModel)
     }
 
     // MARK: facts

@@ -43,10 +43,16 @@ struct  Kgrec__V1__EncodeItem
    */
   size_t n_neighbours;
   int64_t *neighbours;
+  /*
+   * A cold item's raw text (UTF-8), in place of raw.text: the encoder embeds it with its
+   * --text-model (the model the checkpoint's text features came from). Bytes, not string, so
+   * that invalid UTF-8 is answered INVALID_ARGUMENT naming the item.
+   */
+  ProtobufCBinaryData raw_text;
 };
 #define KGREC__V1__ENCODE_ITEM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kgrec__v1__encode_item__descriptor) \
-    , 0, NULL, 0,NULL }
+    , 0, NULL, 0,NULL, {0,NULL} }
 
 
 struct  Kgrec__V1__EncodeRequest

@@ -191,10 +191,14 @@ struct  Kgrec__V1__NewItem
   Kgrec__V1__ModalityVectors *raw;
   size_t n_links;
   Kgrec__V1__KGLink **links;
+  /*
+   * Raw text (UTF-8) in place of raw.text, embedded by the encoder service's --text-model.
+   */
+  ProtobufCBinaryData raw_text;
 };
 #define KGREC__V1__NEW_ITEM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kgrec__v1__new_item__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, {0,NULL} }
 
 
 struct  Kgrec__V1__AddInteractionsRequest

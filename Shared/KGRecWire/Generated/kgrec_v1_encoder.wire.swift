@@ -15,11 +15,21 @@ public struct Kgrec_V1_EncodeItem: Hashable, Sendable {
     public var raw: Kgrec_V1_ModalityVectors?
     /// BFS neighbour sequence (entity indices, nearest first), excluding the item itself.
     public var neighbours: [Int64]
+    /// A cold item's raw text (UTF-8), in place of raw.text: the encoder embeds it with its
+    /// --text-model (the model the checkpoint's text features came from). Bytes, not string, so
+    /// that invalid UTF-8 is answered INVALID_ARGUMENT naming the item.
+    public var rawText: [UInt8]
 
-    public init(entity: Int64 = 0, raw: Kgrec_V1_ModalityVectors? = nil, neighbours: [Int64] = []) {
+    public init(
+        entity: Int64 = 0,
+        raw: Kgrec_V1_ModalityVectors? = nil,
+        neighbours: [Int64] = [],
+        rawText: [UInt8] = []
+    ) {
         self.entity = entity
         self.raw = raw
         self.neighbours = neighbours
+        self.rawText = rawText
     }
 }
 
@@ -43,6 +53,7 @@ extension Kgrec_V1_EncodeItem: GRPCMessage {
         self.entity = _c.entity
         self.raw = try _c.raw.map { try Kgrec_V1_ModalityVectors(wire: $0) }
         self.neighbours = WireDecoding.numbers(_c.neighbours, _c.n_neighbours)
+        self.rawText = WireDecoding.bytes(_c.raw_text)
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -53,6 +64,7 @@ extension Kgrec_V1_EncodeItem: GRPCMessage {
         c.pointee.raw = self.raw.map { $0.wireStruct(arena) }
         c.pointee.n_neighbours = self.neighbours.count
         c.pointee.neighbours = arena.numbers(self.neighbours)
+        c.pointee.raw_text = arena.binary(self.rawText)
         return c
     }
 }

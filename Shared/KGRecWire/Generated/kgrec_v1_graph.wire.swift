@@ -514,15 +514,19 @@ public struct Kgrec_V1_NewItem: Hashable, Sendable {
     public var itemId: String
     public var raw: Kgrec_V1_ModalityVectors?
     public var links: [Kgrec_V1_KGLink]
+    /// Raw text (UTF-8) in place of raw.text, embedded by the encoder service's --text-model.
+    public var rawText: [UInt8]
 
     public init(
         itemId: String = "",
         raw: Kgrec_V1_ModalityVectors? = nil,
-        links: [Kgrec_V1_KGLink] = []
+        links: [Kgrec_V1_KGLink] = [],
+        rawText: [UInt8] = []
     ) {
         self.itemId = itemId
         self.raw = raw
         self.links = links
+        self.rawText = rawText
     }
 }
 
@@ -546,6 +550,7 @@ extension Kgrec_V1_NewItem: GRPCMessage {
         self.itemId = try WireDecoding.string(_c.item_id, "kgrec.v1.NewItem.item_id")
         self.raw = try _c.raw.map { try Kgrec_V1_ModalityVectors(wire: $0) }
         self.links = try WireDecoding.array(_c.links, _c.n_links) { try Kgrec_V1_KGLink(wire: $0!) }
+        self.rawText = WireDecoding.bytes(_c.raw_text)
     }
 
     /// A protobuf-c struct for this value; it and everything it points to live in `arena`.
@@ -556,6 +561,7 @@ extension Kgrec_V1_NewItem: GRPCMessage {
         c.pointee.raw = self.raw.map { $0.wireStruct(arena) }
         c.pointee.n_links = self.links.count
         c.pointee.links = arena.array(self.links) { Optional($0.wireStruct(arena)) }
+        c.pointee.raw_text = arena.binary(self.rawText)
         return c
     }
 }
