@@ -46,7 +46,8 @@ public struct ServerConfig: Sendable {
     public var maxBufferedOutputBytesPerConnection = 1 << 20
 
     /// Rapid-reset protection: more than `maxResetsPerWindow` RST_STREAM frames from a client
-    /// within `resetWindow` → GOAWAY(ENHANCE_YOUR_CALM) and close. Default 200 per 1 s.
+    /// within `resetWindow` → GOAWAY(ENHANCE_YOUR_CALM) and close. Only resets of streams we had
+    /// not started answering count (cancelling an answered call is ordinary). Default 200 per 1 s.
     public var maxResetsPerWindow = 200
     public var resetWindow: Duration = .seconds(1)
 
