@@ -3,7 +3,8 @@
 
     KGREC_BIN=.build/release/kgrec .venv/bin/python Benchmarks/fault_soak.py [--cycles 20] [--writers 2]
 
-Starts the topology with `kgrec up --free-ports --restart on-failure` (synthesising and training a
+Starts the topology with `kgrec up --free-ports --restart on-failure --restart-limit CYCLES+1`
+(so the deliberate kills are not taken for a crash loop; synthesising and training a
 quick checkpoint first unless CHECKPOINT is set), then runs `--writers` threads that each send
 AddInteractions of one new user with one known item, in a loop, recording every acknowledged
 user. Meanwhile, `--cycles` times: wait 1-3 s, SIGKILL the graph (pid from the endpoints file
@@ -79,6 +80,7 @@ def main():
     up_log = open(work / "up.log", "w")
     up = subprocess.Popen([kgrec, "up", "--checkpoint", ckpt, "--free-ports", "--state-dir", str(state),
                            "--log-level", "warn", "--grace", "2s", "--restart", "on-failure",
+                           "--restart-limit", str(args.cycles + 1),
                            "--endpoints-file", str(ep_file)], stdout=up_log, stderr=subprocess.STDOUT)
     stop = threading.Event()
     acked, errors = [], {}

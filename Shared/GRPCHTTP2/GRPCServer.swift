@@ -149,6 +149,11 @@ public final class GRPCServer: Sendable {
         return total
     }
 
+    /// Request bytes buffered across all connections (partial messages included). For tests.
+    public func bufferedRequestBytes() async -> Int {
+        await sumOverLoops { $0.bufferedRequestBytes }
+    }
+
     /// Timers held by the server's loops (deadlines, keepalive checks), cancelled ones not yet
     /// dropped included: bounded by max(64, 2 × live timers) per loop. For tests.
     public func pendingTimers() async -> Int {

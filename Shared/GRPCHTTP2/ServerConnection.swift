@@ -217,6 +217,10 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         owner.connectionClosed(self)
     }
 
+    /// Request bytes this connection's streams hold (deframers, partial messages included, and
+    /// handler queues); bounded by `maxBufferedRequestBytesPerConnection`.
+    var bufferedRequestBytes = 0
+
     /// Streams whose work waits for the connection's output to drain, with the id each had
     /// (a pooled stream reused for another id is not run twice). At most one per open stream.
     private var deferred: [(stream: ServerStream, id: Int32)] = []

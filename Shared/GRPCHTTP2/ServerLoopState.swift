@@ -77,6 +77,9 @@ final class ServerLoopState: LoopHandler {
     /// Response bytes buffered by this loop's connections (for tests and metrics).
     var bufferedBytes: Int { connections.values.reduce(0) { $0 + $1.bufferedBytes } }
 
+    /// Request bytes held by this loop's connections (for tests and metrics).
+    var bufferedRequestBytes: Int { connections.values.reduce(0) { $0 + $1.bufferedRequestBytes } }
+
     var connectionCount: Int { connections.count }
 
     func connectionClosed(_ c: ServerConnection) {

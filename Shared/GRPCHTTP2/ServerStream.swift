@@ -24,6 +24,9 @@ final class ServerStream {
     var queuedInbound = 0
     /// Received bytes whose flow-control credit we are holding back.
     var pendingConsume = 0
+    /// This stream's request bytes counted in the connection's `bufferedRequestBytes`: its
+    /// deframer (partial messages included) plus its handler's queue.
+    private var accountedInbound = 0
 
     // ---- response -----------------------------------------------------------------------------------
     var responseStarted = false
@@ -156,6 +159,17 @@ final class ServerStream {
             return
         }
         deframer.append(bytes)
+        syncInbound()
+        let limit = conn.shared.config.maxBufferedRequestBytesPerConnection
+        if conn.bufferedRequestBytes > limit {
+            deframer.reset()
+            syncInbound()
+            conn.consume(stream: id, n + pendingConsume)
+            pendingConsume = 0
+            return failWithError(RPCError(.resourceExhausted, "the connection buffers more than \(limit) request bytes "
+                                          + "(partial messages included); send fewer or smaller messages at once"))
+        }
+        defer { syncInbound() }
         if bridge != nil {
             pendingConsume += n
             deliverBuffered()
@@ -194,6 +208,7 @@ final class ServerStream {
             conn.consume(stream: id, pendingConsume)
             pendingConsume = 0
         }
+        syncInbound()
         if requestEnded && !finished {
             if deframer.hasPartialMessage {
                 return failWithError(RPCError(.internal, "stream ended in the middle of a message"))
@@ -202,9 +217,17 @@ final class ServerStream {
         }
     }
 
+    /// Brings the connection's request-byte total up to date with this stream's.
+    private func syncInbound() {
+        let now = closed ? 0 : deframer.bufferedBytes + queuedInbound
+        conn.bufferedRequestBytes += now - accountedInbound
+        accountedInbound = now
+    }
+
     /// The handler took `n` request bytes off its queue: release held-back credit.
     func handlerTook(bytes n: Int) {
         queuedInbound -= n
+        syncInbound()
         if pendingConsume > 0, !closed,
            queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
             conn.consume(stream: id, pendingConsume)
@@ -238,6 +261,7 @@ final class ServerStream {
                 throw RPCError(.deadlineExceeded, "deadline exceeded before the handler ran")
             }
             let response = try deframer.withNext { try handler($0, ctx) }!
+            syncInbound()
             let maxSend = conn.shared.config.maxSendMessageSize
             if response.count > maxSend {
                 throw RPCError(.resourceExhausted,
@@ -393,6 +417,7 @@ final class ServerStream {
     func streamClosed(errorCode: UInt32) {
         if closed { return }
         closed = true
+        syncInbound()
         deadlineTimer?.isCancelled = true
         deadlineTimer = nil
         if pendingConsume > 0 {

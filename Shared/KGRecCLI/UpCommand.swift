@@ -25,7 +25,8 @@ struct UpCommand: CLICommand {
         .init("log-level", "LEVEL", "services' log level (default info)"),
         .init("grace", "DURATION", "drain period of each service on stop (default 10s)"),
         .init("restart", "POLICY", "never | on-failure (default): restart a crashed service with exponential back-off "
-              + "(0.5s doubling to 10s), giving up after 5 crashes within 60s; the others keep serving"),
+              + "(0.5s doubling to 10s), giving up after --restart-limit crashes within 60s; the others keep serving"),
+        .init("restart-limit", "N", "crashes of one service within 60s that are still restarted (default 5; the next is a crash loop)"),
         .init("start-timeout", "DURATION", "how long each service may take to become SERVING (default 300s)"),
         .init("endpoints-file", "FILE", "write the services' addresses and PIDs as JSON once all are SERVING"),
         .init("encoder-arg", "ARG", "extra argument for every encoder", repeatable: true),
@@ -46,6 +47,7 @@ struct UpCommand: CLICommand {
                 }
                 restart.mode = mode
             }
+            restart.crashLoopLimit = try f.int("restart-limit", in: 0...1_000_000) ?? restart.crashLoopLimit
             let policy = restart
             let topology = try LocalTopology(config: config)
             let endpointsFile = f.string("endpoints-file")

@@ -136,3 +136,31 @@ import Testing
         await server.shutdown(grace: .zero)
     }
 }
+
+@Suite struct ServerRequestBufferTests {
+    @Test func partialMessagesCountAgainstTheConnectionsRequestBuffer() async throws {
+        let limit = 1 << 20
+        let (server, _) = try startServer {
+            $0.maxBufferedRequestBytesPerConnection = limit
+            $0.connectionWindowSize = 64 << 20
+        }
+        let c = try RawH2Client(port: server.port)
+        // 10 client-streaming calls each announcing a 3 MB message and sending 300 KB of it:
+        // 3 MB of partial messages, whose credit the server returns as they arrive.
+        let partial = [0] + [0x00, 0x2d, 0xc6, 0xc0] + [UInt8](repeating: 1, count: 300_000)
+        let ids = (0..<10).map { _ in c.request(path: "/test.Control/Sum", body: partial, endStream: false) }
+        var peak = 0
+        for _ in 0..<60 {
+            await c.pump(timeoutMs: 10)
+            peak = max(peak, await server.bufferedRequestBytes())
+        }
+        #expect(peak <= limit)
+        let refused = ids.filter { c.streams[$0]?.grpcStatus == StatusCode.resourceExhausted.rawValue }
+        #expect(!refused.isEmpty)
+        #expect(c.streams[refused[0]]?.grpcMessage?.contains("request bytes") == true)
+        for id in ids { c.reset(stream: id) }
+        for _ in 0..<10 { await c.pump(timeoutMs: 10) }
+        #expect(await server.bufferedRequestBytes() == 0)
+        await server.shutdown(grace: .zero)
+    }
+}

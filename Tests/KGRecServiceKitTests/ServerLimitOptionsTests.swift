@@ -20,12 +20,15 @@ import Testing
         #expect(d.maxBufferedOutputBytesPerConnection == ServerConfig.defaults.maxBufferedOutputBytesPerConnection)
         #expect(d.keepaliveTimeout == ServerConfig.defaults.keepaliveTimeout)
         let f = try serverConfig(["--max-resets-per-second", "50", "--max-connection-output", "2MiB",
-                                  "--keepalive-timeout", "5s"])
+                                  "--keepalive-timeout", "5s", "--max-connection-input", "64MiB"])
         #expect(f.maxResetsPerWindow == 50 && f.resetWindow == .seconds(1))
         #expect(f.maxBufferedOutputBytesPerConnection == 2 << 20 && f.keepaliveTimeout == .seconds(5))
+        #expect(f.maxBufferedRequestBytesPerConnection == 64 << 20)
+        #expect(d.maxBufferedRequestBytesPerConnection == ServerConfig.defaults.maxBufferedRequestBytesPerConnection)
         let e = try serverConfig([], ["KGREC_GRAPH_MAX_RESETS_PER_SECOND": "7", "KGREC_GRAPH_MAX_CONNECTION_OUTPUT": "64KiB"])
         #expect(e.maxResetsPerWindow == 7 && e.maxBufferedOutputBytesPerConnection == 64 << 10)
         #expect(throws: ConfigError.self) { try serverConfig(["--max-resets-per-second", "0"]) }
         #expect(throws: ConfigError.self) { try serverConfig(["--keepalive-timeout", "0"]) }
+        #expect(throws: ConfigError.self) { try serverConfig(["--max-connection-input", "16MiB"]) }  // = message size
     }
 }

@@ -2,7 +2,7 @@ import GRPCHTTP2
 
 /// The gRPC server limits every service exposes as flags (`--max-message-size`,
 /// `--max-concurrent-streams`, `--max-connections`, `--max-resets-per-second`,
-/// `--max-connection-output`, `--keepalive-timeout`), and the `ServerConfig` they make together
+/// `--max-connection-input`, `--max-connection-output`, `--keepalive-timeout`), and the `ServerConfig` they make together
 /// with the common `--host` and `--port`.
 public enum ServerLimitOptions {
     /// - Parameter maxMessageSize: the service's default for `--max-message-size` (bytes).
@@ -16,6 +16,8 @@ public enum ServerLimitOptions {
                  help: "Open client connections; more are refused."),
             .int("max-resets-per-second", default: ServerConfig.defaults.maxResetsPerWindow,
                  help: "RST_STREAMs of unanswered calls one connection may send per second (more: GOAWAY ENHANCE_YOUR_CALM)."),
+            .size("max-connection-input", default: ServerConfig.defaults.maxBufferedRequestBytesPerConnection,
+                  help: "Request bytes one connection may buffer, partial messages included (more: RESOURCE_EXHAUSTED); above --max-message-size."),
             .size("max-connection-output", default: ServerConfig.defaults.maxBufferedOutputBytesPerConnection,
                   help: "Response bytes one connection may hold unsent before new calls on it wait."),
             .duration("keepalive-timeout", default: ServerConfig.defaults.keepaliveTimeout,
@@ -39,6 +41,11 @@ public enum ServerLimitOptions {
         s.maxResetsPerWindow = config.int("max-resets-per-second")
         s.resetWindow = .seconds(1)
         s.maxBufferedOutputBytesPerConnection = config.size("max-connection-output")
+        let messageSize = s.maxReceiveMessageSize
+        try config.check("max-connection-input", expected: "more than --max-message-size (\(messageSize) bytes)") {
+            $0.int > messageSize + 5
+        }
+        s.maxBufferedRequestBytesPerConnection = config.size("max-connection-input")
         try config.check("keepalive-timeout", expected: "a positive duration") {
             if case .duration(let d) = $0 { return d > .zero }
             return false
