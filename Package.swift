@@ -114,7 +114,7 @@ let package = Package(
                                    "KGRecServing", "KGRecModel", "KGRecWire", "GRPCHTTP2", "GRPCCore",
                                    "GRPCInterop", "KGRecServiceKit", "KGRecCLI", "KGRecText"],
                     path: "Tests/KGRecServicesTests"),
-        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit"],
+        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit", "GRPCHTTP2"],
                     path: "Tests/KGRecServiceKitTests"),
     ]
 )

@@ -22,9 +22,16 @@ public struct MessageDeframer: Sendable {
     /// Bytes buffered and not yet returned as messages.
     public var bufferedBytes: Int { buffer.count - readIndex }
 
-    /// Drops everything buffered, keeping the allocation for reuse.
+    /// Largest buffer allocation `reset` keeps for reuse; a bigger one (left by a large message)
+    /// is released, so pooled deframers do not pin the peak message size.
+    public static let maxRetainedCapacity = 16 << 10
+
+    /// Bytes allocated for the buffer (for tests of what pooled deframers retain).
+    public var capacity: Int { buffer.capacity }
+
+    /// Drops everything buffered, keeping an allocation of up to `maxRetainedCapacity` for reuse.
     public mutating func reset() {
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll(keepingCapacity: buffer.capacity <= Self.maxRetainedCapacity)
         readIndex = 0
     }
 

@@ -115,6 +115,9 @@ final class EventLoop: @unchecked Sendable {
         return t
     }
 
+    /// Timers in the heap, cancelled ones not yet dropped included (loop thread only).
+    var timerCount: Int { timers.count }
+
     func scheduleFlush(_ f: LoopFlushable) {
         flushList.append(f)
     }

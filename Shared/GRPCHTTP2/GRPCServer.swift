@@ -134,14 +134,30 @@ public final class GRPCServer: Sendable {
     /// Response bytes currently buffered across all connections (pending socket output and
     /// per-stream queues). For tests and metrics; costs one hop to every loop.
     public func bufferedResponseBytes() async -> Int {
+        await sumOverLoops { $0.bufferedBytes }
+    }
+
+    /// `value` of every loop's state, read on its loop, summed.
+    private func sumOverLoops(_ value: @escaping (ServerLoopState) -> Int) async -> Int {
         guard case .running(_, let states) = state.withLock({ $0 }) else { return 0 }
         var total = 0
         for s in states {
             total += await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
-                s.loop.execute { c.resume(returning: s.bufferedBytes) }
+                s.loop.execute { c.resume(returning: value(s)) }
             }
         }
         return total
+    }
+
+    /// Request bytes buffered across all connections (partial messages included). For tests.
+    public func bufferedRequestBytes() async -> Int {
+        await sumOverLoops { $0.bufferedRequestBytes }
+    }
+
+    /// Timers held by the server's loops (deadlines, keepalive checks), cancelled ones not yet
+    /// dropped included: bounded by max(64, 2 × live timers) per loop. For tests.
+    public func pendingTimers() async -> Int {
+        await sumOverLoops { $0.loop.timerCount }
     }
 
     /// Open connections across all loops (for tests and metrics).

@@ -10,17 +10,25 @@ final class LoopTimer {
     }
 }
 
-/// Min-heap of timers by deadline; cancelled timers are dropped lazily when they surface.
+/// Min-heap of timers by deadline. Cancelled timers are dropped when they surface, and the
+/// heap is compacted whenever it has doubled since the last compaction, so timers cancelled
+/// long before their deadline (a finished call's `grpc-timeout: 99999999H`) cannot pile up:
+/// the heap holds at most max(64, 2 × live timers).
 struct TimerHeap {
     private var heap: [LoopTimer] = []
+    private var compactAt = 64
 
     var isEmpty: Bool { heap.isEmpty }
+
+    /// Timers held, cancelled ones included (for tests).
+    var count: Int { heap.count }
 
     var nextDeadline: UInt64? {
         heap.first?.deadline
     }
 
     mutating func insert(_ t: LoopTimer) {
+        if heap.count >= compactAt { compact() }
         heap.append(t)
         var i = heap.count - 1
         while i > 0 {
@@ -49,6 +57,14 @@ struct TimerHeap {
             }
         }
         return first
+    }
+
+    /// Drops every cancelled timer (a sorted array is a valid min-heap). Amortized O(log n) per
+    /// insert, as it runs only after the heap doubled.
+    private mutating func compact() {
+        heap.removeAll { $0.isCancelled }
+        heap.sort { $0.deadline < $1.deadline }
+        compactAt = max(64, heap.count * 2)
     }
 
     /// Drops cancelled timers from the top so `nextDeadline` is meaningful.

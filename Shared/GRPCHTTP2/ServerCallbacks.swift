@@ -14,6 +14,7 @@ enum ServerCallbacks {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, onDataChunk)
         nghttp2_session_callbacks_set_on_stream_close_callback(cb, onStreamClose)
         nghttp2_session_callbacks_set_on_frame_send_callback(cb, onFrameSend)
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, onFrameNotSend)
         return cb!
     }()
 
@@ -59,7 +60,9 @@ enum ServerCallbacks {
         case NGHTTP2_DATA.rawValue:
             if endStream, let s = conn.stream(f.hd.stream_id) { s.requestComplete() }
         case NGHTTP2_RST_STREAM.rawValue:
-            conn.resetReceived()
+            // Rapid reset is streams opened and reset before we answer; a client cancelling a
+            // call we already answered (headers sent) is ordinary and not counted.
+            if conn.stream(f.hd.stream_id)?.responseStarted != true { conn.resetReceived() }
         case NGHTTP2_PING.rawValue:
             if f.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { conn.pingAcked() }
         default:
@@ -87,6 +90,18 @@ enum ServerCallbacks {
               let s = connection(user).stream(f.hd.stream_id), !s.requestEnded else { return 0 }
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), f.hd.stream_id,
                                   UInt32(NGHTTP2_NO_ERROR.rawValue))
+        return 0
+    }
+
+    /// nghttp2 refused to send a frame (e.g. a header block over its 64 KiB limit, from huge
+    /// trailing metadata). Without this the stream would wait for its end forever with its slot
+    /// taken: reset it instead (the client sees RST_STREAM INTERNAL_ERROR).
+    static let onFrameNotSend: nghttp2_on_frame_not_send_callback = { session, frame, _, _ in
+        let f = frame!.pointee
+        guard f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) || f.hd.type == UInt8(NGHTTP2_DATA.rawValue),
+              f.hd.stream_id > 0 else { return 0 }
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), f.hd.stream_id,
+                                  UInt32(NGHTTP2_INTERNAL_ERROR.rawValue))
         return 0
     }
 

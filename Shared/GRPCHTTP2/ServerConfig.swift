@@ -39,6 +39,11 @@ public struct ServerConfig: Sendable {
     /// Request bytes queued for a streaming handler that it has not taken yet; beyond this we stop
     /// returning flow-control credit, so a slow handler throttles its client. Default 256 KiB.
     public var maxBufferedRequestBytesPerStream = 256 << 10
+    /// Request bytes one connection may hold across its streams, partial messages included (a
+    /// message's credit is returned as it arrives, so without this 100 streams could each park
+    /// most of a `maxReceiveMessageSize` message). The DATA that passes it fails its call with
+    /// RESOURCE_EXHAUSTED. Must exceed `maxReceiveMessageSize`. Default 32 MiB.
+    public var maxBufferedRequestBytesPerConnection = 32 << 20
     /// Response bytes queued on one stream before `RPCWriter.write` suspends. Default 256 KiB.
     public var maxBufferedResponseBytesPerStream = 256 << 10
     /// Output bytes pending on one connection's socket; beyond this the connection stops reading
@@ -46,7 +51,8 @@ public struct ServerConfig: Sendable {
     public var maxBufferedOutputBytesPerConnection = 1 << 20
 
     /// Rapid-reset protection: more than `maxResetsPerWindow` RST_STREAM frames from a client
-    /// within `resetWindow` → GOAWAY(ENHANCE_YOUR_CALM) and close. Default 200 per 1 s.
+    /// within `resetWindow` → GOAWAY(ENHANCE_YOUR_CALM) and close. Only resets of streams we had
+    /// not started answering count (cancelling an answered call is ordinary). Default 200 per 1 s.
     public var maxResetsPerWindow = 200
     public var resetWindow: Duration = .seconds(1)
 

@@ -37,6 +37,10 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     private var lastStreamActivityNanos: UInt64
     private var pingSentNanos: UInt64 = 0
     private var checkTimer: LoopTimer?
+    /// Armed when the connection wants to close but output is still pending: a peer that does
+    /// not read it within the keepalive timeout is cut off.
+    private var closeTimer: LoopTimer?
+    private var goAwayNanos: UInt64 = 0
     private var resetWindowStart: UInt64 = 0
     private var resetCount = 0
     private(set) var goingAway = false
@@ -90,6 +94,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     }
 
     private func readSome() {
+        if wantClose { return }
         let buf = loop.readBuffer
         for _ in 0..<4 {
             let r = kg_read(fd, buf.baseAddress, buf.count)
@@ -104,7 +109,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
                     wantClose = true
                     break
                 }
-                if r < buf.count { break }
+                if r < buf.count || wantClose { break }
             } else if r == 0 {
                 closeNow()
                 return
@@ -128,11 +133,12 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         flushScheduled = false
         if isClosed { return }
         let limit = shared.config.maxBufferedOutputBytesPerConnection
+        var sessionDrained = false
         while out.count - outOffset < limit {
             var p: UnsafePointer<UInt8>?
             let n = kg_mem_send(session, &p)
             if n < 0 { wantClose = true; break }
-            if n == 0 { break }
+            if n == 0 { sessionDrained = true; break }
             out.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(n)))
         }
         if out.count > outOffset {
@@ -153,9 +159,17 @@ final class ServerConnection: LoopHandler, LoopFlushable {
                 outOffset = 0
             }
         }
+        if !deferred.isEmpty && !outputOverBudget {
+            runDeferredWork()
+            markDirty()
+        }
+        // We stopped taking nghttp2's output at the limit and the socket took it all: nothing
+        // pending means no writable event will come, so go on in the next iteration ourselves.
+        if !sessionDrained && !wantClose && out.count - outOffset < limit { markDirty() }
         let pending = out.count - outOffset
         let shouldPoll = pending > 0
-        let shouldPause = pending >= limit
+        // A session that wants to close reads nothing more (only its last output goes out).
+        let shouldPause = pending >= limit || wantClose
         if shouldPoll != pollingWrite || shouldPause != readingPaused {
             pollingWrite = shouldPoll
             readingPaused = shouldPause
@@ -163,6 +177,11 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             if !shouldPause { ev |= UInt32(KG_EV_IN) }
             if shouldPoll { ev |= UInt32(KG_EV_OUT) }
             loop.modify(fd: fd, events: ev, token: token)
+        }
+        if pending > 0 && wantClose && closeTimer == nil {
+            closeTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ shared.keepaliveTimeoutNanos) {
+                [weak self] in self?.closeNow()
+            }
         }
         if pending == 0 && (wantClose
             || (nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0)
@@ -177,12 +196,14 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         if isClosed { return }
         isClosed = true
         checkTimer?.isCancelled = true
+        closeTimer?.isCancelled = true
         for s in streams {
             s.streamClosed(errorCode: UInt32(NGHTTP2_CANCEL.rawValue))
             s.bridge = nil
         }
         streams.removeAll()
         freeStreams.removeAll()
+        deferred.removeAll()
         cachedStream = nil
         nghttp2_session_del(session)
         session = nil
@@ -196,6 +217,32 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         owner.connectionClosed(self)
     }
 
+    /// Request bytes this connection's streams hold (deframers, partial messages included, and
+    /// handler queues); bounded by `maxBufferedRequestBytesPerConnection`.
+    var bufferedRequestBytes = 0
+
+    /// Streams whose work waits for the connection's output to drain, with the id each had
+    /// (a pooled stream reused for another id is not run twice). At most one per open stream.
+    private var deferred: [(stream: ServerStream, id: Int32)] = []
+
+    /// True when this connection holds `maxBufferedOutputBytesPerConnection` or more response
+    /// bytes (socket output plus stream queues, e.g. pinned by a peer that grants no window):
+    /// new handlers wait, so a peer that does not read cannot make us build more responses.
+    var outputOverBudget: Bool { bufferedBytes >= shared.config.maxBufferedOutputBytesPerConnection }
+
+    func deferWork(_ s: ServerStream) { deferred.append((s, s.id)) }
+
+    /// Runs deferred work while the output is under budget.
+    private func runDeferredWork() {
+        var i = 0
+        while i < deferred.count && !outputOverBudget && !isClosed {
+            let (s, id) = deferred[i]
+            i += 1
+            if s.id == id && !s.closed { s.startDeferredWork() }
+        }
+        deferred.removeFirst(i)
+    }
+
     /// Response bytes held by this connection: pending socket output plus every stream's queue.
     var bufferedBytes: Int {
         streams.reduce(out.count - outOffset) { $0 + $1.out.count - $1.outOffset }
@@ -207,6 +254,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     func goAway() {
         if isClosed || goingAway { return }
         goingAway = true
+        goAwayNanos = MonotonicClock.nanoseconds()
         nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue),
                               nghttp2_session_get_last_proc_stream_id(session),
                               UInt32(NGHTTP2_NO_ERROR.rawValue), nil, 0)
@@ -220,6 +268,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         }
         if pingSentNanos != 0 { interval = min(interval == 0 ? shared.keepaliveTimeoutNanos : interval,
                                                shared.keepaliveTimeoutNanos) }
+        if goingAway { interval = min(interval == 0 ? shared.keepaliveTimeoutNanos : interval,
+                                      shared.keepaliveTimeoutNanos) }
         guard interval > 0 else { return }
         checkTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ interval / 2 + 1) { [weak self] in
             self?.periodicCheck()
@@ -230,15 +280,17 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         if isClosed { return }
         let now = MonotonicClock.nanoseconds()
         if pingSentNanos != 0 && now &- pingSentNanos >= shared.keepaliveTimeoutNanos {
-            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_NO_ERROR.rawValue))
-            wantClose = true
-            markDirty()
+            // The peer neither answers nor (often) reads: nothing queued for it would arrive.
+            closeNow()
             return
         }
-        if shared.idleTimeoutNanos > 0 && streams.isEmpty
+        if goingAway && streams.isEmpty && now &- goAwayNanos >= shared.keepaliveTimeoutNanos {
+            closeNow()   // GOAWAY sent a keepalive timeout ago and the peer still has not drained it
+            return
+        }
+        if shared.idleTimeoutNanos > 0 && streams.isEmpty && !goingAway
             && now &- lastStreamActivityNanos >= shared.idleTimeoutNanos {
             goAway()
-            return
         }
         if shared.keepaliveIntervalNanos > 0 && pingSentNanos == 0
             && now &- lastReadNanos >= shared.keepaliveIntervalNanos {
@@ -335,7 +387,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         }
         var h = HeaderList()
         h.add("grpc-status", String(status.code.rawValue))
-        if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.message)) }
+        if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.wireMessage)) }
         h.add(metadata: trailers)
         h.withNV { nv, n in _ = nghttp2_submit_trailer(session, id, nv, n) }
     }

@@ -42,7 +42,10 @@ final class ServerLoopState: LoopHandler {
         var peer = [CChar](repeating: 0, count: 64)
         for _ in 0..<64 {
             let fd = peer.withUnsafeMutableBufferPointer { kg_accept(listenFD, $0.baseAddress, 64) }
-            if fd < 0 { break }
+            if fd < 0 {
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(-fd) { pauseAccepting() }
+                break
+            }
             let open = shared.connectionCount.add(1, ordering: .relaxed).newValue
             if open > shared.config.maxConnections || shared.shuttingDown.load(ordering: .relaxed) {
                 shared.connectionCount.subtract(1, ordering: .relaxed)
@@ -56,8 +59,26 @@ final class ServerLoopState: LoopHandler {
         }
     }
 
+    /// Times accepting was paused because the process ran out of descriptors or memory.
+    private(set) var acceptPauses = 0
+
+    /// Out of descriptors (or memory): the pending connection stays in the backlog and the
+    /// listener would report readable forever, spinning the loop. Stop watching it for 100 ms
+    /// (closing connections frees descriptors meanwhile), as the admin server does.
+    private func pauseAccepting() {
+        acceptPauses += 1
+        loop.modify(fd: listenFD, events: 0, token: listenToken)
+        loop.schedule(at: MonotonicClock.nanoseconds() &+ 100_000_000) { [weak self] in
+            guard let self, self.listenFD >= 0 else { return }
+            self.loop.modify(fd: self.listenFD, events: UInt32(KG_EV_IN), token: self.listenToken)
+        }
+    }
+
     /// Response bytes buffered by this loop's connections (for tests and metrics).
     var bufferedBytes: Int { connections.values.reduce(0) { $0 + $1.bufferedBytes } }
+
+    /// Request bytes held by this loop's connections (for tests and metrics).
+    var bufferedRequestBytes: Int { connections.values.reduce(0) { $0 + $1.bufferedRequestBytes } }
 
     var connectionCount: Int { connections.count }
 

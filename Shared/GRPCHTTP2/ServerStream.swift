@@ -24,6 +24,9 @@ final class ServerStream {
     var queuedInbound = 0
     /// Received bytes whose flow-control credit we are holding back.
     var pendingConsume = 0
+    /// This stream's request bytes counted in the connection's `bufferedRequestBytes`: its
+    /// deframer (partial messages included) plus its handler's queue.
+    private var accountedInbound = 0
 
     // ---- response -----------------------------------------------------------------------------------
     var responseStarted = false
@@ -56,7 +59,7 @@ final class ServerStream {
         queuedInbound = 0
         pendingConsume = 0
         responseStarted = false
-        out.removeAll(keepingCapacity: out.capacity <= 64 << 10)
+        out.removeAll(keepingCapacity: out.capacity <= MessageDeframer.maxRetainedCapacity)
         outOffset = 0
         dataDeferred = false
         finished = false
@@ -83,28 +86,50 @@ final class ServerStream {
         let ctx = ServerContext(method: route.method, requestMetadata: head.metadata, peer: conn.peer,
                                 deadlineNanoseconds: deadline)
         context = ctx
-        if case .task(_, let body) = route.handler {
-            startTask(body, context: ctx, deadline: deadline)
+        guard case .task(let shape, _) = route.handler else { return }
+        if deadline != 0 {
+            // Already expired (e.g. `grpc-timeout: 1n`): answer now, as the inline unary path does,
+            // instead of racing the handler's task against the timer's first loop turn.
+            if MonotonicClock.nanoseconds() >= deadline {
+                return finish(Status(code: .deadlineExceeded, message: "deadline exceeded before the handler ran"))
+            }
+            deadlineTimer = conn.loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
+        }
+        // A unary or server-streaming handler can do nothing before its one request message, so
+        // it starts when the request is complete (`requestComplete`), like an inline one.
+        if shape == .unary || shape == .serverStreaming { return }
+        startOrDefer()
+    }
+
+    /// Starts the call's work now, or later if the connection holds more unsent output than its
+    /// budget: a peer that does not read what it already asked for gets no new work started.
+    private func startOrDefer() {
+        if conn.outputOverBudget { return conn.deferWork(self) }
+        startDeferredWork()
+    }
+
+    /// Starts the call's work held back by `ServerConnection.deferWork` (or not held back): the
+    /// task handler, or an inline unary handler whose request is complete. Loop thread only.
+    func startDeferredWork() {
+        guard !finished, !closed, let route = head.route, let ctx = context else { return }
+        switch route.handler {
+        case .task(_, let body):
+            guard task == nil && bridge == nil else { return }
+            startTask(body, context: ctx)
+            if !finished && (deframer.bufferedBytes > 0 || requestEnded) { deliverBuffered() }
+        case .inlineUnary(let handler):
+            if requestEnded { runInline(handler, ctx) }
         }
     }
 
     private func startTask(_ body: @escaping @Sendable (any ServerCallIO, ServerContext) async throws -> Void,
-                           context ctx: ServerContext, deadline: UInt64) {
+                           context ctx: ServerContext) {
         let config = conn.shared.config
         let loop = conn.loop
         let bridge = ServerCallBridge(loop: loop, stream: self,
                                       maxOutstanding: config.maxBufferedResponseBytesPerStream,
                                       maxSendMessageSize: config.maxSendMessageSize)
         self.bridge = bridge
-        if deadline != 0 {
-            // Already expired (e.g. `grpc-timeout: 1n`): answer now, as the inline unary path does,
-            // instead of racing the handler's task against the timer's first loop turn.
-            if MonotonicClock.nanoseconds() >= deadline {
-                finish(Status(code: .deadlineExceeded, message: "deadline exceeded before the handler ran"))
-                return
-            }
-            deadlineTimer = loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
-        }
         task = Task {
             var status = Status.ok
             var trailers = Metadata()
@@ -134,23 +159,25 @@ final class ServerStream {
             return
         }
         deframer.append(bytes)
-        if let bridge {
-            do {
-                while let m = try deframer.next() {
-                    queuedInbound += m.count + MessageFramer.prefixLength
-                    bridge.deliver(m)
-                }
-            } catch {
-                conn.consume(stream: id, n)
-                return failWithError(error)
-            }
-            if queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
-                conn.consume(stream: id, n)
-            } else {
-                pendingConsume += n
-            }
+        syncInbound()
+        let limit = conn.shared.config.maxBufferedRequestBytesPerConnection
+        if conn.bufferedRequestBytes > limit {
+            deframer.reset()
+            syncInbound()
+            conn.consume(stream: id, n + pendingConsume)
+            pendingConsume = 0
+            return failWithError(RPCError(.resourceExhausted, "the connection buffers more than \(limit) request bytes "
+                                          + "(partial messages included); send fewer or smaller messages at once"))
+        }
+        defer { syncInbound() }
+        if bridge != nil {
+            pendingConsume += n
+            deliverBuffered()
+        } else if case .task(let shape, _) = head.route?.handler, shape == .clientStreaming || shape == .bidiStreaming {
+            pendingConsume += n   // its handler waits for the connection's output to drain
         } else {
-            // Inline unary: credit goes back at once; what we buffer is bounded by one message.
+            // One-message calls not started yet (inline, unary / server-streaming task): credit
+            // goes back at once; what we buffer is bounded by one message.
             conn.consume(stream: id, n)
             do {
                 if let length = try deframer.peekMessageLength(),
@@ -163,9 +190,44 @@ final class ServerStream {
         }
     }
 
+    /// Hands the complete messages buffered in the deframer to the handler's queue (and the end
+    /// of the request once it came), returning their credit while the queue is under the limit.
+    private func deliverBuffered() {
+        guard let bridge else { return }
+        do {
+            while let m = try deframer.next() {
+                queuedInbound += m.count + MessageFramer.prefixLength
+                bridge.deliver(m)
+            }
+        } catch {
+            conn.consume(stream: id, pendingConsume)
+            pendingConsume = 0
+            return failWithError(error)
+        }
+        if queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
+            conn.consume(stream: id, pendingConsume)
+            pendingConsume = 0
+        }
+        syncInbound()
+        if requestEnded && !finished {
+            if deframer.hasPartialMessage {
+                return failWithError(RPCError(.internal, "stream ended in the middle of a message"))
+            }
+            bridge.deliverEnd()
+        }
+    }
+
+    /// Brings the connection's request-byte total up to date with this stream's.
+    private func syncInbound() {
+        let now = closed ? 0 : deframer.bufferedBytes + queuedInbound
+        conn.bufferedRequestBytes += now - accountedInbound
+        accountedInbound = now
+    }
+
     /// The handler took `n` request bytes off its queue: release held-back credit.
     func handlerTook(bytes n: Int) {
         queuedInbound -= n
+        syncInbound()
         if pendingConsume > 0, !closed,
            queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
             conn.consume(stream: id, pendingConsume)
@@ -179,17 +241,9 @@ final class ServerStream {
         if requestEnded { return }
         requestEnded = true
         if finished { return }
-        if let bridge {
-            if deframer.hasPartialMessage {
-                return failWithError(RPCError(.internal, "stream ended in the middle of a message"))
-            }
-            bridge.deliverEnd()
-            return
-        }
-        guard let route = head.route, case .inlineUnary(let handler) = route.handler, let ctx = context else {
-            return
-        }
-        runInline(handler, ctx)
+        if bridge != nil { return deliverBuffered() }
+        guard head.route != nil, context != nil else { return }
+        startOrDefer()
     }
 
     private func runInline(_ handler: (UnsafeRawBufferPointer, ServerContext) throws -> [UInt8],
@@ -207,6 +261,7 @@ final class ServerStream {
                 throw RPCError(.deadlineExceeded, "deadline exceeded before the handler ran")
             }
             let response = try deframer.withNext { try handler($0, ctx) }!
+            syncInbound()
             let maxSend = conn.shared.config.maxSendMessageSize
             if response.count > maxSend {
                 throw RPCError(.resourceExhausted,
@@ -270,7 +325,7 @@ final class ServerStream {
             h.add("content-type", "application/grpc")
             h.add("grpc-accept-encoding", "identity")
             h.add("grpc-status", String(status.code.rawValue))
-            if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.message)) }
+            if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.wireMessage)) }
             h.add(metadata: initialMetadata)
             h.add(metadata: trailers)
             conn.submitResponse(stream: id, headers: h, withBody: false)
@@ -290,7 +345,7 @@ final class ServerStream {
         h.add(":status", httpStatus)
         h.add("content-type", "application/grpc")
         h.add("grpc-status", String(status.code.rawValue))
-        h.add("grpc-message", PercentEncoding.encode(status.message))
+        h.add("grpc-message", PercentEncoding.encode(status.wireMessage))
         conn.submitResponse(stream: id, headers: h, withBody: false)
         conn.markDirty()
     }
@@ -362,6 +417,7 @@ final class ServerStream {
     func streamClosed(errorCode: UInt32) {
         if closed { return }
         closed = true
+        syncInbound()
         deadlineTimer?.isCancelled = true
         deadlineTimer = nil
         if pendingConsume > 0 {

@@ -24,6 +24,9 @@ struct UpCommand: CLICommand {
         .init("auth-token", "TOKEN", "bearer token for mutating RPCs (or env KGREC_AUTH_TOKEN); passed to the services by env"),
         .init("log-level", "LEVEL", "services' log level (default info)"),
         .init("grace", "DURATION", "drain period of each service on stop (default 10s)"),
+        .init("restart", "POLICY", "never | on-failure (default): restart a crashed service with exponential back-off "
+              + "(0.5s doubling to 10s), giving up after --restart-limit crashes within 60s; the others keep serving"),
+        .init("restart-limit", "N", "crashes of one service within 60s that are still restarted (default 5; the next is a crash loop)"),
         .init("start-timeout", "DURATION", "how long each service may take to become SERVING (default 300s)"),
         .init("endpoints-file", "FILE", "write the services' addresses and PIDs as JSON once all are SERVING"),
         .init("encoder-arg", "ARG", "extra argument for every encoder", repeatable: true),
@@ -37,6 +40,15 @@ struct UpCommand: CLICommand {
             if f.helpRequested { print(OpsArguments.usage("kgrec up --checkpoint FILE [flags]", summary, Self.flags)); return 0 }
             guard f.positional.isEmpty else { throw OpsArguments.UsageError("unexpected argument '\(f.positional[0])'") }
             let config = try Self.topologyConfig(f)
+            var restart = RestartPolicy()
+            if let r = f.string("restart") {
+                guard let mode = RestartPolicy.Mode(rawValue: r) else {
+                    throw OpsArguments.UsageError("--restart: expected never or on-failure, got '\(r)'")
+                }
+                restart.mode = mode
+            }
+            restart.crashLoopLimit = try f.int("restart-limit", in: 0...1_000_000) ?? restart.crashLoopLimit
+            let policy = restart
             let topology = try LocalTopology(config: config)
             let endpointsFile = f.string("endpoints-file")
             let stop = Atomic<Int32>(0)
@@ -60,12 +72,37 @@ struct UpCommand: CLICommand {
                 OpsOutput.line("kgrec up: ready; ranker at \(config.host):\(ranker.grpcPort) "
                                + "(try: kgrec call \(config.host):\(ranker.grpcPort) grpc.health.v1.Health/Check); Ctrl-C stops")
                 var code: Int32 = 0
-                while stop.load(ordering: .relaxed) == 0 {
+                var histories: [String: RestartPolicy.History] = [:]
+                let clock = ContinuousClock(), t0 = clock.now
+                supervise: while stop.load(ordering: .relaxed) == 0 {
                     if let (ep, status) = topology.firstExited() {
                         OpsOutput.error("kgrec up: \(ep.name) exited unexpectedly with status \(status); log \(ep.logPath):\n"
                                         + (topology.child(ep.name)?.logTail() ?? ""))
-                        code = 1
-                        break
+                        var history = histories[ep.name] ?? .init()
+                        let decision = policy.decide(status: status, at: clock.now - t0, history: &history)
+                        histories[ep.name] = history
+                        switch decision {
+                        case .giveUp(let why):
+                            OpsOutput.error("kgrec up: not restarting \(ep.name): \(why); stopping everything")
+                            code = 1
+                            break supervise
+                        case .restart(let delay, let attempt):
+                            OpsOutput.line("kgrec up: restarting \(ep.name) in \(delay) (crash \(attempt) within "
+                                           + "\(policy.crashLoopWindow)); the other services keep serving")
+                            try? await Task.sleep(for: delay)
+                            let began = clock.now
+                            do {
+                                try await topology.restart(ep.name, shouldStop: { stop.load(ordering: .relaxed) != 0 })
+                                OpsOutput.line("kgrec up: \(ep.name) restarted, SERVING again after \(clock.now - began) "
+                                               + "(pid \(topology.child(ep.name)?.pid ?? 0))")
+                                if let path = endpointsFile {
+                                    try? Self.endpointsJSON(topology).write(toFile: path, atomically: true, encoding: .utf8)
+                                }
+                            } catch {
+                                OpsOutput.error("kgrec up: restarting \(ep.name) failed: \(error)")
+                            }
+                        }
+                        continue
                     }
                     try? await Task.sleep(for: .milliseconds(100))
                 }

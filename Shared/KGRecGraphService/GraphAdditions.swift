@@ -32,10 +32,10 @@ struct GraphAdditions: Sendable {
 
     /// Validates the whole request against this state before changing anything, then returns the
     /// state with it applied. Unknown users become new users; an interaction's item must be known
-    /// or among the request's `new_items`. Errors: INVALID_ARGUMENT (empty request or ids, an item
-    /// that already exists, a raw vector whose width differs from the checkpoint's, an unknown
-    /// relation or link entity, raw_text that is not UTF-8 or is beside raw.text), NOT_FOUND (an
-    /// interaction with an unknown item).
+    /// or among the request's `new_items`. Errors: ALREADY_EXISTS (a new item that already exists),
+    /// INVALID_ARGUMENT (empty request or ids, a raw vector whose width differs from the checkpoint's,
+    /// an unknown relation or link entity, raw_text that is not UTF-8 or is beside raw.text),
+    /// NOT_FOUND (an interaction with an unknown item).
     func applying(_ request: Kgrec_V1_AddInteractionsRequest, model: ServingModel) throws(RPCError) -> GraphAdditions {
         guard !request.newItems.isEmpty || !request.interactions.isEmpty else {
             throw RPCError(.invalidArgument, "AddInteractions needs new_items or interactions")
@@ -46,7 +46,7 @@ struct GraphAdditions: Sendable {
             let at = "new_items[\(k)]"
             guard !item.itemId.isEmpty else { throw RPCError(.invalidArgument, "\(at): item_id is empty") }
             guard next.items.index(of: item.itemId) == nil else {
-                throw RPCError(.invalidArgument, "\(at): item '\(item.itemId)' already exists")
+                throw RPCError(.alreadyExists, "\(at): item '\(item.itemId)' already exists")
             }
             var raw = RawContent()
             for m in Modality.allCases {

@@ -25,8 +25,10 @@ public final class GraphEngine: @unchecked Sendable {
     let encoding: any ItemEncoding
     let metrics: GraphMetrics?
     let logger: Logger?
-    private let gate = UpdateGate()
+    private let gate: UpdateGate
     private let published = Mutex<GraphSnapshot?>(nil)
+    /// The log once loaded, for `close` (which does not take the gate).
+    private let openLog = Mutex<DurableLog?>(nil)
 
     // Guarded by `gate`.
     private var model: ServingModel?
@@ -38,6 +40,7 @@ public final class GraphEngine: @unchecked Sendable {
 
     public init(options: GraphOptions, encoding: any ItemEncoding, metrics: GraphMetrics? = nil, logger: Logger? = nil) {
         self.options = options
+        gate = UpdateGate(maxWaiting: options.maxPendingUpdates)
         self.encoding = encoding
         self.metrics = metrics
         self.logger = logger
@@ -79,6 +82,7 @@ public final class GraphEngine: @unchecked Sendable {
             }
             self.model = model
             self.log = log
+            openLog.withLock { $0 = log }
             trainedSequences = model.dataset.sequences.length == model.sequenceLength ? model.dataset.sequences : nil
             let built = try await buildWaitingForEncoders(state, model: model)
             commit(state, built)
@@ -97,9 +101,13 @@ public final class GraphEngine: @unchecked Sendable {
                 guard let model, let additions, let log else {
                     throw RPCError(.unavailable, "graph service is still loading its table")
                 }
+                try Self.checkIDLengths(request, maxBytes: options.maxIdBytes)
                 let next = try additions.applying(request, model: model)
                 let built = try await build(next, model: model)
-                do { try log.append(request.serializedBytes()) } catch {
+                do { try log.append(request.serializedBytes()) } catch let e as DurableLog.LogError where e.isStorageFailure {
+                    throw RPCError(.unavailable, "could not persist the update (the interaction log's storage is full "
+                                   + "or failing; nothing was applied, retry later): \(e)")
+                } catch {
                     throw RPCError(.internal, "could not persist the update to the interaction log: \(error)")
                 }
                 commit(next, built)
@@ -109,11 +117,37 @@ public final class GraphEngine: @unchecked Sendable {
                                                         acceptedItems: UInt32(request.newItems.count))
             }
         }
-        return try await task.value
+        // A caller that goes away while its update is queued takes it out of the queue; once the
+        // update is logged it is published whatever the caller does (append and publish are one
+        // synchronous step).
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
-    /// Stops using the encoders.
-    public func close() { encoding.close() }
+    /// Every id of an update is at most `maxBytes` long (INVALID_ARGUMENT naming the field).
+    static func checkIDLengths(_ request: Kgrec_V1_AddInteractionsRequest, maxBytes: Int) throws(RPCError) {
+        func check(_ id: String, _ field: @autoclosure () -> String) throws(RPCError) {
+            guard id.utf8.count <= maxBytes else {
+                throw RPCError(.invalidArgument, "\(field()): id of \(id.utf8.count) bytes exceeds the limit of \(maxBytes) bytes")
+            }
+        }
+        for (k, item) in request.newItems.enumerated() {
+            try check(item.itemId, "new_items[\(k)].item_id")
+            for (j, link) in item.links.enumerated() { try check(link.entityId, "new_items[\(k)].links[\(j)].entity_id") }
+        }
+        for (k, i) in request.interactions.enumerated() {
+            try check(i.userId, "interactions[\(k)].user_id")
+            try check(i.itemId, "interactions[\(k)].item_id")
+        }
+    }
+
+    /// AddInteractions requests queued behind the running one (bounded by `maxPendingUpdates`).
+    public func queuedUpdates() async -> Int { await gate.waiting }
+
+    /// Stops using the encoders and closes the log (releasing its lock for a successor).
+    public func close() {
+        encoding.close()
+        openLog.withLock { $0?.close() }
+    }
 
     // MARK: building a table
 

@@ -24,6 +24,12 @@ public struct GraphOptions: Sendable {
     public var exportBatch = 256
     /// Neighbours returned when a Neighbors request says 0.
     public var neighborLimit = 20
+    /// Most ids (users + items) one GetEmbeddings call may ask for.
+    public var maxIds = 4096
+    /// Longest id (UTF-8 bytes) accepted in any request.
+    public var maxIdBytes = 256
+    /// AddInteractions requests waiting for their turn (the one running not counted).
+    public var maxPendingUpdates = 64
 
     public init() {}
 
@@ -43,12 +49,19 @@ public struct GraphOptions: Sendable {
                  help: "Attempts per encoder batch (each on the next encoder) before UNAVAILABLE."),
             .int("export-batch", default: d.exportBatch, help: "Embeddings per ExportEmbeddings message (request 0)."),
             .int("neighbor-limit", default: d.neighborLimit, help: "Neighbours per Neighbors reply (request 0)."),
+            .int("max-ids", default: d.maxIds,
+                 help: "Most ids per GetEmbeddings call (more, or a repeated id: INVALID_ARGUMENT)."),
+            .int("max-id-bytes", default: d.maxIdBytes,
+                 help: "Longest user, item or entity id in bytes (longer: INVALID_ARGUMENT)."),
+            .int("max-pending-updates", default: d.maxPendingUpdates,
+                 help: "AddInteractions requests queued behind the running one (more: RESOURCE_EXHAUSTED)."),
         ] + ServerLimitOptions.configOptions()
     }()
 
     /// Reads and checks the options declared in `configOptions`.
     public init(config: ServiceConfig) throws(ConfigError) {
-        for name in ["encode-batch", "encode-concurrency", "encoder-attempts", "export-batch", "neighbor-limit"] {
+        for name in ["encode-batch", "encode-concurrency", "encoder-attempts", "export-batch", "neighbor-limit",
+                     "max-ids", "max-id-bytes", "max-pending-updates"] {
             try config.check(name, expected: "a positive integer") { $0.int > 0 }
         }
         checkpoint = config.string("checkpoint")
@@ -66,5 +79,8 @@ public struct GraphOptions: Sendable {
         encoderAttempts = config.int("encoder-attempts")
         exportBatch = config.int("export-batch")
         neighborLimit = config.int("neighbor-limit")
+        maxIds = config.int("max-ids")
+        maxIdBytes = config.int("max-id-bytes")
+        maxPendingUpdates = config.int("max-pending-updates")
     }
 }

@@ -24,7 +24,7 @@ public final class GraphServer: Sendable {
         let health = HealthStatusRegistry(overall: .notServing)
         health.set(Kgrec_V1_Graph.name, .notServing)
         readiness?.setNotReady("loading checkpoint, log and embedding table")
-        var router = RPCRouter(services: [GraphService(engine: engine), HealthService(registry: health)])
+        var router = RPCRouter(services: [GraphService(engine: engine, maxResponseBytes: serverConfig.maxSendMessageSize), HealthService(registry: health)])
         if reflection { router.registerReflection() }
         if let metrics {
             router = router.instrumented(metrics: metrics.rpc, auth: auth, protected: GraphService.protectedMethods,

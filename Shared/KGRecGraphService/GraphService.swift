@@ -9,14 +9,22 @@ public struct GraphService: RPCService {
     typealias Method = Kgrec_V1_Graph.Method
     public static let protectedMethods: Set<String> = [Method.addInteractions.path]
     public let engine: GraphEngine
+    /// The server's send limit: a GetEmbeddings answer that would exceed it is refused before
+    /// it is built.
+    public let maxResponseBytes: Int
 
-    public init(engine: GraphEngine) { self.engine = engine }
+    public init(engine: GraphEngine, maxResponseBytes: Int = 4 << 20) {
+        self.engine = engine
+        self.maxResponseBytes = maxResponseBytes
+    }
 
     public func register(in router: inout RPCRouter) {
         let engine = self.engine
+        let limits = EmbeddingsLimits(maxIds: engine.options.maxIds, maxIdBytes: engine.options.maxIdBytes,
+                                      maxResponseBytes: maxResponseBytes)
         // The two reads are CPU-light (a snapshot load and row copies): inline on the event loop.
         router.unaryInline(Method.getEmbeddings) { (request: Kgrec_V1_GetEmbeddingsRequest, _) in
-            try Self.getEmbeddings(request, engine.current())
+            try Self.getEmbeddings(request, engine.current(), limits: limits)
         }
         router.serverStreaming(Method.exportEmbeddings) {
             (request: Kgrec_V1_ExportEmbeddingsRequest, out: RPCWriter<Kgrec_V1_EmbeddingBatch>, _) in
@@ -33,22 +41,64 @@ public struct GraphService: RPCService {
         }
     }
 
-    /// Known ids → embeddings (request order); unknown ids are listed, not an error.
-    static func getEmbeddings(_ request: Kgrec_V1_GetEmbeddingsRequest,
-                              _ table: GraphSnapshot) throws(RPCError) -> Kgrec_V1_GetEmbeddingsResponse {
+    /// What one GetEmbeddings call may ask for.
+    struct EmbeddingsLimits: Sendable {
+        var maxIds: Int
+        var maxIdBytes: Int
+        var maxResponseBytes: Int
+    }
+
+    /// Known ids → embeddings (request order); unknown ids are listed, not an error. Checked
+    /// before anything is built: at most `maxIds` ids in all, each at most `maxIdBytes` long and
+    /// not repeated within its list (INVALID_ARGUMENT), and an answer that fits `maxResponseBytes`
+    /// (RESOURCE_EXHAUSTED otherwise), so a small request cannot make the loop build a huge one.
+    static func getEmbeddings(_ request: Kgrec_V1_GetEmbeddingsRequest, _ table: GraphSnapshot,
+                              limits: EmbeddingsLimits) throws(RPCError) -> Kgrec_V1_GetEmbeddingsResponse {
         guard !request.userIds.isEmpty || !request.itemIds.isEmpty else {
             throw RPCError(.invalidArgument, "GetEmbeddings needs user_ids or item_ids")
         }
-        var response = Kgrec_V1_GetEmbeddingsResponse(version: table.version)
-        for id in request.userIds {
-            if let u = table.users.index(of: id) { response.users.append(table.userEmbedding(Int(u))) }
-            else { response.unknownUserIds.append(id) }
+        let total = request.userIds.count + request.itemIds.count
+        guard total <= limits.maxIds else {
+            throw RPCError(.invalidArgument, "GetEmbeddings asks for \(total) ids; the limit is \(limits.maxIds) per call")
         }
-        for id in request.itemIds {
-            if let i = table.items.index(of: id) { response.items.append(table.itemEmbedding(Int(i))) }
-            else { response.unknownItemIds.append(id) }
+        let users = try resolve(request.userIds, field: "user_ids", limits: limits) { table.users.index(of: $0) }
+        let items = try resolve(request.itemIds, field: "item_ids", limits: limits) { table.items.index(of: $0) }
+        let estimate = 16 + total * 8 + (request.userIds + request.itemIds).reduce(0) { $0 + $1.utf8.count }
+            + users.found * (table.embeddings.users.cols * 4 + 16) + items.found * (table.embeddings.items.cols * 4 + 16)
+        guard estimate <= limits.maxResponseBytes else {
+            throw RPCError(.resourceExhausted, "GetEmbeddings answer would be about \(estimate) bytes, over the "
+                           + "\(limits.maxResponseBytes)-byte message limit; ask for fewer ids per call")
+        }
+        var response = Kgrec_V1_GetEmbeddingsResponse(version: table.version)
+        for (id, u) in zip(request.userIds, users.rows) {
+            if let u { response.users.append(table.userEmbedding(Int(u))) } else { response.unknownUserIds.append(id) }
+        }
+        for (id, i) in zip(request.itemIds, items.rows) {
+            if let i { response.items.append(table.itemEmbedding(Int(i))) } else { response.unknownItemIds.append(id) }
         }
         return response
+    }
+
+    /// Each id's row (nil = unknown), after the length and repetition checks.
+    private static func resolve<Row>(_ ids: [String], field: String, limits: EmbeddingsLimits,
+                                     _ row: (String) -> Row?) throws(RPCError) -> (rows: [Row?], found: Int) {
+        var seen = Set<String>(minimumCapacity: ids.count)
+        var rows: [Row?] = []
+        rows.reserveCapacity(ids.count)
+        var found = 0
+        for (k, id) in ids.enumerated() {
+            guard id.utf8.count <= limits.maxIdBytes else {
+                throw RPCError(.invalidArgument, "\(field)[\(k)]: id of \(id.utf8.count) bytes exceeds the limit of "
+                               + "\(limits.maxIdBytes) bytes")
+            }
+            guard seen.insert(id).inserted else {
+                throw RPCError(.invalidArgument, "\(field)[\(k)]: '\(id)' is repeated; ask for each id once")
+            }
+            let r = row(id)
+            if r != nil { found += 1 }
+            rows.append(r)
+        }
+        return (rows, found)
     }
 
     /// The whole table in batches of `batch_size` (0 = `defaultSize`): users (with `seen`), then

@@ -15,6 +15,8 @@ extension RankerEngine {
             throw RPCError(.invalidArgument,
                            "\(request.itemIds.count) item_ids; at most \(options.maxCandidates) per request")
         }
+        try checkIDLength(request.userId, "user_id")
+        for (k, id) in request.itemIds.enumerated() { try checkIDLength(id, "item_ids[\(k)]") }
         let snap = try snapshot()
         let c = snap.catalogue
         let extra = request.itemIds.filter { c.rows[$0] == nil }
@@ -37,6 +39,14 @@ extension RankerEngine {
         return response
     }
 
+    /// An id longer than `--max-id-bytes` → INVALID_ARGUMENT (so a batch of misses stays far under
+    /// the ranker→graph message limit).
+    func checkIDLength(_ id: String, _ field: String) throws(RPCError) {
+        guard id.utf8.count <= options.maxIdBytes else {
+            throw RPCError(.invalidArgument, "\(field): id of \(id.utf8.count) bytes exceeds the limit of \(options.maxIdBytes) bytes")
+        }
+    }
+
     /// The top `k` (0 = 10) catalogue items for the user, best first; the user's training items
     /// are excluded unless `includeSeen`. Answered from the IVF index (`nprobe` lists, 0 = the
     /// server's) when the catalogue has one and the request does not ask for `exact`, else by a
@@ -47,6 +57,7 @@ extension RankerEngine {
         guard !request.userId.isEmpty else { throw RPCError(.invalidArgument, "user_id is empty") }
         let k = request.k == 0 ? 10 : Int(request.k)
         guard k <= options.maxK else { throw RPCError(.invalidArgument, "k = \(k) is above the limit \(options.maxK)") }
+        try checkIDLength(request.userId, "user_id")
         let snap = try snapshot()
         let c = snap.catalogue
         let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,

@@ -29,6 +29,8 @@ public struct RankerOptions: Sendable {
     /// Largest `k` a Recommend may ask for, and most candidates in one Score.
     public var maxK = 1000
     public var maxCandidates = 10_000
+    /// Longest user or item id (UTF-8 bytes) accepted; bounds what a miss batch sends the graph.
+    public var maxIdBytes = 256
     /// ScoreStream requests in progress at once on one stream (answers still go out in order).
     public var streamWindow = 32
     /// How the item catalogue stores its values (what a scan reads; see `ScanPrecision`).
@@ -94,6 +96,7 @@ public struct RankerOptions: Sendable {
                  help: "Embeddings per message when warming the item catalogue."),
             .int("max-k", default: d.maxK, help: "Largest k accepted by Recommend."),
             .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
+            .int("max-id-bytes", default: d.maxIdBytes, help: "Longest user or item id in bytes (longer: INVALID_ARGUMENT)."),
             .int("stream-window", default: d.streamWindow,
                  help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
             .string("precision", default: d.precision.rawValue,
@@ -115,7 +118,7 @@ public struct RankerOptions: Sendable {
     public init(config: ServiceConfig) throws(ConfigError) {
         let graph = try config.hostPorts("graph")[0]  // declared with a default: never empty
         for name in ["retry-attempts", "max-fetch-batch", "max-fetches-in-flight", "export-batch-size", "max-k",
-                     "max-candidates", "stream-window"] {
+                     "max-candidates", "stream-window", "max-id-bytes"] {
             try config.check(name, expected: "a positive integer") { $0.int > 0 }
         }
         try config.check("cache-size", expected: "a size of at least 0 bytes") { $0.int >= 0 }
@@ -132,6 +135,7 @@ public struct RankerOptions: Sendable {
         exportBatchSize = config.int("export-batch-size")
         maxK = config.int("max-k")
         maxCandidates = config.int("max-candidates")
+        maxIdBytes = config.int("max-id-bytes")
         streamWindow = config.int("stream-window")
         try config.check("precision", expected: "fp32, fp16 or int8") {
             if case .string(let v) = $0 { ScanPrecision(rawValue: v) != nil } else { false }

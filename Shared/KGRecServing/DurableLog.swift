@@ -10,9 +10,16 @@ import Synchronization
 /// File layout: the 8-byte magic `KGRLOG1\n`, then records of
 /// `[UInt32 LE payload length][UInt32 LE CRC-32 of payload][payload]`.
 /// On open, records are read back in order. A crash during an append can leave a torn last
-/// record; the log truncates the file at the first record that is incomplete or fails its
-/// checksum and reports how many bytes it dropped (`Replay.droppedTailBytes`), so the owner can
-/// log it. Nothing whose append returned is ever in that tail.
+/// record; the log cuts such a *tail* (a last record that is incomplete or fails its checksum,
+/// with no intact record after it) and reports how many bytes it dropped
+/// (`Replay.droppedTailBytes`), so the owner can log it. Nothing whose append returned is ever in
+/// that tail. A bad record with intact records after it is corruption, not a crash: `open`
+/// throws naming its offset and the command that keeps the records before it.
+///
+/// The file is opened `O_APPEND` and held with an exclusive `flock` for the life of the log, so
+/// a second process on the same file fails to open it instead of interleaving records. An
+/// append that fails is rolled back (`ftruncate` to where it began); if even that fails the log
+/// refuses every later append (the file's end is unknown) until the process restarts and recovers.
 public final class DurableLog: Sendable {
     public struct Replay: Sendable {
         /// Every intact record, oldest first.
@@ -24,7 +31,24 @@ public final class DurableLog: Sendable {
     public struct LogError: Error, CustomStringConvertible {
         public let path: String
         public let message: String
+        /// The `errno` of the failed system call (0 when the problem is the file's content).
+        public let errno: Int32
         public var description: String { "\(path): \(message)" }
+
+        init(path: String, message: String, errno: Int32 = 0) {
+            self.path = path
+            self.message = message
+            self.errno = errno
+        }
+
+        /// The disk is full or failing (ENOSPC, EDQUOT, EIO): retrying later may succeed.
+        public var isStorageFailure: Bool { [ENOSPC, EDQUOT, EIO].contains(errno) }
+    }
+
+    private struct State {
+        var fd: Int32
+        /// Set when a failed append could not be rolled back: the log takes no more appends.
+        var broken: String?
     }
 
     static let magic: [UInt8] = Array("KGRLOG1\n".utf8)
@@ -32,27 +56,45 @@ public final class DurableLog: Sendable {
     public static let maxRecordBytes = 64 << 20
 
     public let path: String
-    private let fd: Mutex<Int32>
+    private let state: Mutex<State>
 
-    /// Opens (creating if needed) the log at `path` and replays it.
+    /// Opens (creating if needed) the log at `path`, takes its exclusive lock and replays it.
     public static func open(path: String) throws -> (log: DurableLog, replay: Replay) {
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LogError(path: path, message: "cannot open: \(errnoText())") }
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LogError(path: path, message: "cannot open: \(errnoText())", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let e = errno
+            _ = Glibc.close(fd)
+            throw LogError(path: path, message: e == EWOULDBLOCK
+                ? "is in use by another process (another kgrec-graph with the same --log?); one log, one writer"
+                : "cannot lock: \(String(cString: strerror(e)))", errno: e)
+        }
         do {
             let replay = try Self.recover(fd: fd, path: path)
             return (DurableLog(path: path, fd: fd), replay)
         } catch {
-            close(fd)
+            _ = Glibc.close(fd)
             throw error
         }
     }
 
-    private init(path: String, fd: Int32) {
+    /// A log over an open descriptor (no replay; tests use it with files that fail writes).
+    init(path: String, fd: Int32) {
         self.path = path
-        self.fd = Mutex(fd)
+        self.state = Mutex(State(fd: fd))
     }
 
-    deinit { fd.withLock { _ = close($0) } }
+    deinit { close() }
+
+    /// Closes the file (releasing its lock, so another process or a restarted owner can open
+    /// it); later appends fail. Idempotent.
+    public func close() {
+        state.withLock { st in
+            if st.fd >= 0 { _ = Glibc.close(st.fd) }
+            st.fd = -1
+            if st.broken == nil { st.broken = "the log was closed" }
+        }
+    }
 
     /// Appends one record and makes it durable before returning.
     public func append(_ payload: [UInt8]) throws {
@@ -64,17 +106,25 @@ public final class DurableLog: Sendable {
         Self.appendLE(UInt32(payload.count), to: &record)
         Self.appendLE(CRC32.checksum(payload), to: &record)
         record += payload
-        try fd.withLock { fd in
+        try state.withLock { st in
+            if let broken = st.broken {
+                throw LogError(path: path, message: "refuses appends: \(broken); restart the service to recover the log",
+                               errno: EIO)
+            }
+            let fd = st.fd
             let end = lseek(fd, 0, SEEK_END)
-            guard end >= 0 else { throw LogError(path: path, message: "seek: \(Self.errnoText())") }
+            guard end >= 0 else { throw LogError(path: path, message: "seek: \(Self.errnoText())", errno: errno) }
             do {
                 try Self.writeAll(fd, record, path: path)
                 guard fdatasync(fd) == 0 else {
-                    throw LogError(path: path, message: "fdatasync: \(Self.errnoText())")
+                    throw LogError(path: path, message: "fdatasync: \(Self.errnoText())", errno: errno)
                 }
             } catch {
-                // Leave no partial record behind for the next append to follow.
-                _ = ftruncate(fd, end)
+                // Leave no partial record behind for the next append to follow; if that fails
+                // too, the file's end is unknown and nothing more may be appended.
+                if ftruncate(fd, end) != 0 {
+                    st.broken = "a failed append could not be rolled back to offset \(end) (\(Self.errnoText()))"
+                }
                 throw error
             }
         }
@@ -100,23 +150,46 @@ public final class DurableLog: Sendable {
         }
         var records: [[UInt8]] = []
         var offset = magic.count
-        while offset < bytes.count {
-            guard offset + 8 <= bytes.count else { break }
-            let length = Int(readLE(bytes, offset))
-            let crc = readLE(bytes, offset + 4)
-            guard length <= maxRecordBytes, offset + 8 + length <= bytes.count else { break }
-            let payload = Array(bytes[(offset + 8)..<(offset + 8 + length)])
-            guard CRC32.checksum(payload) == crc else { break }
+        while let payload = record(in: bytes, at: offset) {
             records.append(payload)
-            offset += 8 + length
+            offset += 8 + payload.count
         }
         let dropped = bytes.count - offset
+        if dropped > 0, let why = notATornTail(bytes, at: offset) {
+            throw LogError(path: path, message: "corrupt record at offset \(offset) (\(records.count) intact records "
+                           + "before it; \(why)): not a torn tail, so nothing was cut. To keep the records before "
+                           + "it and drop the rest, back up the file and run `truncate -s \(offset) \(path)`")
+        }
         if dropped > 0 {
             guard ftruncate(fd, off_t(offset)) == 0, fsync(fd) == 0 else {
                 throw LogError(path: path, message: "cannot truncate torn tail: \(errnoText())")
             }
         }
         return Replay(records: records, droppedTailBytes: dropped)
+    }
+
+    /// The intact record (length, checksum and payload all present and matching) at `offset`.
+    private static func record(in bytes: [UInt8], at offset: Int) -> [UInt8]? {
+        guard offset + 8 <= bytes.count else { return nil }
+        let length = Int(readLE(bytes, offset))
+        guard length <= maxRecordBytes, offset + 8 + length <= bytes.count else { return nil }
+        let payload = Array(bytes[(offset + 8)..<(offset + 8 + length)])
+        return CRC32.checksum(payload) == readLE(bytes, offset + 4) ? payload : nil
+    }
+
+    /// Why the bytes from the bad record at `offset` on cannot be a torn tail, or nil if they can.
+    /// A torn tail is what one interrupted append leaves: less than one record, no intact record
+    /// inside it.
+    private static func notATornTail(_ bytes: [UInt8], at offset: Int) -> String? {
+        let rest = bytes.count - offset
+        if rest > 8 + maxRecordBytes { return "\(rest) bytes follow it, more than one append writes" }
+        var p = offset + 1
+        while p + 8 <= bytes.count {
+            // An empty record (length 0, CRC 0) is too easy to find in zero-filled garbage.
+            if readLE(bytes, p) > 0, record(in: bytes, at: p) != nil { return "an intact record follows at offset \(p)" }
+            p += 1
+        }
+        return nil
     }
 
     // MARK: - Helpers
@@ -152,19 +225,20 @@ public final class DurableLog: Sendable {
                 let n = write(fd, buf.baseAddress! + done, buf.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw LogError(path: path, message: "write: \(errnoText())")
+                    throw LogError(path: path, message: "write: \(errnoText())", errno: errno)
                 }
                 done += n
             }
         }
     }
 
+    /// fsyncs the directory holding `path`, so a newly created file survives a crash.
     private static func syncDirectory(of path: String) throws {
         let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let dfd = Glibc.open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dfd >= 0 else { return }
-        defer { close(dfd) }
-        _ = fsync(dfd)
+        guard dfd >= 0 else { throw LogError(path: path, message: "cannot open its directory: \(errnoText())", errno: errno) }
+        defer { _ = Glibc.close(dfd) }
+        guard fsync(dfd) == 0 else { throw LogError(path: path, message: "fsync of its directory: \(errnoText())", errno: errno) }
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -47,4 +47,15 @@ import Testing
         #expect(sum == 9)
         #expect(d.bufferedBytes == 0)
     }
+
+    @Test func resetReleasesABufferLeftByALargeMessage() throws {
+        var d = MessageDeframer(maxMessageSize: 4 << 20)
+        d.append(MessageFramer.framed([UInt8](repeating: 1, count: 1 << 20)))
+        #expect(try d.next()?.count == 1 << 20)
+        d.reset()
+        #expect(d.capacity <= MessageDeframer.maxRetainedCapacity)
+        d.append(MessageFramer.framed([1, 2, 3]))
+        d.reset()
+        #expect(d.capacity > 0)   // a small buffer is kept for reuse
+    }
 }

@@ -19,7 +19,8 @@ final class GraphHarness: @unchecked Sendable {
     let metrics = ServiceMetrics()
 
     init(fixture: ServingFixture, encoding: any ItemEncoding = LocalItemEncoding(), tokens: [String] = [],
-         logName: String = "interactions.log", load: Bool = true) async throws {
+         logName: String = "interactions.log", load: Bool = true,
+         configure: (inout GraphOptions, inout ServerConfig) -> Void = { _, _ in }) async throws {
         self.fixture = fixture
         logPath = (fixture.directory as NSString).appendingPathComponent(logName)
         var options = GraphOptions()
@@ -27,10 +28,11 @@ final class GraphHarness: @unchecked Sendable {
         options.logPath = logPath
         options.localEncoder = true
         options.exportBatch = 16
-        let engine = GraphEngine(options: options, encoding: encoding, metrics: GraphMetrics(service: metrics))
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.eventLoops = 1
+        configure(&options, &config)
+        let engine = GraphEngine(options: options, encoding: encoding, metrics: GraphMetrics(service: metrics))
         server = GraphServer(engine: engine, serverConfig: config, metrics: metrics,
                              auth: BearerTokenAuthenticator(tokens: tokens))
         let port = try server.start()

@@ -104,7 +104,7 @@ import Testing
         #expect(c2 == .notFound && m2.contains("no-such-item"))
         var existing = h.coldItemRequest()
         existing.newItems[0].itemId = d.items[0]
-        #expect(await code(existing).0 == .invalidArgument)
+        #expect(await code(existing).0 == .alreadyExists)
         var badLink = h.coldItemRequest()
         badLink.newItems[0].links[0].entityId = "nowhere"
         #expect(await code(badLink).0 == .invalidArgument)

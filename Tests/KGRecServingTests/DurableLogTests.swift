@@ -99,3 +99,86 @@ import Testing
         #expect(CRC32.checksum([]) == 0)
     }
 }
+
+@Suite struct DurableLogSafetyTests {
+    private func freshPath() -> String {
+        var template = Array("/tmp/kgrec-log-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        close(fd)
+        let path = String(cString: template)
+        unlink(path)
+        return path
+    }
+
+    private func overwrite(_ path: String, at offset: Int, _ bytes: [UInt8]) {
+        let fd = open(path, O_WRONLY)
+        _ = pwrite(fd, bytes, bytes.count, off_t(offset))
+        close(fd)
+    }
+
+    private func size(_ path: String) -> Int {
+        var st = stat()
+        stat(path, &st)
+        return Int(st.st_size)
+    }
+
+    @Test func secondOpenerOfALogFailsWhileTheFirstHoldsIt() throws {
+        let path = freshPath()
+        defer { unlink(path) }
+        do {
+            let (first, _) = try DurableLog.open(path: path)
+            try first.append([1])
+            #expect {
+                _ = try DurableLog.open(path: path)
+            } throws: { error in
+                "\(error)".contains(path) && "\(error)".contains("in use by another process")
+            }
+            try first.append([2])   // the holder is unaffected
+        }
+        let (_, replay) = try DurableLog.open(path: path)   // the lock died with its holder
+        #expect(replay.records == [[1], [2]])
+    }
+
+    @Test func corruptionBeforeIntactRecordsStopsOpenNamingTheOffsetAndCutsNothing() throws {
+        let path = freshPath()
+        defer { unlink(path) }
+        do {
+            let (log, _) = try DurableLog.open(path: path)
+            try log.append([1, 1, 1])
+            try log.append([2, 2, 2])
+            try log.append([3, 3, 3])
+        }
+        let before = size(path)
+        let second = 8 + (8 + 3)   // magic, first record
+        overwrite(path, at: second + 8, [0xFF])   // a payload byte of the second record
+        #expect {
+            _ = try DurableLog.open(path: path)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("offset \(second)") && text.contains("truncate -s \(second) \(path)")
+                && text.contains("1 intact records")
+        }
+        #expect(size(path) == before)   // acknowledged records after it are still there
+        // The documented recovery keeps the records before the corruption.
+        #expect(truncate(path, off_t(second)) == 0)
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(replay.records == [[1, 1, 1]])
+    }
+
+    @Test func failedRollbackMakesTheLogRefuseAppends() throws {
+        // /dev/full: every write fails with ENOSPC and ftruncate fails, so the rollback fails too.
+        let fd = open("/dev/full", O_WRONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        let log = DurableLog(path: "/dev/full", fd: fd)
+        #expect {
+            try log.append([1, 2, 3])
+        } throws: { error in
+            (error as? DurableLog.LogError)?.isStorageFailure == true && "\(error)".contains("write")
+        }
+        #expect {
+            try log.append([4])
+        } throws: { error in
+            "\(error)".contains("refuses appends") && "\(error)".contains("rolled back")
+        }
+    }
+}

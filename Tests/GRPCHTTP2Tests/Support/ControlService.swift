@@ -52,6 +52,17 @@ final class ControlService: RPCService, Sendable {
             let n = r.bytes.prefix(4).reduce(0) { $0 << 8 | Int($1) }
             return RawMessage([UInt8](repeating: 7, count: n))
         }
+        // Inline twin of Big: a payload of UInt32 big-endian size, built on the event loop.
+        router.unaryInline(Self.m("BigInline")) { (r: RawMessage, _) -> RawMessage in
+            let n = r.bytes.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+            return RawMessage([UInt8](repeating: 7, count: n))
+        }
+        // OK with a trailing metadata value of UInt32 big-endian size (a header block too big to send).
+        router.unaryInline(Self.m("BigTrailer")) { (r: RawMessage, ctx) -> RawMessage in
+            let n = r.bytes.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+            ctx.trailingMetadata.add("x-big", String(repeating: "t", count: n))
+            return RawMessage([1])
+        }
         // Server streaming: first byte n → n messages [0], [1], ... each `size` (byte 2-4) long.
         router.serverStreaming(Self.m("Count")) { (r: RawMessage, out: RPCWriter<RawMessage>, _) in
             let n = Int(r.bytes.first ?? 0)

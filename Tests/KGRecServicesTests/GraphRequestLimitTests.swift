@@ -1,0 +1,73 @@
+import GRPCCore
+import GRPCHTTP2
+@testable import KGRecGraphService
+import KGRecWire
+import Testing
+
+/// Limits on what one client request may make the graph service hold or build.
+@Suite struct GraphRequestLimitTests {
+    func status(_ body: () async throws -> Void) async -> (StatusCode?, String) {
+        do { try await body(); return (nil, "") } catch let e as RPCError { return (e.code, e.message) } catch {
+            return (nil, "\(error)")
+        }
+    }
+
+    @Test func getEmbeddingsRefusesRepeatedTooManyAndOverlongIdsAndOversizedAnswers() async throws {
+        let h = try await GraphHarness(fixture: ServingFixture()) { options, config in
+            options.maxIds = 64
+            options.maxIdBytes = 32
+            config.maxSendMessageSize = 6000
+        }
+        let d = h.fixture.dataset
+        let repeated = await status { _ = try await h.get(users: [d.users[0], d.users[1], d.users[0]]) }
+        #expect(repeated.0 == .invalidArgument && repeated.1.contains("user_ids[2]") && repeated.1.contains("repeated"))
+        let many = await status { _ = try await h.get(items: (0..<65).map { "no-such-\($0)" }) }
+        #expect(many.0 == .invalidArgument && many.1.contains("65 ids") && many.1.contains("64"))
+        let long = await status { _ = try await h.get(items: [String(repeating: "x", count: 33)]) }
+        #expect(long.0 == .invalidArgument && long.1.contains("item_ids[0]") && long.1.contains("32"))
+        // Enough known items that their answer passes 6000 bytes: refused before it is built.
+        let one = try await h.get(items: [d.items[0]]).serializedBytes().count
+        let n = 6000 / one + 2
+        try #require(n <= min(64, d.items.count))
+        let big = await status { _ = try await h.get(items: (0..<n).map { d.items[$0] }) }
+        #expect(big.0 == .resourceExhausted && big.1.contains("6000"))
+        // Within every limit: answered, and unknown ids cost no vector.
+        let ok = try await h.get(users: [d.users[0]], items: ["nope-1", "nope-2"])
+        #expect(ok.users.count == 1 && ok.unknownItemIds == ["nope-1", "nope-2"])
+        await h.stop()
+    }
+
+    @Test func addInteractionsRefusesOverlongIdsAndExistingItems() async throws {
+        let h = try await GraphHarness(fixture: ServingFixture()) { options, _ in options.maxIdBytes = 32 }
+        var long = h.coldItemRequest(user: String(repeating: "u", count: 40))
+        let r1 = await status { _ = try await h.add(long) }
+        #expect(r1.0 == .invalidArgument && r1.1.contains("user_id") && r1.1.contains("32"))
+        long = h.coldItemRequest()
+        long.newItems[0].itemId = h.fixture.dataset.items[0]
+        #expect(await status { _ = try await h.add(long) }.0 == .alreadyExists)
+        await h.stop()
+    }
+
+    @Test func updateQueueIsBoundedAndCancelledWaitersLeaveIt() async throws {
+        let gate = UpdateGate(maxWaiting: 2)
+        try await gate.acquire()   // the running update
+        let a = Task { try await gate.acquire() }
+        let b = Task { try await gate.acquire() }
+        var waiting = 0
+        for _ in 0..<2000 where waiting < 2 {
+            await Task.yield()
+            waiting = await gate.waiting
+        }
+        #expect(waiting == 2)
+        let overflow = await status { try await gate.acquire() }
+        #expect(overflow.0 == .resourceExhausted && overflow.1.contains("limit 2"))
+        a.cancel()
+        let cancelled = await status { try await a.value }
+        #expect(cancelled.0 == .cancelled)
+        #expect(await gate.waiting == 1)
+        await gate.release()   // hands the gate to b
+        try await b.value
+        #expect(await gate.waiting == 0)
+        await gate.release()
+    }
+}
