@@ -14,6 +14,7 @@ struct BenchTensorCommand: CLICommand {
         .init("batches", "batches to profile (default 3)"),
         .init("batch", "triples per batch (default 4096)"),
         .init("no-gemm", "skip the GEMM table", value: false),
+        .init("propagation", "full | history (default full)"),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -31,6 +32,7 @@ struct BenchTensorCommand: CLICommand {
             config.modalities = try f.choice("modalities", ModelConfig.Modalities.self) ?? .both
             let model = try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features,
                                         sequences: dataset.sequences)
+            model.setPropagation(try f.choice("propagation", PropagationMode.self) ?? .full)
             print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
             print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? 3,
                                          batchSize: try f.int("batch") ?? 4096,

@@ -37,6 +37,8 @@ struct RunSettings {
         .init("kg-batch-size", "TransR batch size (default 4096)"),
         .init("kg-batches", "TransR batches per epoch (default: one pass over the KG; 0 = none)"),
         .init("max-batches", "cap on BPR batches per epoch (benchmarks)"),
+        .init("propagation", "BPR batches' propagation: full (whole graph, exact) | history (batch + 1-hop, per-epoch history tables; default full)"),
+        .init("memory-budget", "refuse to train when the estimated peak memory exceeds this many GiB (default: the available memory)"),
         .init("lr", "Adam learning rate (default 1e-3)"),
         .init("l2", "L2 weight λ (default 1e-5)"),
         .init("dim", "embedding size d (default 64)"),
@@ -59,7 +61,7 @@ struct RunSettings {
     ]
 
     /// Keys of optional fields (absent from the encoded defaults when nil).
-    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "name", "textFeatures", "textIds",
+    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "name", "textFeatures", "textIds",
                                             "visualFeatures", "visualIds"]
 
     /// Defaults for `dataPath` (programmatic runs such as the demo).
@@ -85,6 +87,8 @@ struct RunSettings {
         if let v = try f.int("kg-batch-size") { train.kgBatchSize = v }
         if let v = try f.int("kg-batches") { train.kgBatchesPerEpoch = v }
         if let v = try f.int("max-batches") { train.maxBatchesPerEpoch = v }
+        if let v = try f.choice("propagation", PropagationMode.self) { train.propagation = v }
+        if let v = try f.double("memory-budget") { train.memoryBudgetGiB = v }
         if let v = try f.double("lr") { model.learningRate = Float(v) }
         if let v = try f.double("l2") { model.l2 = Float(v) }
         if let v = try f.int("dim") { model.embeddingSize = v }

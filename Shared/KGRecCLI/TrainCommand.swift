@@ -34,6 +34,10 @@ enum TrainingRun {
     /// Trains; with `settings.out`, appends each epoch to `out/metrics.jsonl` and writes
     /// `out/checkpoint.safetensors` (best epoch) and `out/result.json`.
     static func execute(_ s: RunSettings, dataset: Dataset, progress: ProgressLine) throws -> Outcome {
+        if s.kind == .multiKG4Rec {
+            try TrainingMemory.check(dataset: dataset, config: s.model, mode: s.train.propagation ?? .full,
+                                     budgetGiB: s.train.memoryBudgetGiB)
+        }
         let model = try s.kind.make(config: s.model, dataset: dataset)
         if let path = s.initFrom {
             let ckpt = try Checkpoint.read(from: path)

@@ -16,6 +16,10 @@ public final class Parameter {
     public var touched = false
     /// Adam updates applied to this parameter (its bias-correction step count).
     public internal(set) var steps = 0
+    /// Rows whose gradient a row-sparse op (`Tape.embeddingRows`) accumulated since the last step,
+    /// each once, in first-touch order; `rowMarked [rows]` flags them (allocated on first use).
+    public internal(set) var touchedRows: [Int32] = []
+    var rowMarked: [Bool] = []
 
     public init(_ name: String, _ value: Matrix) {
         self.name = name
@@ -25,12 +29,28 @@ public final class Parameter {
         v = Matrix(rows: value.rows, cols: value.cols)
     }
 
+    /// Records that rows `index` received gradient (duplicates are recorded once).
+    func markRows(_ index: [Int32]) {
+        if rowMarked.isEmpty { rowMarked = [Bool](repeating: false, count: value.rows) }
+        for r in index where !rowMarked[Int(r)] {
+            rowMarked[Int(r)] = true
+            touchedRows.append(r)
+        }
+    }
+
+    /// Forgets the recorded rows (after an optimiser step).
+    public func clearRows() {
+        for r in touchedRows { rowMarked[Int(r)] = false }
+        touchedRows.removeAll(keepingCapacity: true)
+    }
+
     /// Replaces the value (same shape) and clears gradient and moments.
     public func load(_ newValue: Matrix) {
         precondition(newValue.rows == value.rows && newValue.cols == value.cols)
         value = newValue
         grad.zero(); m.zero(); v.zero()
         touched = false
+        if !touchedRows.isEmpty { clearRows() }
         steps = 0
     }
 }

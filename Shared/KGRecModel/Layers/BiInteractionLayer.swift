@@ -18,8 +18,18 @@ public final class BiInteractionLayer {
 
     /// e `[N, d_in]`, attention `[E]` (softmaxed per head) → `[N, d_out]`.
     public func callAsFunction(_ tape: Tape, _ e: Tape.Var, graph: SparseGraph, attention: [Float]) -> Tape.Var {
-        let neighbours = tape.spmm(graph, weights: attention, e)
-        return tape.biInteraction(e, neighbours, w1: tape.parameter(sum.weight), b1: tape.parameter(sum.bias!),
-                                  w2: tape.parameter(product.weight), b2: tape.parameter(product.bias!), slope: slope)
+        self(tape, e, neighbours: tape.spmm(graph, weights: attention, e))
+    }
+
+    /// From the nodes' own rows e and their aggregated neighbours n (both `[B, d_in]`) → `[B, d_out]`.
+    public func callAsFunction(_ tape: Tape, _ e: Tape.Var, neighbours: Tape.Var) -> Tape.Var {
+        tape.biInteraction(e, neighbours, w1: tape.parameter(sum.weight), b1: tape.parameter(sum.bias!),
+                           w2: tape.parameter(product.weight), b2: tape.parameter(product.bias!), slope: slope)
+    }
+
+    /// The same layer without a tape (history refresh): e `[N, d_in]` → `[N, d_out]`.
+    public func infer(_ e: Matrix, graph: SparseGraph, attention: [Float]) -> Matrix {
+        Kernels.biInteraction(e, Kernels.spmm(graph, attention, e), w1: sum.weight.value, b1: sum.bias!.value,
+                              w2: product.weight.value, b2: product.bias!.value, slope: slope)
     }
 }

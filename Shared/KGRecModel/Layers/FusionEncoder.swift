@@ -54,14 +54,18 @@ public final class FusionEncoder {
 
     /// tables: one `[N, d]` per stream → one `[B, d]` fused table per stream, row k = item
     /// `items[k]` (`[B]` distinct item ids; all items `0..<I` in order when nil).
-    /// Cost and memory grow with B·n, not with the catalogue.
-    public func callAsFunction(_ tape: Tape, _ tables: [Tape.Var], items: [Int32]? = nil) -> [Tape.Var] {
+    /// Cost and memory grow with B·n, not with the catalogue. `rows` (`[B·n]`): where each sequence
+    /// position's node is in `tables` — by default `sequenceRows(items)`, the node ids, for `[N, d]`
+    /// tables; a batch passes its own local tables and their row of each sequence node.
+    public func callAsFunction(_ tape: Tape, _ tables: [Tape.Var], items: [Int32]? = nil,
+                               rows: [Int32]? = nil) -> [Tape.Var] {
         let items = items ?? (0..<Int32(itemCount)).map { $0 }
+        let rows = rows ?? sequenceRows(items)
+        precondition(rows.count == items.count * length, "fusion rows must be [B·n]")
         if items.count * length <= chunkRows {
-            let rows = sequenceRows(items)
             return run(tape, tables.map { tape.gatherRows($0, rows) }, items: items)
         }
-        return checkpointed(tape, tables, items: items)
+        return checkpointed(tape, tables, items: items, rows: rows)
     }
 
     /// The fused vectors of every item without gradient: tables one `[N, d]` per stream → one
@@ -111,7 +115,7 @@ public final class FusionEncoder {
     }
 
     /// Chunked forward without stored intermediates; the backward recomputes each chunk.
-    func checkpointed(_ tape: Tape, _ tables: [Tape.Var], items: [Int32]) -> [Tape.Var] {
+    func checkpointed(_ tape: Tape, _ tables: [Tape.Var], items: [Int32], rows: [Int32]) -> [Tape.Var] {
         let streams = tables.count, d = tables[0].cols
         let values = tables.map { tape.value($0) }
         let parts = chunks(items)
@@ -120,7 +124,7 @@ public final class FusionEncoder {
         var offset = 0
         for part in parts {
             let sub = Tape()
-            let idx = sequenceRows(part)
+            let idx = Array(rows[offset * length..<(offset + part.count) * length])
             let ys = run(sub, values.map { sub.constant(Kernels.gatherRows($0, idx)) }, items: part)
             for (c, y) in ys.enumerated() {
                 let v = sub.value(y)
@@ -136,7 +140,7 @@ public final class FusionEncoder {
             var offset = 0
             for part in parts {
                 let sub = Tape(profile: profile)
-                let idx = self.sequenceRows(part)
+                let idx = Array(rows[offset * self.length..<(offset + part.count) * self.length])
                 let leaves = values.map { sub.variable(Kernels.gatherRows($0, idx)) }
                 let ys = self.run(sub, leaves, items: part)
                 // Σ_c Σ y_c ⊙ dy_c: its gradient w.r.t. y_c is dy_c.

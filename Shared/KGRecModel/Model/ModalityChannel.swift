@@ -67,9 +67,10 @@ final class ModalityChannel {
     }
 
     /// Layer-0 rows of `nodes` `[B]` → `[B, d]`, equal to `gatherRows(layer0(tape), nodes)` but
-    /// projecting only those nodes' content: cost O(B), not O(N) (the TransR batches use it).
+    /// projecting only those nodes' content: cost O(B), not O(N) (TransR and history-mode BPR
+    /// batches use it). The ID rows are row-sparse (`Tape.embeddingRows`): no `[N, d]` gradient.
     func layer0Rows(_ tape: Tape, _ nodes: [Int32]) -> Tape.Var {
-        let ids = tape.gatherRows(tape.parameter(idEmbedding), nodes)
+        let ids = tape.embeddingRows(idEmbedding, nodes)
         guard let projection else { return ids }
         var at: [Int32] = [], rows: [Int32] = []
         for (k, n) in nodes.enumerated() where featureRow[Int(n)] >= 0 {

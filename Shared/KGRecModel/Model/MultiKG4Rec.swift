@@ -6,9 +6,11 @@ import KGRecTensor
 /// visual‖text, inner-product score; trained with BPR + L2 and TransR.
 ///
 /// With `modalities == .none` it is KGAT: one ID-embedding channel, no fusion.
-/// Propagation runs over the whole graph (sparse CSR products + dense GEMMs, both cores); a BPR
-/// batch fuses only its own items on the tape, the other items' fused rows come from `fusedItems`
-/// (refreshed with the attention, once per epoch); inference fuses every item afresh.
+/// Training propagation (`PropagationMode`): `.full` runs over the whole graph on the tape (sparse
+/// CSR products + dense GEMMs, both cores); `.history` computes a BPR batch's layers for its own
+/// nodes from per-epoch history tables (`MultiKG4Rec+History.swift`). Either way a BPR batch fuses
+/// only its own items on the tape, the other items' fused rows come from `fusedItems` (refreshed
+/// with the attention, once per epoch); inference fuses every item afresh and propagates exactly.
 public final class MultiKG4Rec: Recommender {
     public let config: ModelConfig
 
@@ -34,6 +36,14 @@ public final class MultiKG4Rec: Recommender {
     var fusedItems: [Matrix] = []
     /// Fuse every item on the tape in each BPR batch (the whole-catalogue reference path, for tests).
     var fuseWholeCatalogue = false
+    /// How BPR batches propagate (set by the trainer).
+    var propagation: PropagationMode = .full
+    /// History mode: per channel, layer outputs `e(l)` (before normalisation and dropout) of every
+    /// node for l = 1…L−1, `[N, d_l]` each; computed by `beginEpoch`, the batch's own rows written
+    /// back after each BPR batch. Empty in `.full` mode.
+    var history: [[Matrix]] = []
+    /// `[N]` scratch: a node's position in the current batch's node list, −1 otherwise.
+    var batchSlot: [Int32] = []
     var optimizer: Adam
     var rng: Xoshiro256
     var training = false
@@ -200,13 +210,19 @@ public final class MultiKG4Rec: Recommender {
 
     public func beginEpoch() {
         training = true
-        refreshAttention(dropEdges: config.edgeDropout > 0)
+        refreshAttention(dropEdges: config.edgeDropout > 0, refreshHistory: propagation == .history)
+    }
+
+    public func setPropagation(_ mode: PropagationMode) {
+        propagation = mode
+        if mode == .full { history = [] }
     }
 
     /// Recomputes every item's fused vectors (`fusedItems`, chunked, without gradient) and π per
     /// channel from the current fused layer-0 embeddings; with `dropEdges`, a random `edgeDropout`
-    /// fraction of edges gets zero weight this epoch.
-    func refreshAttention(dropEdges: Bool) {
+    /// fraction of edges gets zero weight this epoch; with `refreshHistory`, the history tables
+    /// from the same layer 0 and attention.
+    func refreshAttention(dropEdges: Bool, refreshHistory: Bool = false) {
         let tape = Tape()
         var e0 = channels.map { tape.value($0.layer0(tape)) }
         fusedItems = inferItems(e0)
@@ -222,29 +238,44 @@ public final class MultiKG4Rec: Recommender {
             if let dropped { for e in 0..<logits.count where dropped[e] { logits[e] = -.infinity } }
             return Kernels.segmentSoftmax(graph, logits)
         }
+        if refreshHistory { history = historyTables(layer0: e0) }
     }
 
     public func bprLossAndGradients(users: [Int32], positives: [Int32], negatives: [Int32]) -> Float {
         precondition(users.count == positives.count && users.count == negatives.count, "BPR batch shapes")
         let tape = Tape(profile: profile)
-        let e0: [Tape.Var]
-        if fusion == nil || fuseWholeCatalogue {
-            e0 = fusedLayer0(tape)
-        } else {
-            var items = positives + negatives
-            items.sort()
-            var w = 0  // dedupe in place
-            for k in items.indices where k == 0 || items[k] != items[k - 1] { items[w] = items[k]; w += 1 }
-            e0 = batchLayer0(tape, items: Array(items[..<w]))
-        }
-        let layers = propagate(tape, from: e0)
-        let u = finalEmbeddings(tape, layers, nodes: users.map { $0 + userBase })
-        let i = finalEmbeddings(tape, layers, nodes: positives)
-        let j = finalEmbeddings(tape, layers, nodes: negatives)
+        let (u, i, j) = propagation == .history
+            ? historyBatch(tape, users: users, positives: positives, negatives: negatives)
+            : fullBatch(tape, users: users, positives: positives, negatives: negatives)
         let bpr = Losses.bpr(tape, positive: tape.rowDot(u, i), negative: tape.rowDot(u, j))
         let loss = tape.add(bpr, Losses.l2(tape, [u, i, j], lambda: config.l2, batch: users.count))
         tape.backward(from: loss)
         return tape.value(loss).data[0]
+    }
+
+    /// Final embeddings `[B, C·W]` of a BPR batch's users, positives and negatives, propagating the
+    /// whole graph on the tape.
+    func fullBatch(_ tape: Tape, users: [Int32], positives: [Int32],
+                   negatives: [Int32]) -> (Tape.Var, Tape.Var, Tape.Var) {
+        let e0: [Tape.Var]
+        if fusion == nil || fuseWholeCatalogue {
+            e0 = fusedLayer0(tape)
+        } else {
+            e0 = batchLayer0(tape, items: Self.distinctSorted(positives + negatives))
+        }
+        let layers = propagate(tape, from: e0)
+        return (finalEmbeddings(tape, layers, nodes: users.map { $0 + userBase }),
+                finalEmbeddings(tape, layers, nodes: positives), finalEmbeddings(tape, layers, nodes: negatives))
+    }
+
+    /// `ids` sorted, duplicates removed.
+    static func distinctSorted(_ ids: [Int32]) -> [Int32] {
+        var ids = ids
+        ids.sort()
+        var w = 0
+        for k in ids.indices where k == 0 || ids[k] != ids[k - 1] { ids[w] = ids[k]; w += 1 }
+        ids.removeLast(ids.count - w)
+        return ids
     }
 
     public func kgLossAndGradients(heads: [Int32], relations: [Int32], tails: [Int32],
@@ -253,11 +284,7 @@ public final class MultiKG4Rec: Recommender {
                      && heads.count == negativeTails.count, "KG batch shapes")
         let tape = Tape(profile: profile)
         // The batch's distinct nodes: layer 0 is computed for those rows only (O(B), not O(N)).
-        var nodes = heads + tails + negativeTails
-        nodes.sort()
-        var w = 0
-        for k in nodes.indices where k == 0 || nodes[k] != nodes[k - 1] { nodes[w] = nodes[k]; w += 1 }
-        nodes.removeLast(nodes.count - w)
+        let nodes = Self.distinctSorted(heads + tails + negativeTails)
         func local(_ ids: [Int32]) -> [Int32] {
             ids.map { n in  // binary search in the sorted distinct nodes
                 var lo = 0, hi = nodes.count
@@ -287,7 +314,7 @@ public final class MultiKG4Rec: Recommender {
     }
 
     public func step() {
-        optimizer.step(allParameters, skipUntouched: true)
+        optimizer.step(allParameters, skipUntouched: true, lazyRows: propagation == .history)
     }
 
     /// Uses attention computed from the current parameters (no edge dropout), as `kgrec eval` and

@@ -47,6 +47,14 @@ public protocol Recommender: AnyObject {
     /// Loads tensors saved by `namedParameters()`. Throws `ModelError` on a missing name or a shape
     /// mismatch; nothing is changed then.
     func loadParameters(_ tensors: [String: Matrix]) throws
+
+    /// How BPR batches propagate from now on (the trainer sets it once, before the first epoch).
+    func setPropagation(_ mode: PropagationMode)
+}
+
+extension Recommender {
+    /// Models without graph propagation ignore the mode.
+    public func setPropagation(_ mode: PropagationMode) {}
 }
 
 /// Scoring tables: `score(u, i) = users[u] · items[i]`.

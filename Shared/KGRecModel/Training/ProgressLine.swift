@@ -21,7 +21,7 @@ public final class ProgressLine: @unchecked Sendable {
     /// Monotonic seconds.
     public static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    /// `epoch e/E  phase b/B  loss …  N ex/s  ETA …`; `final` forces a draw and ends the line.
+    /// `epoch e/E  phase b/B  loss …  N ex/s  ETA …  rss …`; `final` forces a draw and ends the line.
     public func update(epoch: Int, epochs: Int, phase: String, batch: Int, batches: Int, loss: Double,
                        examplesPerSecond: Double, final: Bool = false) {
         guard enabled else { return }
@@ -33,6 +33,7 @@ public final class ProgressLine: @unchecked Sendable {
         if !final, batch > 0 {
             s += "  ETA " + Self.fmt(Double(batches - batch) * (elapsedPerBatch ?? 0), 1) + "s"
         }
+        if let rss = Self.memory("VmRSS:") { s += "  rss " + Self.fmt(rss / 1_073_741_824, 2) + " GiB" }
         write(s, end: final)
     }
 
@@ -50,6 +51,15 @@ public final class ProgressLine: @unchecked Sendable {
         if end || !isTTY { out += "\n" }
         FileHandle.standardError.write(Data(out.utf8))
         drawn = !end && isTTY
+    }
+
+    /// A field of /proc/self/status in bytes (`VmRSS:` resident now, `VmHWM:` peak resident), nil
+    /// where /proc is absent.
+    public static func memory(_ field: String) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kb * 1024
     }
 
     public static func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }

@@ -25,6 +25,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var maxBatchesPerEpoch: Int? = nil
     /// Wall-clock budget: no new epoch starts after this many seconds (demo); nil = no limit.
     public var maxSeconds: Double? = nil
+    /// BPR batches' propagation; nil = `.full` (optional so checkpoints from before it decode).
+    public var propagation: PropagationMode? = nil
+    /// Refuse to train when the estimated peak memory (`TrainingMemory`) exceeds this many GiB;
+    /// nil = the machine's available memory.
+    public var memoryBudgetGiB: Double? = nil
     /// Seed of shuffling and negative sampling.
     public var seed: UInt64 = 2020
 
@@ -37,6 +42,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(patience >= 1 && evalEvery >= 1, "patience and evalEvery must be >= 1")
         try check(!ks.isEmpty && ks.allSatisfy { $0 > 0 } && ks.contains(stopK), "ks must be positive and contain stopK")
         try check(hardNegativeCandidates >= 1, "hardNegativeCandidates must be >= 1")
+        try check((memoryBudgetGiB ?? 1) > 0, "memory budget must be positive")
         try check((kgBatchesPerEpoch ?? 0) >= 0 && (maxBatchesPerEpoch ?? 1) >= 1, "batch caps must be positive")
     }
 }

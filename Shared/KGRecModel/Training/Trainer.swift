@@ -34,6 +34,7 @@ public final class Trainer {
         self.dataset = dataset
         self.config = config
         self.progress = progress
+        model.setPropagation(config.propagation ?? .full)
         sampler = NegativeSampler(split: dataset.split, graph: dataset.graph)
         evaluator = Evaluator(split: dataset.split, ks: config.ks)
         let g = dataset.graph
@@ -162,6 +163,7 @@ public final class Trainer {
         var s = "epoch \(r.epoch)/\(config.epochs)  bpr \(ProgressLine.fmt(r.bprLoss, 4))"
         if r.kgExamples > 0 { s += "  kg \(ProgressLine.fmt(r.kgLoss, 4))" }
         s += "  \(ProgressLine.fmt(r.trainSeconds, 2))s  \(ProgressLine.fmt(r.examplesPerSecond, 0)) ex/s"
+        if let peak = ProgressLine.memory("VmHWM:") { s += "  peak rss \(ProgressLine.fmt(peak / 1_073_741_824, 2)) GiB" }
         if let v = r.valid {
             let k = config.stopK
             s += "  valid recall@\(k) \(ProgressLine.fmt(v["recall@\(k)"] ?? 0, 4)) ndcg@\(k) \(ProgressLine.fmt(v["ndcg@\(k)"] ?? 0, 4))"

@@ -1,0 +1,31 @@
+import Testing
+@testable import KGRecModel
+
+@Suite struct TrainingMemoryTests {
+    static let data = try! SyntheticKG(.tiny).dataset()
+
+    @Test func aDatasetOverTheMemoryBudgetIsRefusedWithTheEstimateBeforeTheModelIsBuilt() throws {
+        let config = ModelConfig()
+        let full = TrainingMemory(dataset: Self.data, config: config, mode: .full)
+        let history = TrainingMemory(dataset: Self.data, config: config, mode: .history)
+        #expect(history.total < full.total)
+        let budget = full.total * 0.99 / 1_073_741_824
+        do {
+            try TrainingMemory.check(dataset: Self.data, config: config, mode: .full, budgetGiB: budget)
+            Issue.record("a run over its budget was accepted")
+        } catch let e as TrainError {
+            #expect(e.message.contains("needs an estimated") && e.message.contains("--memory-budget"))
+            #expect(e.message.contains("--propagation history needs an estimated"))
+        }
+        try TrainingMemory.check(dataset: Self.data, config: config, mode: .full, budgetGiB: budget * 1.02 / 0.99)
+    }
+
+    @Test func theEstimateGrowsLinearlyWithTheGraph() {
+        let config = ModelConfig()
+        for mode in PropagationMode.allCases {
+            let small = TrainingMemory(nodes: 1000, edges: 16_000, items: 400, config: config, mode: mode).total
+            let large = TrainingMemory(nodes: 10_000, edges: 160_000, items: 4000, config: config, mode: mode).total
+            #expect(abs(large / small - 10) < 1e-9)
+        }
+    }
+}
