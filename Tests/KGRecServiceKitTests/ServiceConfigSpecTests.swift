@@ -61,6 +61,12 @@ import Testing
         #expect(try run(["--checkpoint", "x", "--no-explain"], ["KGREC_RANKER_EXPLAIN": "1"]).bool("explain") == false)
     }
 
+    @Test func reflectionIsOnByDefaultAndTurnedOffByFlagOrEnv() throws {
+        #expect(try run(["--checkpoint", "x"]).bool("reflection"))
+        #expect(try run(["--checkpoint", "x", "--no-reflection"]).bool("reflection") == false)
+        #expect(try run(["--checkpoint", "x"], ["KGREC_RANKER_REFLECTION": "false"]).bool("reflection") == false)
+    }
+
     @Test func emptyEnvVarsCountAsUnset() throws {
         let c = try run(["--checkpoint", "x"], ["KGREC_RANKER_PORT": ""])
         #expect(c.int("port") == 50053)

@@ -32,7 +32,8 @@ struct EncoderServiceTests {
         }
     }
 
-    static func start(load: Bool = true, configure: (inout EncoderOptions) -> Void = { _ in }) async throws -> Harness {
+    static func start(load: Bool = true, reflection: Bool = true,
+                      configure: (inout EncoderOptions) -> Void = { _ in }) async throws -> Harness {
         let f = try fixture.get()
         var options = EncoderOptions()
         options.checkpoint = f.checkpointPath
@@ -46,7 +47,8 @@ struct EncoderServiceTests {
         let engine = EncoderEngine(options: options)
         if load { try await engine.load() }
         let server = EncoderServer(engine: engine, serverConfig: config, metrics: ServiceMetrics(),
-                                   logger: Logger(service: "encoder", level: .error, sink: MemoryLogSink()))
+                                   logger: Logger(service: "encoder", level: .error, sink: MemoryLogSink()),
+                                   reflection: reflection)
         if load { server.markServing() }
         let port = try server.start()
         return Harness(server: server, channel: GRPCChannel(host: "127.0.0.1", port: port),
@@ -57,6 +59,28 @@ struct EncoderServiceTests {
     static func channels(_ v: Kgrec_V1_ModalityVectors, _ serving: ServingModel) -> [[Float]] {
         serving.channelNames.indices.map { c in
             (serving.wireModality(ofChannel: c) == .visual ? v.visual : v.text)?.values ?? []
+        }
+    }
+
+    @Test func reflectionListsTheEncoderUnlessTurnedOff() async throws {
+        for on in [true, false] {
+            let h = try await Self.start(load: false, reflection: on)
+            let call = h.channel.bidiStreaming(Grpc_Reflection_V1_ServerReflection.Method.serverReflectionInfo,
+                                               requestType: Grpc_Reflection_V1_ServerReflectionRequest.self,
+                                               responseType: Grpc_Reflection_V1_ServerReflectionResponse.self,
+                                               options: CallOptions(timeout: .seconds(10)))
+            try await call.send(Grpc_Reflection_V1_ServerReflectionRequest(messageRequest: .listServices("")))
+            call.closeSend()
+            do {
+                var names: [String] = []
+                for try await r in call {
+                    if case .listServicesResponse(let l)? = r.messageResponse { names += l.service.map(\.name) }
+                }
+                #expect(on && names.contains("kgrec.v1.Encoder") && names.contains("grpc.reflection.v1alpha.ServerReflection"))
+            } catch let e as RPCError {
+                #expect(!on && e.code == .unimplemented)
+            }
+            await h.stop()
         }
     }
 
