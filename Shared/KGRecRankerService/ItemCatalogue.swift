@@ -64,34 +64,6 @@ final class ItemCatalogue: Sendable {
             : Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
-    /// Builds a catalogue from a whole ExportEmbeddings stream. Throws INTERNAL when the batches
-    /// disagree on the version (the table moved during the export: try again) or a vector has a
-    /// width other than the rest. `previous` (the catalogue being replaced) lends its IVF lists.
-    static func build(from batches: [Kgrec_V1_EmbeddingBatch], precision: ScanPrecision = .fp32,
-                      ann: RankerOptions.ANN? = nil, previous: ItemCatalogue? = nil) throws -> ItemCatalogue
-    {
-        let version = batches.first?.version ?? 0
-        guard batches.allSatisfy({ $0.version == version }) else {
-            throw RPCError(.internal, "graph table version changed during the export")
-        }
-        let items = batches.flatMap(\.items)
-        var layout = EmbeddingLayout(inferredFrom: items)
-        if layout.width == 0 { layout = EmbeddingLayout(inferredFrom: batches.flatMap(\.users)) }
-        var matrix: [Float] = []
-        matrix.reserveCapacity(items.count * layout.width)
-        for e in items { try layout.append(e, to: &matrix) }
-        let ids = items.map(\.id)
-        let rowOf = index(ids)
-        var seen: [String: [Int32]] = [:]
-        for b in batches {
-            for (u, s) in zip(b.users, b.seen) {
-                seen[u.id] = s.itemIds.compactMap { rowOf[$0] }
-            }
-        }
-        return ItemCatalogue(version: version, layout: layout, ids: ids, matrix: matrix, seen: seen,
-                             precision: precision, ann: ann, previous: previous)
-    }
-
     static func index(_ ids: [String]) -> [String: Int32] {
         var rows: [String: Int32] = [:]
         rows.reserveCapacity(ids.count)

@@ -152,14 +152,12 @@ public final class RankerEngine: Sendable {
         while !Task.isCancelled {
             do {
                 let epoch = state.withLock { $0.epoch }
-                var batches: [Kgrec_V1_EmbeddingBatch] = []
+                var builder = CatalogueBuilder()
                 try await graph.export(batchSize: options.exportBatchSize, deadline: .now + .seconds(300)) {
-                    batches.append($0)
+                    try builder.add($0)
                 }
                 let previous = state.withLock { $0.catalogue }
-                let catalogue = try ItemCatalogue.build(from: batches, precision: options.precision,
-                                                        ann: options.ann, previous: previous)
-                batches = []
+                let catalogue = builder.finish(precision: options.precision, ann: options.ann, previous: previous)
                 if install(catalogue, epochAtStart: epoch) { continue }
                 return
             } catch {
