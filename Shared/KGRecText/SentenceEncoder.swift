@@ -30,6 +30,7 @@ public struct SentenceEncoder: Sendable {
             throw TextModelError("\(pooling): only mean pooling (pooling_mode_mean_tokens) is supported")
         }
         let config = try BertConfig(path: dir + "/config.json")
+        Memory.retainFreedPages()  // every layer allocates [N, 1536] blocks: reuse them, don't fault them in again
         var maxLength = config.maxPositions
         if let sd = FileManager.default.contents(atPath: dir + "/sentence_bert_config.json"),
            let so = try? JSONSerialization.jsonObject(with: sd) as? [String: Any], let m = so["max_seq_length"] as? Int {

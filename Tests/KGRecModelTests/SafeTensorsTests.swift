@@ -58,6 +58,25 @@ import KGRecTensor
         #expect(e?.message == "tensor 'x' has dtype F16, expected F32")
     }
 
+    @Test func skipNonFloatLeavesOutOtherDtypesButStillChecksTheirOffsets() throws {
+        let dir = TempDirectory()
+        // A BERT checkpoint's layout: an I64 [1, 2] `position_ids` beside an F32 tensor.
+        var header = Array(#"{"ids":{"dtype":"I64","shape":[1,2],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[2],"data_offsets":[16,24]}}"#.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        let floats: [UInt8] = [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40]  // 1.0, 2.0
+        let p = dir.write("bert.safetensors", bytes: [UInt8(header.count), 0, 0, 0, 0, 0, 0, 0] + header
+                          + [UInt8](repeating: 0, count: 16) + floats)
+        let (tensors, _) = try SafeTensors.read(path: p, skipNonFloat: true)
+        #expect(Array(tensors.keys) == ["w"] && tensors["w"]?.data == [1, 2])
+        #expect(throws: DataError.self) { try SafeTensors.read(path: p) }
+        // A skipped tensor whose bytes do not fit its shape is still an error.
+        var bad = Array(#"{"ids":{"dtype":"I64","shape":[1,3],"data_offsets":[0,16]}}"#.utf8)
+        while bad.count % 8 != 0 { bad.append(0x20) }
+        let q = dir.write("bad.safetensors", bytes: [UInt8(bad.count), 0, 0, 0, 0, 0, 0, 0] + bad + [UInt8](repeating: 0, count: 16))
+        let e = #expect(throws: DataError.self) { try SafeTensors.read(path: q, skipNonFloat: true) }
+        #expect(e?.message.contains("do not fit I64 shape [1, 3]") == true)
+    }
+
     @Test func checkpointRefusesADatasetOfOtherSize() throws {
         let dir = TempDirectory()
         let small = try SyntheticKG(.tiny).dataset()

@@ -98,11 +98,16 @@ struct TextFixture: Sendable {
             defer { ranker.close(); graph.close() }
             let template = Int(ds.split.trainItems[0])
             let fans = ColdItem.fans(of: template, in: ds, limit: 3)
+            // Only text (raw text or its vector) and the template's KG links; no visual vector.
             var byText = ColdItem.newItem("cold-by-text", like: template, in: ds)
-            byText.raw?.text = nil
+            byText.raw = nil
             byText.rawText = Array(text.utf8)
             var byVector = ColdItem.newItem("cold-by-vector", like: template, in: ds)
-            byVector.raw?.text = Kgrec_V1_Vector(values: vector)
+            byVector.raw = Kgrec_V1_ModalityVectors(text: Kgrec_V1_Vector(values: vector))
+            // Same links, another text: its text score must differ (the text is really used).
+            var other = byText
+            other.itemId = "cold-other-text"
+            other.rawText = Array("A loud comedy about two rival pizza chefs in Naples.".utf8)
 
             // Invalid UTF-8 and text beside a vector are refused before anything is logged.
             var bad = byText
@@ -118,26 +123,32 @@ struct TextFixture: Sendable {
                 #expect(e?.code == .invalidArgument, "\(item.itemId): \(String(describing: e))")
             }
 
-            let interactions = fans.flatMap { u in ["cold-by-text", "cold-by-vector"].map {
+            let interactions = fans.flatMap { u in ["cold-by-text", "cold-by-vector", "cold-other-text"].map {
                 Kgrec_V1_Interaction(userId: u, itemId: $0, timestamp: 1_700_000_000)
             } }
             let ack = try await graph.unary(Kgrec_V1_Graph.Method.addInteractions,
-                                            request: Kgrec_V1_AddInteractionsRequest(newItems: [byText, byVector], interactions: interactions),
+                                            request: Kgrec_V1_AddInteractionsRequest(newItems: [byText, byVector, other], interactions: interactions),
                                             responseType: Kgrec_V1_AddInteractionsResponse.self, options: opts).message
-            #expect(ack.acceptedItems == 2)
+            #expect(ack.acceptedItems == 3)
             let probes = (0..<ds.userCount).map { ds.users[$0] }.filter { !fans.contains($0) }.prefix(5)
             var compared = 0
             for probe in probes {
                 var scores: [Kgrec_V1_ScoredItem] = []
-                for _ in 0..<100 where scores.count < 2 {  // the ranker picks up the new version by itself
+                for _ in 0..<100 where scores.count < 3 {  // the ranker picks up the new version by itself
                     let s = try await ranker.unary(Kgrec_V1_Ranker.Method.score,
-                                                   request: Kgrec_V1_ScoreRequest(userId: probe, itemIds: ["cold-by-text", "cold-by-vector"]),
+                                                   request: Kgrec_V1_ScoreRequest(userId: probe, itemIds: ["cold-by-text", "cold-by-vector", "cold-other-text"],
+                                                                                  explain: true),
                                                    responseType: Kgrec_V1_ScoreResponse.self, options: opts).message
                     if s.unknownItemIds.isEmpty { scores = s.items } else { try await Task.sleep(for: .milliseconds(100)) }
                 }
-                try #require(scores.count == 2, "the ranker never scored the cold items")
+                try #require(scores.count == 3, "the ranker never scored the cold items")
                 #expect(abs(scores[0].score - scores[1].score) <= 1e-4, "user \(probe): by text \(scores[0].score), by vector \(scores[1].score)")
                 #expect(abs(scores[0].textScore - scores[1].textScore) <= 1e-4)
+                #expect(abs(scores[0].score - scores[2].score) > 1e-3, "another text scored the same: \(scores.map { ($0.itemId, $0.score, $0.textScore) })")
+                let all = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend,
+                                                 request: Kgrec_V1_RecommendRequest(userId: probe, k: UInt32(ds.itemCount + 3)),
+                                                 responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
+                #expect(all.items.contains { $0.itemId == "cold-by-text" }, "the raw-text item is not recommendable")
                 compared += 1
             }
             #expect(compared == probes.count && compared > 0)
