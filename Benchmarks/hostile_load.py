@@ -10,7 +10,7 @@ Starts one `kgrec-graph --local-encoder` (quick checkpoint unless CHECKPOINT is 
   repeat     GetEmbeddings of one id repeated 200 000 times (a ~1 GB answer if built)
   never-read raw HTTP/2, huge windows, ExportEmbeddings streams, never reads a byte
   zero-window raw HTTP/2, INITIAL_WINDOW_SIZE 0, 100 GetEmbeddings of 256 items each
-  timers     raw HTTP/2, unary calls with grpc-timeout 99999999H, as fast as it can
+  timers     raw HTTP/2, (empty, refused) AddInteractions with grpc-timeout 99999999H, fast
   reset      raw HTTP/2, HEADERS + RST_STREAM pairs (rapid reset), reconnecting when cut off
   partial    raw HTTP/2, 100 streams each announcing a 16 MiB message and sending 64 KiB of it
   long-msg   GetEmbeddings with a 200 KB id (its INVALID_ARGUMENT message would echo it)
@@ -221,7 +221,8 @@ def main():
                 try:
                     while not stop.is_set() and sid < 2**31 - 200:
                         for _ in range(50):
-                            s.sendall(frame(1, 4, sid, grpc_headers("/kgrec.v1.Graph/Neighbors",
+                            # A task handler (inline ones arm no timer): an empty update, refused at once.
+                            s.sendall(frame(1, 4, sid, grpc_headers("/kgrec.v1.Graph/AddInteractions",
                                                                       [("grpc-timeout", "99999999H")]))
                                       + frame(0, 1, sid, framed(b"")))
                             sid += 2

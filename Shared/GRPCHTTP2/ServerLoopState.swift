@@ -59,14 +59,10 @@ final class ServerLoopState: LoopHandler {
         }
     }
 
-    /// Times accepting was paused because the process ran out of descriptors or memory.
-    private(set) var acceptPauses = 0
-
     /// Out of descriptors (or memory): the pending connection stays in the backlog and the
     /// listener would report readable forever, spinning the loop. Stop watching it for 100 ms
     /// (closing connections frees descriptors meanwhile), as the admin server does.
     private func pauseAccepting() {
-        acceptPauses += 1
         loop.modify(fd: listenFD, events: 0, token: listenToken)
         loop.schedule(at: MonotonicClock.nanoseconds() &+ 100_000_000) { [weak self] in
             guard let self, self.listenFD >= 0 else { return }

@@ -18,8 +18,9 @@ import Synchronization
 ///   leave a logged but unpublished update behind.
 /// - Reads take the published snapshot (one lock-protected pointer load) and never wait for updates.
 ///
-/// The table version is 1 + the number of updates applied since the checkpoint, so it is the same
-/// after a restart that replays the log.
+/// The table version is the log header's base + 1 + the number of updates applied, so it is the
+/// same after a restart that replays the log, and moves past every earlier version when a new
+/// checkpoint starts a new log (`InteractionLogHeader`).
 public final class GraphEngine: @unchecked Sendable {
     public let options: GraphOptions
     let encoding: any ItemEncoding
@@ -37,6 +38,8 @@ public final class GraphEngine: @unchecked Sendable {
     private var trainedSequences: NeighbourSequences?
     private var lastInputs: [EncodeInput] = []
     private var lastFused: [FusedItem] = []
+    /// The log header's base: the table version is `baseVersion + 1 + updates applied`.
+    private var baseVersion: UInt64 = 0
 
     public init(options: GraphOptions, encoding: any ItemEncoding, metrics: GraphMetrics? = nil, logger: Logger? = nil) {
         self.options = options
@@ -67,17 +70,40 @@ public final class GraphEngine: @unchecked Sendable {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            let (log, replay) = try DurableLog.open(path: options.logPath)
+            var (log, replay) = try DurableLog.open(path: options.logPath)
             if replay.droppedTailBytes > 0 {
                 logger?.warn("interaction log had a torn tail (an unacknowledged write); cut it",
                              ["log": .string(options.logPath), "bytes": .int(replay.droppedTailBytes)])
             }
+            var updates = replay.records
+            let found = updates.first.flatMap(InteractionLogHeader.init(record:))
+            if found != nil { updates.removeFirst() }
+            var header = found ?? InteractionLogHeader(checkpoint: model.modelVersion, base: 0)
+            if let found, found.checkpoint != model.modelVersion {
+                // Another checkpoint's log: keep it aside and count on from past its last version.
+                let aside = "\(options.logPath).\(found.checkpoint).\(Int(Date().timeIntervalSince1970))"
+                log.close()
+                guard rename(options.logPath, aside) == 0 else {
+                    throw GraphLoadError("\(options.logPath): cannot move another checkpoint's log aside to \(aside): "
+                                         + String(cString: strerror(errno)))
+                }
+                header = InteractionLogHeader(checkpoint: model.modelVersion, base: found.lastVersion(updates: updates.count))
+                logger?.warn("interaction log belongs to another checkpoint; moved it aside and started a new one",
+                             ["log": .string(options.logPath), "moved_to": .string(aside),
+                              "old_checkpoint": .string(found.checkpoint), "base_version": .int(Int(header.base))])
+                (log, replay) = try DurableLog.open(path: options.logPath)
+                updates = []
+            }
+            if replay.records.isEmpty {
+                try log.append(header.record)
+            }
+            baseVersion = header.base
             var state = GraphAdditions(dataset: model.dataset)
-            for (k, bytes) in replay.records.enumerated() {
+            for (k, bytes) in updates.enumerated() {
                 do {
                     state = try state.applying(try Kgrec_V1_AddInteractionsRequest(serializedBytes: bytes), model: model)
                 } catch {
-                    throw GraphLoadError("\(options.logPath): record \(k + 1) of \(replay.records.count) does not apply to this checkpoint: \(error)")
+                    throw GraphLoadError("\(options.logPath): update \(k + 1) of \(updates.count) does not apply to this checkpoint: \(error)")
                 }
             }
             self.model = model
@@ -86,9 +112,9 @@ public final class GraphEngine: @unchecked Sendable {
             trainedSequences = model.dataset.sequences.length == model.sequenceLength ? model.dataset.sequences : nil
             let built = try await buildWaitingForEncoders(state, model: model)
             commit(state, built)
-            metrics?.logRecords.set(replay.records.count)
+            metrics?.logRecords.set(updates.count)
             logger?.info("table ready", ["version": .int(Int(built.snapshot.version)),
-                                         "replayed_records": .int(replay.records.count),
+                                         "replayed_records": .int(updates.count),
                                          "users": .int(built.snapshot.users.count), "items": .int(built.snapshot.items.count),
                                          "seconds": .double(Self.seconds(since: t0))])
         }
@@ -173,7 +199,7 @@ public final class GraphEngine: @unchecked Sendable {
         for (k, i) in changed.enumerated() { fused[i] = encoded[k] }
         let items = fused
         let propagation = try await offload { try model.propagate(items: model.itemLayer0(items), graph: graph) }
-        let snapshot = GraphSnapshot(version: UInt64(1 + state.records), additions: state, graph: graph,
+        let snapshot = GraphSnapshot(version: baseVersion + 1 + UInt64(state.records), additions: state, graph: graph,
                                      propagation: propagation, model: model)
         let seconds = Self.seconds(since: t0)
         metrics?.recomputeSeconds.observe(seconds)

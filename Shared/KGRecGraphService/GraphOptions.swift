@@ -25,7 +25,7 @@ public struct GraphOptions: Sendable {
     /// Neighbours returned when a Neighbors request says 0.
     public var neighborLimit = 20
     /// Most ids (users + items) one GetEmbeddings call may ask for.
-    public var maxIds = 4096
+    public var maxIds = 16384
     /// Longest id (UTF-8 bytes) accepted in any request.
     public var maxIdBytes = 256
     /// AddInteractions requests waiting for their turn (the one running not counted).

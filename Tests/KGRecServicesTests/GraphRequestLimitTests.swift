@@ -2,6 +2,8 @@ import GRPCCore
 import GRPCHTTP2
 @testable import KGRecGraphService
 import KGRecWire
+import KGRecServing
+import Foundation
 import Testing
 
 /// Limits on what one client request may make the graph service hold or build.
@@ -69,5 +71,34 @@ import Testing
         try await b.value
         #expect(await gate.waiting == 0)
         await gate.release()
+    }
+}
+
+/// The interaction log names its checkpoint; versions keep increasing across checkpoints.
+@Suite struct GraphLogIdentityTests {
+    @Test func anotherCheckpointsLogIsMovedAsideAndVersionsCountOnPastIt() async throws {
+        let fixture = try ServingFixture()
+        let path = (fixture.directory as NSString).appendingPathComponent("interactions.log")
+        do {
+            // A log written for another checkpoint that served up to version 5 + 1 + 2 = 8.
+            let (log, _) = try DurableLog.open(path: path)
+            try log.append(InteractionLogHeader(checkpoint: "multikg4rec-other", base: 5).record)
+            try log.append([1, 2, 3])
+            try log.append([4, 5, 6])
+        }
+        let h = try await GraphHarness(fixture: fixture)
+        #expect(try await h.get(items: [fixture.dataset.items[0]]).version == 9)
+        let ack = try await h.add(h.coldItemRequest())
+        #expect(ack.version == 10)
+        let aside = try FileManager.default.contentsOfDirectory(atPath: fixture.directory)
+            .filter { $0.hasPrefix("interactions.log.multikg4rec-other.") }
+        #expect(aside.count == 1)
+        await h.stop()
+        // Restart with the same checkpoint: the new log is replayed, the version stays.
+        let again = try await GraphHarness(fixture: fixture)
+        #expect(try await again.get(users: ["new-user-1"]).version == 10)
+        await again.stop()
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(InteractionLogHeader(record: replay.records[0])?.base == 8 && replay.records.count == 2)
     }
 }

@@ -100,16 +100,8 @@ import Testing
     }
 }
 
-@Suite struct DurableLogSafetyTests {
-    private func freshPath() -> String {
-        var template = Array("/tmp/kgrec-log-XXXXXX".utf8CString)
-        let fd = mkstemp(&template)
-        close(fd)
-        let path = String(cString: template)
-        unlink(path)
-        return path
-    }
-
+/// One writer, no silent loss, no appends after a failed rollback.
+extension DurableLogTests {
     private func overwrite(_ path: String, at offset: Int, _ bytes: [UInt8]) {
         let fd = open(path, O_WRONLY)
         _ = pwrite(fd, bytes, bytes.count, off_t(offset))
@@ -123,7 +115,7 @@ import Testing
     }
 
     @Test func secondOpenerOfALogFailsWhileTheFirstHoldsIt() throws {
-        let path = freshPath()
+        let path = tempPath()
         defer { unlink(path) }
         do {
             let (first, _) = try DurableLog.open(path: path)
@@ -140,7 +132,7 @@ import Testing
     }
 
     @Test func corruptionBeforeIntactRecordsStopsOpenNamingTheOffsetAndCutsNothing() throws {
-        let path = freshPath()
+        let path = tempPath()
         defer { unlink(path) }
         do {
             let (log, _) = try DurableLog.open(path: path)

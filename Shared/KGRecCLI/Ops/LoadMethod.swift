@@ -79,6 +79,16 @@ final class LoadWorker: @unchecked Sendable {
         }, requestId: n)
     }
 
+    /// Up to `n` distinct values of `pick` (fewer when it cannot make that many).
+    static func distinct(_ n: Int, _ pick: () -> String) -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for _ in 0..<(n * 10) where out.count < n {
+            let x = pick()
+            if seen.insert(x).inserted { out.append(x) }
+        }
+        return out
+    }
+
     private func scoreRequest(_ n: UInt64) -> Kgrec_V1_ScoreRequest {
         Kgrec_V1_ScoreRequest(userId: user(), itemIds: (0..<shape.candidates).map { _ in item() }, explain: shape.explain, requestId: n)
     }
@@ -95,7 +105,8 @@ final class LoadWorker: @unchecked Sendable {
                                             responseType: Kgrec_V1_EncodeResponse.self, options: options)
             case .getEmbeddings:
                 let half = max(1, shape.batch / 2)
-                let req = Kgrec_V1_GetEmbeddingsRequest(userIds: (0..<half).map { _ in user() }, itemIds: (0..<half).map { _ in item() })
+                // Distinct ids: the graph refuses a repeated id (INVALID_ARGUMENT).
+                let req = Kgrec_V1_GetEmbeddingsRequest(userIds: Self.distinct(half, user), itemIds: Self.distinct(half, item))
                 _ = try await channel.unary(Kgrec_V1_Graph.Method.getEmbeddings, request: req,
                                             responseType: Kgrec_V1_GetEmbeddingsResponse.self, options: options)
             case .score:
