@@ -55,8 +55,11 @@ public final class ProgressLine: @unchecked Sendable {
 
     /// A field of /proc/self/status in bytes (`VmRSS:` resident now, `VmHWM:` peak resident), nil
     /// where /proc is absent.
-    public static func memory(_ field: String) -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    public static func memory(_ field: String) -> Double? { procBytes("/proc/self/status", field) }
+
+    /// The `field` line of a /proc file whose values are in kB (`/proc/meminfo`, `/proc/self/status`), in bytes.
+    public static func procBytes(_ path: String, _ field: String) -> Double? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
         return kb * 1024

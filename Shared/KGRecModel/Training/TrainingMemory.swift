@@ -51,12 +51,7 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
     }
 
     /// The machine's available memory in bytes (`MemAvailable` of /proc/meminfo), nil when unknown.
-    public static func available() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-        return kb * 1024
-    }
+    public static func available() -> Double? { ProgressLine.procBytes("/proc/meminfo", "MemAvailable:") }
 
     /// Throws `TrainError` when the estimate exceeds `budgetGiB` (nil: the available memory), naming
     /// both figures and, for `.full`, the history-mode estimate.
