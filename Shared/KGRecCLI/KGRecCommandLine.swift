@@ -8,6 +8,7 @@ public enum KGRecCommandLine {
     /// Every subcommand, in the order `kgrec --help` lists them. Add one line per command.
     static let commands: [CLICommand] = [
         SynthCommand(),
+        SplitCommand(),
         TrainCommand(),
         EvalCommand(),
         AblateCommand(),

@@ -60,6 +60,13 @@ struct ModelFlags {
         return x
     }
 
+    /// A non-negative integer seed.
+    func seed(_ n: String) throws -> UInt64? {
+        guard let v = values[n] else { return nil }
+        guard let x = UInt64(v) else { throw UsageError("--\(n): expected a non-negative integer, got '\(v)'") }
+        return x
+    }
+
     func double(_ n: String) throws -> Double? {
         guard let v = values[n] else { return nil }
         guard let x = Double(v) else { throw UsageError("--\(n): expected a number, got '\(v)'") }

@@ -55,13 +55,15 @@ struct RunSettings {
         .init("init-from", "start from this checkpoint's parameters (continue training; Adam state restarts)"),
         .init("budget", "training time budget in seconds: no epoch starts after it"),
         .init("no-eval", "skip evaluation (benchmarks); the checkpoint is the last epoch", value: false),
-        .init("seed", "seed of the split, the model and sampling (default 2020)"),
+        .init("seed", "seed of the model initialisation and of sampling (default 2020; the split has --split-seed)"),
+        .init("split-seed", "seed of the random train/valid/test split (default 2020, RecBole's)"),
+        .init("split-files", "read the split from DIR/NAME.{train,valid,test}.inter (kgrec split) instead of drawing it"),
         .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
         .init("quiet", "no progress lines", value: false),
     ]
 
     /// Keys of optional fields (absent from the encoded defaults when nil).
-    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "name", "textFeatures", "textIds",
+    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "name", "splitFiles", "textFeatures", "textIds",
                                             "visualFeatures", "visualIds"]
 
     /// Defaults for `dataPath` (programmatic runs such as the demo).
@@ -102,9 +104,9 @@ struct RunSettings {
         if let v = try f.int("hard-negatives") { train.hardNegativeCandidates = v }
         if let v = try f.int("patience") { train.patience = v }
         if let v = try f.int("eval-every") { train.evalEvery = v }
-        if let v = try f.int("seed") {
-            model.seed = UInt64(v); train.seed = UInt64(v); data.seed = UInt64(v)
-        }
+        if let v = try f.seed("seed") { model.seed = v; train.seed = v }
+        if let v = try f.seed("split-seed") { data.seed = v }
+        if let v = f.string("split-files") { data.splitFiles = v }
         if f.has("no-eval") { train.evaluate = false }
         if let v = try f.double("budget") { train.maxSeconds = v }
         initFrom = f.string("init-from")

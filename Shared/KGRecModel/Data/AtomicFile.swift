@@ -6,7 +6,13 @@ struct AtomicFile {
     /// The requested columns (column-major: `result[c][row]`); `optional` columns may be missing and
     /// come back empty. Throws `DataError` on a bad header, a missing required column or a ragged line.
     static func read(path: String, columns: [String], optional: Set<String> = []) throws -> [[String]] {
+        try readTable(path: path, columns: columns, optional: optional).columns
+    }
+
+    /// `read`'s columns plus the 1-based file line of each row (`lines[row]`), for errors about a row.
+    static func readTable(path: String, columns: [String], optional: Set<String> = []) throws -> (columns: [[String]], lines: [Int]) {
         let file = try TextFile(path: path)
+        var lines = [Int]()
         var positions = [Int?](repeating: nil, count: columns.count)
         var width = 0
         var result = [[String]](repeating: [], count: columns.count)
@@ -44,8 +50,9 @@ struct AtomicFile {
                 }
                 result[c].append(TextFile.string(fields[p]))
             }
+            lines.append(number)
         }
         if width == 0 { throw DataError(file: path, line: 1, "empty file: missing header") }
-        return result
+        return (result, lines)
     }
 }

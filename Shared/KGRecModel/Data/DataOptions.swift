@@ -14,8 +14,12 @@ public struct DataOptions: Codable, Equatable, Sendable {
     public var linkedOnly: Bool = true
     /// Train/valid/test ratios of the random split (RecBole RS, grouped by user). Default 8:1:1.
     public var splitRatios: [Double] = [0.8, 0.1, 0.1]
-    /// Seed of the split. Default 2020 (RecBole's).
+    /// Seed of the random split (`--split-seed`; independent of the model's and the sampler's seeds).
+    /// Default 2020 (RecBole's).
     public var seed: UInt64 = 2020
+    /// Directory with `NAME.train.inter`, `NAME.valid.inter`, `NAME.test.inter` (`kgrec split`,
+    /// RecBole's `benchmark_filename`): the split is read from them instead of drawn with `seed`.
+    public var splitFiles: String? = nil
     /// BFS sequence length for fusion (normally `ModelConfig.sequenceLength`).
     public var sequenceLength: Int = 8
     /// Text features `.npy` and id file; nil = `NAME.text.npy`/`.ids` in `path` when present.

@@ -4,24 +4,15 @@ import Foundation
 public enum DatasetLoader {
     public static func load(_ options: DataOptions) throws -> Dataset {
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: options.path, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError(file: options.path, "no such dataset directory")
+        let (name, raw) = try loadRaw(options)
+        let split: InteractionSplit
+        if let dir = options.splitFiles {
+            split = try SplitFiles.read(directory: dir, name: name, raw: raw)
+        } else {
+            split = raw.presplit ?? InteractionSplit.random(
+                userCount: raw.users.count, itemCount: raw.items.count, users: raw.interactionUsers,
+                items: raw.interactionItems, ratios: options.splitRatios, seed: options.seed)
         }
-        let raw: RawData
-        let name: String
-        switch options.format {
-        case .recbole:
-            name = try options.name ?? RecBoleLoader.datasetName(in: options.path)
-            raw = try RecBoleLoader.load(directory: options.path, name: name, linkedOnly: options.linkedOnly)
-        case .kgat:
-            name = (options.path as NSString).lastPathComponent
-            raw = try KGATLoader.load(directory: options.path, seed: options.seed)
-        }
-        guard !raw.interactionUsers.isEmpty else { throw DataError(file: options.path, "no interactions") }
-        let split = raw.presplit ?? InteractionSplit.random(
-            userCount: raw.users.count, itemCount: raw.items.count, users: raw.interactionUsers,
-            items: raw.interactionItems, ratios: options.splitRatios, seed: options.seed)
 
         var features = MultimodalFeatures()
         for m in Modality.allCases {
@@ -42,5 +33,25 @@ public enum DatasetLoader {
         dataset.itemTitles = raw.itemTitles
         dataset.sourceDirectory = options.path
         return dataset
+    }
+
+    /// The dataset name and what its format loader reads (before splitting).
+    static func loadRaw(_ options: DataOptions) throws -> (name: String, raw: RawData) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: options.path, isDirectory: &isDir), isDir.boolValue else {
+            throw DataError(file: options.path, "no such dataset directory")
+        }
+        let raw: RawData
+        let name: String
+        switch options.format {
+        case .recbole:
+            name = try options.name ?? RecBoleLoader.datasetName(in: options.path)
+            raw = try RecBoleLoader.load(directory: options.path, name: name, linkedOnly: options.linkedOnly)
+        case .kgat:
+            name = (options.path as NSString).lastPathComponent
+            raw = try KGATLoader.load(directory: options.path, seed: options.seed)
+        }
+        guard !raw.interactionUsers.isEmpty else { throw DataError(file: options.path, "no interactions") }
+        return (name, raw)
     }
 }

@@ -30,27 +30,33 @@ public struct InteractionSplit: Sendable {
     /// cut by `ratios` using RecBole's rounding (`counts(total:ratios:)`).
     public static func random(userCount: Int, itemCount: Int, users: [Int32], items: [Int32],
                               ratios: [Double] = [0.8, 0.1, 0.1], seed: UInt64) -> InteractionSplit {
-        precondition(ratios.count == 3 && users.count == items.count)
+        precondition(users.count == items.count)
+        let phases = randomPositions(userCount: userCount, users: users, ratios: ratios, seed: seed)
+        let parts = phases.map { ps in (ps.map { users[$0] }, ps.map { items[$0] }) }
+        return InteractionSplit(userCount: userCount, itemCount: itemCount,
+                                train: parts[0], valid: parts[1], test: parts[2])
+    }
+
+    /// `random`'s split as positions into `users`: `[train, valid, test]`, each in split order.
+    public static func randomPositions(userCount: Int, users: [Int32], ratios: [Double] = [0.8, 0.1, 0.1],
+                                       seed: UInt64) -> [[Int]] {
+        precondition(ratios.count == 3)
         var order = Array(0..<users.count)
         var rng = SplitMix64(seed: seed)
         rng.shuffle(&order)
         var byUser = [[Int]](repeating: [], count: userCount)
         for p in order { byUser[Int(users[p])].append(p) }
-        var parts: [([Int32], [Int32])] = [([], []), ([], []), ([], [])]
+        var phases: [[Int]] = [[], [], []]
         for u in 0..<userCount where !byUser[u].isEmpty {
             let list = byUser[u]
             let c = counts(total: list.count, ratios: ratios)
             var at = 0
             for phase in 0..<3 {
-                for p in list[at..<at + c[phase]] {
-                    parts[phase].0.append(users[p])
-                    parts[phase].1.append(items[p])
-                }
+                phases[phase].append(contentsOf: list[at..<at + c[phase]])
                 at += c[phase]
             }
         }
-        return InteractionSplit(userCount: userCount, itemCount: itemCount,
-                                train: parts[0], valid: parts[1], test: parts[2])
+        return phases
     }
 
     /// RecBole's `_calcu_split_ids`: floor each later phase's share, give the rest to train, then

@@ -8,6 +8,9 @@ public struct RawData: Sendable {
     public var relations = IDMap()
     public var interactionUsers: [Int32] = []
     public var interactionItems: [Int32] = []
+    /// RecBole data: the 0-based data row of `NAME.inter` each interaction came from, `[P]` (empty for
+    /// other formats); `SplitFiles.write` copies those rows verbatim.
+    public var interactionRows: [Int] = []
     /// A split given by the files (KGAT's train/test); nil means split at random.
     public var presplit: InteractionSplit?
     public var knowledge = KGTriples()

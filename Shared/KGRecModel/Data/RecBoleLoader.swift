@@ -37,6 +37,7 @@ public enum RecBoleLoader {
             }
             raw.interactionUsers.append(raw.users.insert(inter[0][k]))
             raw.interactionItems.append(raw.items.insert(itemToken))
+            raw.interactionRows.append(k)
         }
         // Linked items without interactions are still items (candidates at ranking time).
         for t in linkedItems { raw.items.insert(t) }
@@ -77,7 +78,9 @@ public enum RecBoleLoader {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw DataError(file: directory, "cannot list directory")
         }
-        let inters = files.filter { $0.hasSuffix(".inter") }.sorted()
+        // `NAME.train.inter` etc. are split files (`SplitFiles`), not datasets.
+        let phaseSuffixes = SplitFiles.phases.map { ".\($0).inter" }
+        let inters = files.filter { f in f.hasSuffix(".inter") && !phaseSuffixes.contains { f.hasSuffix($0) } }.sorted()
         guard inters.count == 1 else {
             throw DataError(file: directory, inters.isEmpty ? "no .inter file" : "several .inter files (\(inters.joined(separator: ", "))): pass the dataset name")
         }

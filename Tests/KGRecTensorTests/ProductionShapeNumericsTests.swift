@@ -1,0 +1,172 @@
+import Foundation
+import KGRecTensor
+import Testing
+
+/// The kernels at the shapes training runs them: d = 64 (the 64-column SpMM path, 16-lane GEMM
+/// tiles), 8 heads of width 8, and enough rows that `Parallel` really splits the work (≥ 2 chunks of
+/// its grain: 2048+ SpMM rows, 32+ attention sequences, GEMMs over 2^18 flops). Each op: forward
+/// against a naive Double reference, gradients by finite differences on sampled coordinates (with 2
+/// threads), and 1 thread vs 2 threads. Row-parallel kernels give bitwise-equal results whatever the
+/// thread count; only `Aᵀ·B` (per-thread partial sums) may differ, by at most 1e-5 relative.
+@Suite(.serialized) struct ProductionShapeNumericsTests {
+    let tolerance = 1e-2
+    static let d = 64, heads = 8
+
+    /// Runs `body` with `Parallel.threadCount = n`, restoring the previous count.
+    static func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
+        let saved = Parallel.threadCount
+        Parallel.threadCount = n
+        defer { Parallel.threadCount = saved }
+        return body()
+    }
+
+    /// Forward value and every input's gradient of `Σ build(inputs) ⊙ R`.
+    static func valueAndGradients(_ inputs: [Matrix], _ build: (Tape, [Tape.Var]) -> Tape.Var) -> [Matrix] {
+        let t = Tape()
+        let vars = inputs.map { t.variable($0) }
+        let out = build(t, vars)
+        t.backward(from: t.sum(t.mask(out, GradientCheck.random(out.rows, out.cols, seed: 3))))
+        return [t.value(out)] + vars.map { t.gradient($0) }
+    }
+
+    /// `max |a − b| / max(max |b|, 1e-6)` over the elements.
+    static func relativeMaxError(_ a: [Float], _ b: [Double]) -> Double {
+        let scale = max(b.map(abs).max() ?? 0, 1e-6)
+        return zip(a, b).map { abs(Double($0) - $1) }.max().map { $0 / scale } ?? 0
+    }
+
+    /// A seeded random CSR graph: `headCount` rows of 0…`maxDegree` edges into `tailCount` rows.
+    static func graph(heads headCount: Int, tails tailCount: Int, maxDegree: Int, seed: UInt64) -> SparseGraph {
+        var rng = Xoshiro256(seed: seed)
+        var offsets: [Int32] = [0], tails = [Int32]()
+        for _ in 0..<headCount {
+            for _ in 0..<rng.below(maxDegree + 1) { tails.append(Int32(rng.below(tailCount))) }
+            offsets.append(Int32(tails.count))
+        }
+        return SparseGraph(offsets: offsets, tails: tails, tailCount: tailCount)
+    }
+
+    // MARK: SpMM (64-column path, rows split across threads)
+
+    @Test func spmmAtWidth64MatchesTheReferenceAndFiniteDifferencesOnTwoThreads() {
+        let g = Self.graph(heads: 2600, tails: 2300, maxDegree: 12, seed: 1)
+        let x = GradientCheck.random(2300, Self.d, seed: 2)
+        let w = GradientCheck.random(g.edgeCount, 1, seed: 3)
+        // Reference forward in Double.
+        var ref = [Double](repeating: 0, count: g.headCount * Self.d)
+        for h in 0..<g.headCount {
+            for e in Int(g.offsets[h])..<Int(g.offsets[h + 1]) {
+                let t = Int(g.tails[e])
+                for c in 0..<Self.d { ref[h * Self.d + c] += Double(w.data[e]) * Double(x.data[t * Self.d + c]) }
+            }
+        }
+        let out = Self.withThreads(2) { Kernels.spmm(g, w.data, x) }
+        #expect(Self.relativeMaxError(out.data, ref) < 1e-6)
+        let e = Self.withThreads(2) {
+            GradientCheck.relativeError(inputs: [w, x], coordinates: 48) { t, v in t.spmm(g, weights: v[0], v[1]) }
+        }
+        #expect(e < tolerance)
+        let fixed = Self.withThreads(2) {
+            GradientCheck.relativeError(inputs: [x], coordinates: 48) { t, v in t.spmm(g, weights: w.data, v[0]) }
+        }
+        #expect(fixed < tolerance)
+    }
+
+    @Test func spmmGivesBitwiseEqualValuesAndGradientsOnOneAndTwoThreads() {
+        let g = Self.graph(heads: 2600, tails: 2300, maxDegree: 12, seed: 4)
+        let inputs = [GradientCheck.random(g.edgeCount, 1, seed: 5), GradientCheck.random(2300, Self.d, seed: 6)]
+        let build: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.spmm(g, weights: v[0], v[1]) }
+        let one = Self.withThreads(1) { Self.valueAndGradients(inputs, build) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(inputs, build) }
+        #expect(one == two)
+    }
+
+    // MARK: Attention (8 heads of width 8, sequences split across threads)
+
+    /// 40 sequences (the kernel's grain is 16 sequences per thread) of 9 positions (seq-len 8 plus
+    /// the item), d = 64, 8 heads; every fifth sequence has two padded keys.
+    static let sequences = 40, positions = 9
+    static let keyMask: [Bool] = (0..<sequences * positions).map { k in !((k / positions) % 5 == 0 && k % positions >= 7) }
+
+    static func attentionInputs(seed: UInt64) -> [Matrix] {
+        (0..<3).map { GradientCheck.random(sequences * positions, d, seed: seed + UInt64($0)) }
+    }
+
+    static func attention(_ t: Tape, _ v: [Tape.Var]) -> Tape.Var {
+        t.attention(query: v[0], key: v[1], value: v[2], heads: heads, sequences: sequences, keyMask: keyMask)
+    }
+
+    /// Softmax(Q Kᵀ / √8) V per sequence and head, in Double, straight from the definition.
+    static func referenceAttention(_ q: Matrix, _ k: Matrix, _ v: Matrix) -> [Double] {
+        let n = positions, dh = d / heads
+        var out = [Double](repeating: 0, count: sequences * n * d)
+        for s in 0..<sequences {
+            for h in 0..<heads {
+                for i in 0..<n {
+                    var scores = [Double](repeating: -.infinity, count: n)
+                    for j in 0..<n where keyMask[s * n + j] {
+                        var dot = 0.0
+                        for c in h * dh..<(h + 1) * dh { dot += Double(q[s * n + i, c]) * Double(k[s * n + j, c]) }
+                        scores[j] = dot / Double(dh).squareRoot()
+                    }
+                    let mx = scores.max()!
+                    let ex = scores.map { $0 == -.infinity ? 0 : Foundation.exp($0 - mx) }
+                    let sum = ex.reduce(0, +)
+                    for j in 0..<n where ex[j] > 0 {
+                        for c in h * dh..<(h + 1) * dh { out[(s * n + i) * d + c] += ex[j] / sum * Double(v[s * n + j, c]) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func attentionWithEightHeadsOfWidthEightMatchesTheReferenceAndFiniteDifferences() {
+        let inputs = Self.attentionInputs(seed: 10)
+        let out = Self.withThreads(2) { let t = Tape(); return t.value(Self.attention(t, inputs.map { t.constant($0) })) }
+        // The kernel's exp is a polynomial approximation (`Kernels.exp`): a few 1e-6 relative.
+        #expect(Self.relativeMaxError(out.data, Self.referenceAttention(inputs[0], inputs[1], inputs[2])) < 1e-5)
+        let e = Self.withThreads(2) {
+            GradientCheck.relativeError(inputs: inputs, coordinates: 48, Self.attention)
+        }
+        #expect(e < tolerance)
+    }
+
+    @Test func attentionGivesBitwiseEqualValuesAndGradientsOnOneAndTwoThreads() {
+        let inputs = Self.attentionInputs(seed: 20)
+        let one = Self.withThreads(1) { Self.valueAndGradients(inputs, Self.attention) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(inputs, Self.attention) }
+        #expect(one == two)
+    }
+
+    // MARK: GEMM (row splits for A·B and A·Bᵀ, per-thread partial sums for Aᵀ·B)
+
+    /// x `[2048, 64]` · w `[64, 64]` + b: forward and dx split by rows, dw = xᵀ·dy by K (2048 ≥ 4·64).
+    static let gemmInputs = [GradientCheck.random(2048, d, seed: 30), GradientCheck.random(d, d, seed: 31),
+                             GradientCheck.random(1, d, seed: 32)]
+
+    @Test func linearAtWidth64MatchesFiniteDifferencesThroughTheThreadedSplits() {
+        let e = Self.withThreads(2) {
+            GradientCheck.relativeError(inputs: Self.gemmInputs, coordinates: 32) { t, v in t.linear(v[0], v[1], v[2]) }
+        }
+        #expect(e < tolerance)
+    }
+
+    @Test func gemmRowSplitsAreBitwiseEqualAndPartialSumsAgreeOnOneAndTwoThreads() {
+        let build: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.linear(v[0], v[1], v[2]) }
+        let one = Self.withThreads(1) { Self.valueAndGradients(Self.gemmInputs, build) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(Self.gemmInputs, build) }
+        #expect(one[0] == two[0])  // x·w + b: rows split
+        #expect(one[1] == two[1])  // dx = dy·wᵀ: rows split
+        #expect(one[3] == two[3])  // db: column sums, serial
+        // dw = xᵀ·dy: one partial sum vs two summed; reference in Double.
+        let x = Self.gemmInputs[0], dy = GradientCheck.random(2048, Self.d, seed: 3)
+        var ref = [Double](repeating: 0, count: Self.d * Self.d)
+        for p in 0..<x.rows {
+            for i in 0..<Self.d { for j in 0..<Self.d { ref[i * Self.d + j] += Double(x[p, i]) * Double(dy[p, j]) } }
+        }
+        #expect(Self.relativeMaxError(one[2].data, ref) < 1e-5)
+        #expect(Self.relativeMaxError(two[2].data, ref) < 1e-5)
+        #expect(Self.relativeMaxError(one[2].data, two[2].data.map(Double.init)) < 1e-5)
+    }
+}
