@@ -11,6 +11,8 @@ public struct RankerOptions: Sendable {
     public var cacheBytes = 256 << 20
     /// Downstream budget of a request whose caller sent no deadline (and the cap otherwise).
     public var graphTimeout: Duration = .seconds(2)
+    /// HTTP/2 keepalive of the graph channel.
+    public var graphKeepalive = ClientKeepalive()
     /// Kept back from the caller's deadline so our own reply still makes it in time.
     public var deadlineMargin: Duration = .milliseconds(10)
     /// Attempts per graph call on UNAVAILABLE (1 = no retry), all within the deadline.
@@ -111,7 +113,8 @@ public struct RankerOptions: Sendable {
                   help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
             .double("recall-probe-rate", default: d.recallProbeRate,
                     help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
-        ] + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
+        ] + ClientKeepalive.configOptions(peer: "graph")
+          + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
     }()
 
     /// Reads and checks the options declared in `configOptions`.
@@ -125,6 +128,7 @@ public struct RankerOptions: Sendable {
         graphTarget = graph.description
         cacheBytes = config.size("cache-size")
         graphTimeout = config.duration("graph-timeout")
+        graphKeepalive = try ClientKeepalive(config: config, peer: "graph")
         deadlineMargin = config.duration("deadline-margin")
         retryAttempts = config.int("retry-attempts")
         retryBackoff = config.duration("retry-backoff")
