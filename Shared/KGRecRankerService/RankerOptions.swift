@@ -74,6 +74,19 @@ public struct RankerOptions: Sendable {
 
     public init() {}
 
+    /// The most bytes one coalesced GetEmbeddings request can encode to: a batch holds at most
+    /// `maxFetchBatch` distinct ids, or one caller's own ids when they alone are more (a Score: its
+    /// user and up to `maxCandidates` items), each at most `maxIdBytes` long plus its field tag (1
+    /// byte) and length varint. Defaults: 10 001 × (256 + 3) = 2 590 259 bytes.
+    public var largestMissRequestBytes: Int {
+        var varint = 1
+        while maxIdBytes >> (7 * varint) > 0 { varint += 1 }
+        return max(maxFetchBatch, 1 + maxCandidates) * (maxIdBytes + 1 + varint)
+    }
+
+    /// The ranker→graph channel's send limit, which every miss request must fit.
+    public static let graphSendLimit = ClientConfig().maxSendMessageSize
+
     /// The ranker-specific options (append them to `ConfigOption.common`).
     public static let configOptions: [ConfigOption] = {
         let d = RankerOptions()
@@ -140,6 +153,11 @@ public struct RankerOptions: Sendable {
         maxK = config.int("max-k")
         maxCandidates = config.int("max-candidates")
         maxIdBytes = config.int("max-id-bytes")
+        if largestMissRequestBytes > Self.graphSendLimit {
+            throw ConfigError("--max-fetch-batch \(maxFetchBatch), --max-candidates \(maxCandidates) and --max-id-bytes "
+                              + "\(maxIdBytes) allow GetEmbeddings requests of \(largestMissRequestBytes) bytes, above the "
+                              + "\(Self.graphSendLimit)-byte ranker→graph message limit: lower one of them")
+        }
         streamWindow = config.int("stream-window")
         try config.check("precision", expected: "fp32, fp16 or int8") {
             if case .string(let v) = $0 { ScanPrecision(rawValue: v) != nil } else { false }
