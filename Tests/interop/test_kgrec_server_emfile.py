@@ -35,7 +35,7 @@ def limit_fds():
 
 
 def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, pb):
-    proc = subprocess.Popen([kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0", "--event-loops", "1"],
+    proc = subprocess.Popen([kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0", "--event-loops", "1", "--grace", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit_fds)
     socks = []
     try:
@@ -66,5 +66,5 @@ def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, 
     finally:
         for s in socks:
             s.close()
-        stop(proc)
+        stop(proc, grace=15)
     assert proc.returncode in (0, -15), f"interop-server exited with {proc.returncode}"
