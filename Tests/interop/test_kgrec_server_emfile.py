@@ -34,9 +34,11 @@ def limit_fds():
     resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
 
 
-def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, pb):
+def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, pb, tmp_path):
+    # stderr to a file: a pipe nobody reads could fill and block the server.
+    err = open(tmp_path / "server.err", "wb")
     proc = subprocess.Popen([kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0", "--event-loops", "1", "--grace", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit_fds)
+                            stdout=subprocess.PIPE, stderr=err, preexec_fn=limit_fds)
     socks = []
     try:
         address = read_listen_line(proc)
@@ -53,7 +55,7 @@ def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, 
         before = cpu_ticks(proc.pid)
         time.sleep(HOLD_SECONDS)
         used = cpu_ticks(proc.pid) - before
-        assert proc.poll() is None, f"server died at EMFILE: {proc.stderr.read().decode(errors='replace')}"
+        assert proc.poll() is None, f"server died at EMFILE: {(tmp_path / 'server.err').read_text(errors='replace')}"
         assert used <= MAX_CPU_TICKS, f"{used} CPU ticks in {HOLD_SECONDS}s at EMFILE: the accept loop spins"
         for s in socks:
             s.close()
@@ -67,4 +69,6 @@ def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, 
         for s in socks:
             s.close()
         stop(proc, grace=15)
-    assert proc.returncode in (0, -15), f"interop-server exited with {proc.returncode}"
+        err.close()
+    log = (tmp_path / "server.err").read_text(errors="replace")
+    assert proc.returncode in (0, -15), f"interop-server exited with {proc.returncode}; stderr ({len(log)} chars): {log[-2000:]}"
