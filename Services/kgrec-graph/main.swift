@@ -25,7 +25,8 @@ do {
         ? LocalItemEncoding()
         : try RemoteItemEncoding(targets: options.encoders, batchSize: options.encodeBatch,
                                  concurrency: options.encodeConcurrency, timeout: options.encoderTimeout,
-                                 attempts: options.encoderAttempts, logger: env.logger)
+                                 attempts: options.encoderAttempts, keepalive: options.encoderKeepalive,
+                                 logger: env.logger)
 } catch {
     env.logger.error("bad encoder address", ["error": .string("\(error)")])
     exit(2)

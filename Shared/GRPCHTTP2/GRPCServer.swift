@@ -160,6 +160,11 @@ public final class GRPCServer: Sendable {
         await sumOverLoops { $0.loop.timerCount }
     }
 
+    /// Streams open across all connections (for tests).
+    public func openStreams() async -> Int {
+        await sumOverLoops { $0.streamCount }
+    }
+
     /// Open connections across all loops (for tests and metrics).
     public func openConnections() -> Int { shared.connectionCount.load(ordering: .relaxed) }
 

@@ -30,6 +30,11 @@ public struct ServerConfig: Sendable {
     public var keepaliveInterval: Duration? = .seconds(120)
     /// Close the connection when a keepalive PING is not acknowledged within this. Default 20 s.
     public var keepaliveTimeout: Duration = .seconds(20)
+    /// A stream waiting on its peer (request still open and nothing received on it, or response
+    /// bytes the peer's flow-control window holds back and nothing sent) for this long gets
+    /// RST_STREAM(CANCEL); its handler is cancelled. Detected within 1.5× this. nil = never.
+    /// Default 60 s (nginx's client_body_timeout / send_timeout).
+    public var streamProgressTimeout: Duration? = .seconds(60)
 
     /// SETTINGS_INITIAL_WINDOW_SIZE: bytes a client may send on one stream before we consume
     /// them. Default 256 KiB.

@@ -33,7 +33,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     private var readingPaused = false
     private var pollingWrite = false
 
-    private var lastReadNanos: UInt64
+    private(set) var lastReadNanos: UInt64
     private var lastStreamActivityNanos: UInt64
     private var pingSentNanos: UInt64 = 0
     private var checkTimer: LoopTimer?
@@ -263,7 +263,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
 
     private func scheduleCheck() {
         var interval: UInt64 = 0
-        for v in [shared.idleTimeoutNanos, shared.keepaliveIntervalNanos] where v > 0 {
+        for v in [shared.idleTimeoutNanos, shared.keepaliveIntervalNanos, shared.streamProgressTimeoutNanos] where v > 0 {
             interval = interval == 0 ? v : min(interval, v)
         }
         if pingSentNanos != 0 { interval = min(interval == 0 ? shared.keepaliveTimeoutNanos : interval,
@@ -292,6 +292,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             && now &- lastStreamActivityNanos >= shared.idleTimeoutNanos {
             goAway()
         }
+        if shared.streamProgressTimeoutNanos > 0 { resetStalledStreams(now: now) }
         if shared.keepaliveIntervalNanos > 0 && pingSentNanos == 0
             && now &- lastReadNanos >= shared.keepaliveIntervalNanos {
             nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
@@ -302,6 +303,19 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     }
 
     func pingAcked() { pingSentNanos = 0 }
+
+    /// RST_STREAM(CANCEL) for each stream that has waited on the peer for the stream progress
+    /// timeout (see `ServerStream.isWaitingOnPeer`); closing it cancels its handler.
+    private func resetStalledStreams(now: UInt64) {
+        var reset = false
+        for s in streams where !s.progressTimedOut && s.isWaitingOnPeer
+            && now &- s.lastProgressNanos >= shared.streamProgressTimeoutNanos {
+            s.progressTimedOut = true
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id, UInt32(NGHTTP2_CANCEL.rawValue))
+            reset = true
+        }
+        if reset { markDirty() }
+    }
 
     /// Counts a RST_STREAM from the client; too many in the window → GOAWAY(ENHANCE_YOUR_CALM).
     func resetReceived() {
@@ -328,6 +342,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             s = ServerStream(id: id, conn: self, maxMessageSize: shared.config.maxReceiveMessageSize)
         }
         s.index = streams.count
+        s.lastProgressNanos = lastReadNanos
         cachedStream = s
         streams.append(s)
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())

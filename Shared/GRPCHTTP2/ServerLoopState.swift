@@ -77,6 +77,8 @@ final class ServerLoopState: LoopHandler {
     var bufferedRequestBytes: Int { connections.values.reduce(0) { $0 + $1.bufferedRequestBytes } }
 
     var connectionCount: Int { connections.count }
+    /// Streams open across this loop's connections.
+    var streamCount: Int { connections.values.reduce(0) { $0 + $1.streams.count } }
 
     func connectionClosed(_ c: ServerConnection) {
         connections[ObjectIdentifier(c)] = nil

@@ -12,6 +12,7 @@ final class ServerShared: Sendable {
     let keepaliveIntervalNanos: UInt64
     let keepaliveTimeoutNanos: UInt64
     let idleTimeoutNanos: UInt64
+    let streamProgressTimeoutNanos: UInt64
     let resetWindowNanos: UInt64
 
     init(router: RPCRouter, config: ServerConfig) {
@@ -20,6 +21,7 @@ final class ServerShared: Sendable {
         keepaliveIntervalNanos = config.keepaliveInterval.map(MonotonicClock.nanoseconds(of:)) ?? 0
         keepaliveTimeoutNanos = MonotonicClock.nanoseconds(of: config.keepaliveTimeout)
         idleTimeoutNanos = config.idleTimeout.map(MonotonicClock.nanoseconds(of:)) ?? 0
+        streamProgressTimeoutNanos = config.streamProgressTimeout.map(MonotonicClock.nanoseconds(of:)) ?? 0
         resetWindowNanos = MonotonicClock.nanoseconds(of: config.resetWindow)
     }
 }

@@ -38,6 +38,10 @@ final class ServerStream {
     var finalStatus = Status.ok
     var finalTrailers = Metadata()
     var closed = false
+    /// When the peer last moved this stream on: a frame received on it, or DATA it let us send.
+    var lastProgressNanos: UInt64 = 0
+    /// RST_STREAM(CANCEL) was submitted for lack of progress.
+    var progressTimedOut = false
 
     init(id: Int32, conn: ServerConnection, maxMessageSize: Int) {
         self.id = id
@@ -66,6 +70,17 @@ final class ServerStream {
         finalStatus = .ok
         finalTrailers = Metadata()
         closed = false
+        progressTimedOut = false
+    }
+
+    /// True while only the peer can move this stream on: response bytes are queued that its
+    /// flow-control window holds back, or its request is still open and nothing of it is waiting
+    /// on us (no queued messages, no credit we hold back). A handler that computes, or that has
+    /// not taken its messages yet, is not waiting on the peer.
+    var isWaitingOnPeer: Bool {
+        if closed { return false }
+        if out.count > outOffset { return true }
+        return !requestEnded && queuedInbound == 0 && pendingConsume == 0
     }
 
     /// True when nothing outside the connection can still reach this stream.
@@ -154,6 +169,7 @@ final class ServerStream {
     /// Request DATA bytes arrived.
     func receiveData(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
+        lastProgressNanos = conn.lastReadNanos
         if finished || head.route == nil {
             conn.consume(stream: id, n)
             return
@@ -240,6 +256,7 @@ final class ServerStream {
     func requestComplete() {
         if requestEnded { return }
         requestEnded = true
+        lastProgressNanos = conn.lastReadNanos
         if finished { return }
         if bridge != nil { return deliverBuffered() }
         guard head.route != nil, context != nil else { return }
@@ -386,6 +403,7 @@ final class ServerStream {
                     .assumingMemoryBound(to: UInt8.self), count: n)
             }
             outOffset += n
+            lastProgressNanos = MonotonicClock.nanoseconds()
             if outOffset == out.count {
                 out.removeAll(keepingCapacity: true)
                 outOffset = 0

@@ -21,7 +21,7 @@ struct UpCommand: CLICommand {
         .init("no-admin", nil, "disable the admin HTTP servers (/metrics, /healthz)"),
         .init("state-dir", "DIR", "graph durable log in DIR/graph, logs in DIR/logs (default ./kgrec-state)"),
         .init("bin-dir", "DIR", "where kgrec-encoder/graph/ranker are (default: beside this kgrec)"),
-        .init("auth-token", "TOKEN", "bearer token for mutating RPCs (or env KGREC_AUTH_TOKEN); passed to the services by env"),
+        .init("auth-token", "TOKEN", "bearer token for the graph's AddInteractions (or env KGREC_AUTH_TOKEN); passed to the graph by env"),
         .init("log-level", "LEVEL", "services' log level (default info)"),
         .init("grace", "DURATION", "drain period of each service on stop (default 10s)"),
         .init("restart", "POLICY", "never | on-failure (default): restart a crashed service with exponential back-off "

@@ -20,6 +20,8 @@ public struct GraphOptions: Sendable {
     /// Deadline of one encoder request; attempts per batch before the encoder counts as down.
     public var encoderTimeout: Duration = .seconds(30)
     public var encoderAttempts = 3
+    /// HTTP/2 keepalive of the encoder channels.
+    public var encoderKeepalive = ClientKeepalive()
     /// Embeddings per ExportEmbeddings message when the request says 0.
     public var exportBatch = 256
     /// Neighbours returned when a Neighbors request says 0.
@@ -55,7 +57,8 @@ public struct GraphOptions: Sendable {
                  help: "Longest user, item or entity id in bytes (longer: INVALID_ARGUMENT)."),
             .int("max-pending-updates", default: d.maxPendingUpdates,
                  help: "AddInteractions requests queued behind the running one (more: RESOURCE_EXHAUSTED)."),
-        ] + ServerLimitOptions.configOptions()
+            .authToken,
+        ] + ClientKeepalive.configOptions(peer: "encoder") + ServerLimitOptions.configOptions()
     }()
 
     /// Reads and checks the options declared in `configOptions`.
@@ -77,6 +80,7 @@ public struct GraphOptions: Sendable {
         encodeConcurrency = config.int("encode-concurrency")
         encoderTimeout = config.duration("encoder-timeout")
         encoderAttempts = config.int("encoder-attempts")
+        encoderKeepalive = try ClientKeepalive(config: config, peer: "encoder")
         exportBatch = config.int("export-batch")
         neighborLimit = config.int("neighbor-limit")
         maxIds = config.int("max-ids")

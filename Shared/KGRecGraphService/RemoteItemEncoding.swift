@@ -25,14 +25,11 @@ public final class RemoteItemEncoding: ItemEncoding {
     private let warnedVersion = Atomic<Bool>(false)
 
     public init(targets: [String], batchSize: Int, concurrency: Int, timeout: Duration, attempts: Int,
-                logger: Logger? = nil) throws {
+                keepalive: ClientKeepalive = ClientKeepalive(), logger: Logger? = nil) throws {
         precondition(!targets.isEmpty && batchSize > 0 && concurrency > 0 && attempts > 0)
         var config = ClientConfig()
         config.connectTimeout = min(config.connectTimeout, timeout)
-        // A silently dead peer is found by keepalive (its calls fail UNAVAILABLE) instead of
-        // keeping the connection "ready" until TCP gives up; the next call reconnects.
-        config.keepaliveInterval = .seconds(10)
-        config.keepaliveTimeout = .seconds(5)
+        keepalive.apply(to: &config)
         config.maxReceiveMessageSize = 64 << 20
         config.maxSendMessageSize = 64 << 20
         self.targets = targets

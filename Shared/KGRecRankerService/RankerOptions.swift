@@ -11,6 +11,8 @@ public struct RankerOptions: Sendable {
     public var cacheBytes = 256 << 20
     /// Downstream budget of a request whose caller sent no deadline (and the cap otherwise).
     public var graphTimeout: Duration = .seconds(2)
+    /// HTTP/2 keepalive of the graph channel.
+    public var graphKeepalive = ClientKeepalive()
     /// Kept back from the caller's deadline so our own reply still makes it in time.
     public var deadlineMargin: Duration = .milliseconds(10)
     /// Attempts per graph call on UNAVAILABLE (1 = no retry), all within the deadline.
@@ -72,6 +74,19 @@ public struct RankerOptions: Sendable {
 
     public init() {}
 
+    /// The most bytes one coalesced GetEmbeddings request can encode to: a batch holds at most
+    /// `maxFetchBatch` distinct ids, or one caller's own ids when they alone are more (a Score: its
+    /// user and up to `maxCandidates` items), each at most `maxIdBytes` long plus its field tag (1
+    /// byte) and length varint. Defaults: 10 001 × (256 + 3) = 2 590 259 bytes.
+    public var largestMissRequestBytes: Int {
+        var varint = 1
+        while maxIdBytes >> (7 * varint) > 0 { varint += 1 }
+        return max(maxFetchBatch, 1 + maxCandidates) * (maxIdBytes + 1 + varint)
+    }
+
+    /// The ranker→graph channel's send limit, which every miss request must fit.
+    public static let graphSendLimit = ClientConfig().maxSendMessageSize
+
     /// The ranker-specific options (append them to `ConfigOption.common`).
     public static let configOptions: [ConfigOption] = {
         let d = RankerOptions()
@@ -111,7 +126,8 @@ public struct RankerOptions: Sendable {
                   help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
             .double("recall-probe-rate", default: d.recallProbeRate,
                     help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
-        ] + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
+        ] + ClientKeepalive.configOptions(peer: "graph")
+          + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
     }()
 
     /// Reads and checks the options declared in `configOptions`.
@@ -125,6 +141,7 @@ public struct RankerOptions: Sendable {
         graphTarget = graph.description
         cacheBytes = config.size("cache-size")
         graphTimeout = config.duration("graph-timeout")
+        graphKeepalive = try ClientKeepalive(config: config, peer: "graph")
         deadlineMargin = config.duration("deadline-margin")
         retryAttempts = config.int("retry-attempts")
         retryBackoff = config.duration("retry-backoff")
@@ -136,6 +153,11 @@ public struct RankerOptions: Sendable {
         maxK = config.int("max-k")
         maxCandidates = config.int("max-candidates")
         maxIdBytes = config.int("max-id-bytes")
+        if largestMissRequestBytes > Self.graphSendLimit {
+            throw ConfigError("--max-fetch-batch \(maxFetchBatch), --max-candidates \(maxCandidates) and --max-id-bytes "
+                              + "\(maxIdBytes) allow GetEmbeddings requests of \(largestMissRequestBytes) bytes, above the "
+                              + "\(Self.graphSendLimit)-byte ranker→graph message limit: lower one of them")
+        }
         streamWindow = config.int("stream-window")
         try config.check("precision", expected: "fp32, fp16 or int8") {
             if case .string(let v) = $0 { ScanPrecision(rawValue: v) != nil } else { false }

@@ -22,10 +22,7 @@ public final class RankerServer: Sendable {
         readiness?.setNotReady("warming item catalogue from the graph service")
         var clientConfig = ClientConfig()
         clientConfig.connectTimeout = min(clientConfig.connectTimeout, options.graphTimeout)
-        // A silently dead peer is found by keepalive (its calls fail UNAVAILABLE) instead of
-        // keeping the connection "ready" until TCP gives up; the next call reconnects.
-        clientConfig.keepaliveInterval = .seconds(10)
-        clientConfig.keepaliveTimeout = .seconds(5)
+        options.graphKeepalive.apply(to: &clientConfig)
         clientConfig.maxReceiveMessageSize = max(clientConfig.maxReceiveMessageSize, 64 << 20)
         let channel = try GRPCChannel(target: options.graphTarget, config: clientConfig)
         engine = RankerEngine(options: options, channel: channel, metrics: RankerMetrics(service: metrics),

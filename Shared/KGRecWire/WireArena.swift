@@ -84,7 +84,8 @@ struct WireArena {
 extension WireArena {
     /// Decodes protobuf bytes: `unpack` (a protoc-c `*__unpack`) builds the C tree in an arena,
     /// `convert` copies it into Swift values. A NULL from protobuf-c (malformed or truncated input,
-    /// wrong wire types) becomes `RPCError(.internal)` naming the message type.
+    /// wrong wire types) becomes `RPCError(.internal)` naming the message type; a `string` field with
+    /// an embedded NUL becomes `RPCError(.invalidArgument)` (see WireStringScan).
     static func decode<C, T>(
         _ bytes: UnsafeRawBufferPointer, _ typeName: String,
         unpack: (UnsafeMutablePointer<ProtobufCAllocator>, Int, UnsafePointer<UInt8>) -> UnsafePointer<C>?,
@@ -109,6 +110,9 @@ extension WireArena {
             guard let message else {
                 throw RPCError(.internal, "could not decode \(typeName): invalid protobuf (\(bytes.count) bytes)")
             }
+            // Every protoc-c message struct begins with its ProtobufCMessage base.
+            let descriptor = UnsafeRawPointer(message).load(as: ProtobufCMessage.self).descriptor!
+            try WireStringScan.rejectEmbeddedNUL(bytes, descriptor)
             return try convert(message)
         }
     }

@@ -8,6 +8,7 @@ import Testing
         .double("temperature", default: 0.5, help: "Softmax temperature."),
         .bool("explain", help: "Return per-modality breakdowns."),
         .string("checkpoint", default: nil, required: true, help: "Model checkpoint path."),
+        .authToken,
     ])
 
     func run(_ args: [String], _ env: [String: String] = [:]) throws -> ServiceConfig {

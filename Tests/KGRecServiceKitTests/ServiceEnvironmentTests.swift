@@ -2,7 +2,7 @@ import Testing
 @testable import KGRecServiceKit
 
 @Suite struct ServiceEnvironmentTests {
-    let spec = ServiceConfigSpec(service: "encoder", options: ConfigOption.common(port: 50051, adminPort: 9091))
+    let spec = ServiceConfigSpec(service: "encoder", options: ConfigOption.common(port: 50051, adminPort: 9091) + [.authToken])
 
     func make(_ args: [String], _ env: [String: String] = [:], sink: MemoryLogSink = MemoryLogSink()) throws
         -> ServiceEnvironment.Outcome
@@ -41,6 +41,17 @@ import Testing
         env.logStartup()
         #expect(sink.lines.count == 1)  // the info line is below warn; the unknown-env warning is not
         #expect(sink.lines[0].contains("KGREC_ENCODER_ADMIN_PROT"))
+    }
+
+    @Test func aServiceWithoutMutatingRPCsRefusesAuthTokenAndHasAuthOff() throws {
+        let plain = ServiceConfigSpec(service: "ranker", options: ConfigOption.common(port: 50053, adminPort: 9093))
+        #expect(throws: ConfigError.self) {
+            try ServiceEnvironment.make(spec: plain, arguments: ["--auth-token", "t1"], environment: [:], logSink: MemoryLogSink())
+        }
+        guard case .ready(let env) = try ServiceEnvironment.make(spec: plain, arguments: [], environment: [:],
+                                                                  logSink: MemoryLogSink())
+        else { Issue.record("not ready"); return }
+        #expect(!env.auth.isEnabled)
     }
 
     @Test func adminPortMinusOneDisablesTheAdminServer() throws {

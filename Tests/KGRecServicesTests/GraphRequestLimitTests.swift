@@ -50,6 +50,24 @@ import Testing
         await h.stop()
     }
 
+    @Test func addInteractionsRefusesAnIdWithAnEmbeddedNULInsteadOfCuttingIt() async throws {
+        let h = try await GraphHarness(fixture: ServingFixture())
+        // interactions[0] = {user_id: "u\0x", item_id: <a known item>}, hand-encoded: the Swift encoder
+        // cannot send a NUL (protobuf-c packs strings by strlen).
+        let item = Array(h.fixture.dataset.items[0].utf8)
+        let interaction: [UInt8] = [0x0a, 0x03, 0x75, 0x00, 0x78, 0x12, UInt8(item.count)] + item
+        let request = RawMessage([0x12, UInt8(interaction.count)] + interaction)
+        let r = await status {
+            _ = try await h.channel.unary(Kgrec_V1_Graph.Method.addInteractions, request: request,
+                                          responseType: Kgrec_V1_AddInteractionsResponse.self)
+        }
+        #expect(r.0 == .invalidArgument && r.1.contains("kgrec.v1.Interaction.user_id") && r.1.contains("NUL"))
+        // Nothing was applied: the cut id "u" is not a user.
+        let after = try await h.get(users: ["u"])
+        #expect(after.users.isEmpty)
+        await h.stop()
+    }
+
     @Test func updateQueueIsBoundedAndCancelledWaitersLeaveIt() async throws {
         let gate = UpdateGate(maxWaiting: 2)
         try await gate.acquire()   // the running update

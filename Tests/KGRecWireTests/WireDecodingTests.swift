@@ -52,6 +52,30 @@ import Testing
         #expect(e?.message.contains("kgrec.v1.ScoredItem.item_id") == true)
     }
 
+    @Test func stringWithEmbeddedNULIsInvalidArgumentNamingTheField() {
+        // EchoStatus.message = "a\0b": protobuf-c would hand over "a".
+        let e = decodeError(Grpc_Testing_EchoStatus.self, [0x12, 0x03, 0x61, 0x00, 0x62])
+        #expect(e?.code == .invalidArgument)
+        #expect(e?.message.contains("grpc.testing.EchoStatus.message") == true)
+        // A trailing NUL is as much a NUL as an inner one.
+        #expect(decodeError(Grpc_Testing_EchoStatus.self, [0x12, 0x02, 0x61, 0x00])?.code == .invalidArgument)
+    }
+
+    @Test func embeddedNULInsideNestedRepeatedMessageIsInvalidArgument() {
+        // ScoreResponse.items[1].item_id = "i\0" (items[0] is fine).
+        let e = decodeError(Kgrec_V1_ScoreResponse.self, [0x0a, 0x03, 0x0a, 0x01, 0x69, 0x0a, 0x04, 0x0a, 0x02, 0x69, 0x00])
+        #expect(e?.code == .invalidArgument)
+        #expect(e?.message.contains("kgrec.v1.ScoredItem.item_id") == true)
+    }
+
+    @Test func zeroBytesOutsideStringsAreNotMistakenForNULs() throws {
+        // bytes, packed floats, varints 0 and unknown length-delimited fields may hold 0x00.
+        let r = try Grpc_Testing_SimpleRequest(serializedBytes: [0x1a, 0x04, 0x12, 0x02, 0x00, 0x00, 0x10, 0x00])
+        #expect(r.payload?.body == [0, 0])
+        #expect(try Kgrec_V1_Vector(serializedBytes: [0x0a, 0x04, 0, 0, 0, 0]).values == [0])
+        #expect(try Grpc_Testing_EchoStatus(serializedBytes: [0xfa, 0x01, 0x01, 0x00, 0x12, 0x01, 0x61]).message == "a")
+    }
+
     @Test func emptyInputDecodesToDefaults() throws {
         #expect(try Kgrec_V1_EmbeddingBatch(serializedBytes: []) == Kgrec_V1_EmbeddingBatch())
         #expect(try Grpc_Testing_Empty(serializedBytes: []) == Grpc_Testing_Empty())

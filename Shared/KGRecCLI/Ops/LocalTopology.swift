@@ -63,11 +63,11 @@ final class LocalTopology: Sendable {
         return a + (c.extraArguments[ep.role] ?? [])
     }
 
-    /// The child processes' environment: ours, plus the auth token through each service's env
-    /// var (never a flag: flags show up in `ps`).
+    /// The child processes' environment: ours, plus the auth token through the graph's env var
+    /// (never a flag: flags show up in `ps`); the graph is the only service with a mutating RPC.
     private func environment(for ep: ServiceEndpoint) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        if let t = config.authToken { env["KGREC_\(ep.role.uppercased())_AUTH_TOKEN"] = t }
+        if let t = config.authToken, ep.role == "graph" { env["KGREC_GRAPH_AUTH_TOKEN"] = t }
         return env
     }
 

@@ -49,7 +49,8 @@ public struct ServiceEnvironment: Sendable {
             : AdminServer(host: config.string("admin-host"), port: adminPort,
                           routes: AdminRoutes(registry: metrics.registry, readiness: readiness))
         return .ready(ServiceEnvironment(config: config, logger: logger, metrics: metrics, readiness: readiness,
-                                         auth: BearerTokenAuthenticator(tokens: config.strings("auth-token")),
+                                         auth: BearerTokenAuthenticator(tokens: spec.option(named: "auth-token") == nil
+                                                                          ? [] : config.strings("auth-token")),
                                          admin: admin))
     }
 

@@ -14,9 +14,13 @@ extension ConfigOption {
                       help: "On SIGTERM/SIGINT, how long in-flight calls may finish before a hard stop."),
             .bool("reflection", default: true,
                   help: "Serve gRPC server reflection (grpc.reflection.v1 and v1alpha); --no-reflection turns it off."),
-            .stringList("auth-token",
-                        help: "Bearer token(s) accepted on mutating RPCs; none means auth is off. "
-                            + "Repeat the flag, or comma-separate in the env var."),
         ]
     }
+
+    /// Bearer tokens for a service's mutating RPCs. Only a service that has mutating RPCs declares it
+    /// (the graph: AddInteractions); the encoder and ranker have none, so they do not take the flag.
+    public static let authToken: ConfigOption =
+        .stringList("auth-token",
+                    help: "Bearer token(s) accepted on mutating RPCs; none means auth is off. "
+                        + "Repeat the flag, or comma-separate in the env var.")
 }

@@ -2,7 +2,8 @@ import GRPCHTTP2
 
 /// The gRPC server limits every service exposes as flags (`--max-message-size`,
 /// `--max-concurrent-streams`, `--max-connections`, `--max-resets-per-second`,
-/// `--max-connection-input`, `--max-connection-output`, `--keepalive-timeout`), and the `ServerConfig` they make together
+/// `--max-connection-input`, `--max-connection-output`, `--keepalive-timeout`,
+/// `--stream-progress-timeout`), and the `ServerConfig` they make together
 /// with the common `--host` and `--port`.
 public enum ServerLimitOptions {
     /// - Parameter maxMessageSize: the service's default for `--max-message-size` (bytes).
@@ -22,6 +23,8 @@ public enum ServerLimitOptions {
                   help: "Response bytes one connection may hold unsent before new calls on it wait."),
             .duration("keepalive-timeout", default: ServerConfig.defaults.keepaliveTimeout,
                       help: "Close a connection whose keepalive PING (or final GOAWAY) is not taken up within this."),
+            .duration("stream-progress-timeout", default: ServerConfig.defaults.streamProgressTimeout!,
+                      help: "RST_STREAM(CANCEL) a call whose peer neither sends its open request nor takes its queued response for this long."),
         ]
     }
 
@@ -51,6 +54,11 @@ public enum ServerLimitOptions {
             return false
         }
         s.keepaliveTimeout = config.duration("keepalive-timeout")
+        try config.check("stream-progress-timeout", expected: "a positive duration") {
+            if case .duration(let d) = $0 { return d > .zero }
+            return false
+        }
+        s.streamProgressTimeout = config.duration("stream-progress-timeout")
         return s
     }
 }
