@@ -21,6 +21,7 @@ public enum KGRecCommandLine {
         BenchTensorCommand(),
         BenchScanCommand(),
         EmbedTextCommand(),
+        ExportCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {
