@@ -75,6 +75,15 @@ final class CountingItemEncoding: ItemEncoding, @unchecked Sendable {
         await second.stop()
     }
 
+    @Test func servingLoadRunsNoFusionPassAndStillEqualsTheTrainedModel() throws {
+        let f = try ServingFixture()
+        let serving = try ServingModel.load(checkpoint: f.checkpointPath)
+        #expect(serving.model.fusedItems.isEmpty)  // neither build nor restore fused every item
+        let expected = f.model.inferenceEmbeddings()
+        let got = try serving.inferenceEmbeddings().embeddings
+        #expect(Self.worst(expected.users, got.users) < 1e-5 && Self.worst(expected.items, got.items) < 1e-5)
+    }
+
     @Test func artifactOfAnotherCheckpointFailsTheLoadNamingTheFile() async throws {
         let f = try ServingFixture()
         let artifact = try Self.export(f, modelVersion: "multikg4rec-deadbeef")
