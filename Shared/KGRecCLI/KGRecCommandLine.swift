@@ -22,6 +22,7 @@ public enum KGRecCommandLine {
         BenchTensorCommand(),
         BenchScanCommand(),
         EmbedTextCommand(),
+        ExportCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -12,6 +12,7 @@ struct UpCommand: CLICommand {
     static let flags: [OpsArguments.Flag] = [
         .init("checkpoint", "FILE", "checkpoint.safetensors written by kgrec train (required)"),
         .init("data", "DIR", "dataset directory (default: the one recorded in the checkpoint)"),
+        .init("fused-items", "FILE", "graph: fused-item artifact from kgrec export (trained items are not re-encoded at start)"),
         .init("encoders", "N", "encoder processes (scale-out; the graph balances over them; default 1)"),
         .init("host", "ADDR", "address every service binds (default 127.0.0.1)"),
         .init("encoder-port", "PORT", "first encoder's gRPC port; encoder i uses PORT+100*i (default 50061)"),
@@ -120,6 +121,7 @@ struct UpCommand: CLICommand {
         var c = TopologyConfig(binDir: f.string("bin-dir") ?? executableDirectory(), checkpoint: absolute(checkpoint),
                                stateDir: absolute(state))
         c.data = f.string("data").map(absolute)
+        c.fusedItems = f.string("fused-items").map(absolute)
         c.encoders = try f.int("encoders", in: 1...64) ?? 1
         c.host = f.string("host") ?? "127.0.0.1"
         c.encoderPort = try f.int("encoder-port", in: 1...65535) ?? c.encoderPort

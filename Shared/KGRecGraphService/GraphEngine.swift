@@ -9,7 +9,9 @@ import Synchronization
 /// The graph service's state: the served model, the online additions, the durable log and the
 /// published embedding table.
 ///
-/// - `load()`: checkpoint + dataset, log replay (every acknowledged update), one table build.
+/// - `load()`: checkpoint + dataset, log replay (every acknowledged update), one table build. With
+///   `fusedItems` (a `kgrec export` artifact) the trained items' fused vectors come from that file
+///   and only items the log changed go through the encoders.
 /// - `addInteractions`: serialized by a FIFO gate. Validate (nothing changes on a bad request) →
 ///   re-encode the items whose encoder input changed (new items; trained items whose BFS sequence
 ///   moved) → propagate over the whole extended graph → append the request to the log (fsync) →
@@ -109,7 +111,17 @@ public final class GraphEngine: @unchecked Sendable {
             self.model = model
             self.log = log
             openLog.withLock { $0 = log }
-            trainedSequences = model.dataset.sequences.length == model.sequenceLength ? model.dataset.sequences : nil
+            trainedSequences = model.trainedSequences
+            if let artifact = options.fusedItems {
+                // The checkpoint determines the trained items' fused vectors: take them from the
+                // exported artifact, so the first build only encodes what the log changed.
+                lastFused = try await offload {
+                    try FusedItemTable.read(path: artifact, modelVersion: model.modelVersion, items: model.dataset.itemCount,
+                                            channels: model.channelNames.count, width: model.embeddingSize)
+                }
+                lastInputs = try await offload { model.trainedItemInputs() }
+                logger?.info("fused items loaded", ["artifact": .string(artifact), "items": .int(lastFused.count)])
+            }
             let built = try await buildWaitingForEncoders(state, model: model)
             commit(state, built)
             metrics?.logRecords.set(updates.count)
@@ -203,6 +215,7 @@ public final class GraphEngine: @unchecked Sendable {
                                      propagation: propagation, model: model)
         let seconds = Self.seconds(since: t0)
         metrics?.recomputeSeconds.observe(seconds)
+        metrics?.encodedItems.increment(by: UInt64(changed.count))
         logger?.debug("table built", ["version": .int(Int(snapshot.version)), "encoded_items": .int(changed.count),
                                       "seconds": .double(seconds)])
         return Built(snapshot: snapshot, inputs: inputs, fused: fused)

@@ -8,6 +8,9 @@ public struct GraphOptions: Sendable {
     public var checkpoint = ""
     /// Dataset directory overriding the one recorded in the checkpoint.
     public var data: String?
+    /// Fused-item artifact written by `kgrec export` for this checkpoint: the trained items' encoder
+    /// output read from disk instead of encoded at start.
+    public var fusedItems: String?
     /// Encoder addresses `host:port`; batches are spread round-robin, UNAVAILABLE moves to the next.
     public var encoders: [String] = []
     /// Compute fused item vectors in-process instead of asking encoders.
@@ -40,6 +43,8 @@ public struct GraphOptions: Sendable {
         return [
             .string("checkpoint", default: nil, required: true, help: "Checkpoint (.safetensors) written by kgrec train."),
             .string("data", default: nil, help: "Dataset directory (default: the one recorded in the checkpoint)."),
+            .string("fused-items", default: nil,
+                    help: "Fused-item artifact from kgrec export (skips encoding the trained items at start)."),
             .stringList("encoder", help: "Encoder service address host:port (repeat for several; load-balanced)."),
             .bool("local-encoder", default: false,
                   help: "Compute fused item vectors in-process instead of calling encoder services."),
@@ -69,6 +74,7 @@ public struct GraphOptions: Sendable {
         }
         checkpoint = config.string("checkpoint")
         data = config.optionalString("data")
+        fusedItems = config.optionalString("fused-items")
         encoders = try config.hostPorts("encoder").map(\.description)
         localEncoder = config.bool("local-encoder")
         if encoders.isEmpty && !localEncoder {

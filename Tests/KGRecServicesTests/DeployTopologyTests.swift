@@ -34,6 +34,7 @@ import Testing
         var config = TopologyConfig(binDir: try Self.fakeBinDir([:]), checkpoint: "/m/checkpoint.safetensors", stateDir: try Self.tempDir())
         config.encoders = 3
         config.data = "/d"
+        config.fusedItems = "/m/fused-items.kgrf"
         let t = try LocalTopology(config: config)
         #expect(t.endpoints.map(\.name) == ["encoder-0", "encoder-1", "encoder-2", "graph", "ranker"])
         #expect(t.endpoints.map(\.grpcPort) == [50061, 50161, 50261, 50062, 50063])
@@ -49,6 +50,7 @@ import Testing
                 #expect(parsed.strings("encoder") == ["127.0.0.1:50061", "127.0.0.1:50161", "127.0.0.1:50261"])
                 #expect(parsed.string("checkpoint") == "/m/checkpoint.safetensors")
                 #expect(parsed.string("log").hasPrefix(config.stateDir))
+                #expect(parsed.optionalString("fused-items") == "/m/fused-items.kgrf")
             }
             if ep.role == "ranker" { #expect(parsed.string("graph") == "127.0.0.1:50062") }
         }

@@ -55,6 +55,7 @@ final class LocalTopology: Sendable {
         case "graph":
             a += ["--checkpoint", c.checkpoint, "--log", c.stateDir + "/graph/interactions.log"]
             if let d = c.data { a += ["--data", d] }
+            if let x = c.fusedItems { a += ["--fused-items", x] }
             for e in all where e.role == "encoder" { a += ["--encoder", "\(c.host):\(e.grpcPort)"] }
         default:
             let graph = all.first { $0.role == "graph" }!

@@ -6,6 +6,8 @@ struct TopologyConfig: Sendable {
     var checkpoint: String
     /// Dataset directory overriding the one recorded in the checkpoint.
     var data: String? = nil
+    /// `kgrec export`'s fused-item artifact for the graph (`--fused-items`), if any.
+    var fusedItems: String? = nil
     var encoders = 1
     var host = "127.0.0.1"
     /// gRPC ports; encoder i listens on `encoderPort + 100 * i`. Ignored with `freePorts`.

@@ -68,11 +68,21 @@ public struct Checkpoint: Sendable {
 
     /// Loads the parameters into `model`; a dataset whose counts differ is refused first.
     public func restore(into model: any Recommender, dataset: Dataset, path: String) throws {
+        try restore(dataset: dataset, path: path) { try model.loadParameters($0) }
+    }
+
+    /// As `restore(into:)` without fusing every item afterwards: the serving stages compute fused
+    /// vectors and π themselves, so `ServingModel.load` does not pay for a full fusion pass here.
+    public func restoreForServing(into model: MultiKG4Rec, dataset: Dataset, path: String) throws {
+        try restore(dataset: dataset, path: path) { try model.loadParameters($0, refreshing: false) }
+    }
+
+    private func restore(dataset: Dataset, path: String, load: ([String: Matrix]) throws -> Void) throws {
         let actual = DatasetCounts(dataset)
         guard actual == counts else {
             throw DataError(file: path, "checkpoint was trained on \(counts), the dataset has \(actual)")
         }
-        do { try model.loadParameters(Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.value) })) } catch {
+        do { try load(Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.value) })) } catch {
             throw DataError(file: path, "parameters do not fit the model: \(error)")
         }
     }

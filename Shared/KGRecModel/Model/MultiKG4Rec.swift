@@ -55,8 +55,10 @@ public final class MultiKG4Rec: Recommender {
     ///   - graph: the collaborative KG (node and relation spaces of the contract).
     ///   - features: per-modality raw content; absent modalities or rows are normal.
     ///   - sequences: BFS sequences for fusion; built from `graph` with `config.sequenceLength` when nil.
+    ///   - refreshing: fuse every item and compute π now (training needs it before its first batch;
+    ///     the serving stages compute their own, so `ServingModel.load` skips it).
     public init(config: ModelConfig, graph kg: CollaborativeKG, features: MultimodalFeatures,
-                sequences: NeighbourSequences? = nil) throws {
+                sequences: NeighbourSequences? = nil, refreshing: Bool = true) throws {
         try config.validate()
         Memory.retainFreedPages()
         self.config = config
@@ -92,7 +94,7 @@ public final class MultiKG4Rec: Recommender {
         allParameters = channels.flatMap(\.parameters) + (fusion?.parameters ?? [])
         optimizer = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
         self.rng = rng
-        refreshAttention(dropEdges: false)
+        if refreshing { refreshAttention(dropEdges: false) }
     }
 
     /// Streams each stream's queries attend to, by fusion direction (own stream first).
@@ -338,6 +340,12 @@ public final class MultiKG4Rec: Recommender {
     }
 
     public func loadParameters(_ tensors: [String: Matrix]) throws {
+        try loadParameters(tensors, refreshing: true)
+    }
+
+    /// `refreshing: false` leaves `fusedItems` and π as they were (for the serving stages, which
+    /// compute their own from the parameters).
+    public func loadParameters(_ tensors: [String: Matrix], refreshing: Bool) throws {
         for p in allParameters {
             guard let m = tensors[p.name] else { throw ModelError("checkpoint has no tensor '\(p.name)'") }
             guard m.rows == p.value.rows && m.cols == p.value.cols else {
@@ -346,6 +354,6 @@ public final class MultiKG4Rec: Recommender {
             }
         }
         for p in allParameters { p.load(tensors[p.name]!) }
-        refreshAttention(dropEdges: false)
+        if refreshing { refreshAttention(dropEdges: false) }
     }
 }

@@ -29,6 +29,18 @@ extension ServingModel {
         ServingGraph(dataset: dataset, sequenceLength: sequenceLength)
     }
 
+    /// The dataset's fusion sequences when they are the model's length (the encoder then knows every
+    /// trained item's sequence), else nil.
+    public var trainedSequences: NeighbourSequences? {
+        dataset.sequences.length == sequenceLength ? dataset.sequences : nil
+    }
+
+    /// The encoder inputs of every trained item on the unchanged trained graph: what a graph service
+    /// asks the encoders for at start without additions, and what `FusedItemTable` stores encoded.
+    public func trainedItemInputs() -> [EncodeInput] {
+        trainedGraph().encodeInputs(raw: [], trained: trainedSequences)
+    }
+
     /// The graph stage. `items`: per channel the fused layer-0 rows of every item of `graph`
     /// (`[I', d]`, from `itemLayer0(encode(...))`). Layer 0 `[N', d]` takes those item rows, the
     /// trained layer-0 rows of attributes and trained users, and zeros for new users (they have no

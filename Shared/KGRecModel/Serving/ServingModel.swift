@@ -50,10 +50,11 @@ public final class ServingModel: @unchecked Sendable {
         if let d = dataOverride { options.path = d }
         let dataset = try DatasetLoader.load(options)
         // Built exactly as training builds it (same graph, features and fusion sequences).
-        guard let model = try ckpt.kind.make(config: ckpt.model, dataset: dataset) as? MultiKG4Rec else {
+        // No fusion pass at build or restore: `encode`/`propagate` compute from the parameters.
+        guard let model = try ckpt.kind.make(config: ckpt.model, dataset: dataset, refreshing: false) as? MultiKG4Rec else {
             throw DataError(file: path, "checkpoint kind '\(ckpt.kind.rawValue)' does not build a Multi-KG4Rec")
         }
-        try ckpt.restore(into: model, dataset: dataset, path: path)
+        try ckpt.restoreForServing(into: model, dataset: dataset, path: path)
         return try ServingModel(model: model, dataset: dataset, textModel: ckpt.textModel)
     }
 

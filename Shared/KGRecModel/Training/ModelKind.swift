@@ -8,14 +8,16 @@ public enum ModelKind: String, Codable, Sendable, CaseIterable {
     case bpr
 
     /// Builds a fresh model for `dataset`.
-    public func make(config: ModelConfig, dataset: Dataset) throws -> any Recommender {
+    /// `refreshing`: see `MultiKG4Rec.init` (false only for the serving stages).
+    public func make(config: ModelConfig, dataset: Dataset, refreshing: Bool = true) throws -> any Recommender {
         try config.validate()
         switch self {
         case .bpr:
             return BPRMatrixFactorization(config: config, userCount: dataset.userCount, itemCount: dataset.itemCount)
         case .multiKG4Rec:
             let sequences = dataset.sequences.length == config.sequenceLength ? dataset.sequences : nil
-            return try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features, sequences: sequences)
+            return try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features, sequences: sequences,
+                                   refreshing: refreshing)
         }
     }
 }
