@@ -11,6 +11,9 @@
 #
 # Usage: Benchmarks/startup.sh [NODES...]        (default: 10000 100000)
 # Env:   KGREC_BIN  kgrec executable (default .build/release/kgrec)   WORK  scratch (default runs/bench-startup)
+#        MODES      which start-ups to time (default "encode artifact")
+# Training uses --propagation history (the checkpoint is the same kind either way; history fits
+# a 1M-node graph in ~7 GB where full propagation needs ~14 GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${KGREC_BIN:-.build/release/kgrec}"
@@ -36,13 +39,13 @@ for n in "${sizes[@]}"; do
     if [[ ! -f "$ckpt" ]]; then
         echo "== $n nodes: synth + train (1 epoch, 1 batch)"
         "$bin" synth --nodes "$n" --out "$dir/data" >/dev/null
-        "$bin" train --data "$dir/data" --out "$dir/run" --epochs 1 --max-batches 1 --kg-batches 1 --no-eval --quiet >/dev/null
+        "$bin" train --data "$dir/data" --out "$dir/run" --epochs 1 --max-batches 1 --kg-batches 1 --no-eval --propagation history --quiet >/dev/null
     fi
     t0=$(now)
     "$bin" export --checkpoint "$ckpt" --out "$dir/artifacts" >/dev/null
     export_s=$(echo "$(now) - $t0" | bc)
     echo "== $n nodes: kgrec export ${export_s}s ($(du -h "$dir/artifacts/fused-items.kgrf" | cut -f1))"
-    for mode in encode artifact; do
+    for mode in ${MODES:-encode artifact}; do
         extra=(); [[ $mode == artifact ]] && extra=(--fused-items "$dir/artifacts/fused-items.kgrf")
         rm -rf "$dir/state-$mode" "$dir/endpoints.json"
         log="$dir/up-$mode.log"
