@@ -105,12 +105,21 @@ public final class GraphEngine: @unchecked Sendable {
             if threshold > 0, updates.count > threshold {
                 let merged = try InteractionLogCompaction.merged(updates)
                 if merged.count < updates.count {
-                    header.base += UInt64(updates.count - merged.count)
-                    try log.compact(keeping: [header.record] + merged)
-                    logger?.info("interaction log compacted", ["log": .string(options.logPath),
-                                                               "records": .int(updates.count), "merged_into": .int(merged.count),
-                                                               "base_version": .int(Int(header.base))])
-                    updates = merged
+                    var compacted = header
+                    compacted.base += UInt64(updates.count - merged.count)
+                    do {
+                        // Either log gives the same versions (base + 1 + records), so a failed
+                        // compaction (a full disk, say) only costs this start its speed-up.
+                        try log.compact(keeping: [compacted.record] + merged)
+                        logger?.info("interaction log compacted", ["log": .string(options.logPath),
+                                                                   "records": .int(updates.count), "merged_into": .int(merged.count),
+                                                                   "base_version": .int(Int(compacted.base))])
+                        header = compacted
+                        updates = merged
+                    } catch {
+                        logger?.warn("interaction log compaction failed; replaying it uncompacted",
+                                     ["log": .string(options.logPath), "error": .string("\(error)")])
+                    }
                 }
             }
             baseVersion = header.base
