@@ -9,7 +9,9 @@ import Synchronization
 /// The graph service's state: the served model, the online additions, the durable log and the
 /// published embedding table.
 ///
-/// - `load()`: checkpoint + dataset, log replay (every acknowledged update), one table build. With
+/// - `load()`: checkpoint + dataset, log replay (every acknowledged update; more than
+///   `logCompactRecords` update records are first merged and the log rewritten,
+///   `InteractionLogCompaction`), one table build. With
 ///   `fusedItems` (a `kgrec export` artifact) the trained items' fused vectors come from that file
 ///   and only items the log changed go through the encoders.
 /// - `addInteractions`: serialized by a FIFO gate. Validate (nothing changes on a bad request) →
@@ -98,6 +100,27 @@ public final class GraphEngine: @unchecked Sendable {
             }
             if replay.records.isEmpty {
                 try log.append(header.record)
+            }
+            let threshold = options.logCompactRecords
+            if threshold > 0, updates.count > threshold {
+                let merged = try InteractionLogCompaction.merged(updates)
+                if merged.count < updates.count {
+                    var compacted = header
+                    compacted.base += UInt64(updates.count - merged.count)
+                    do {
+                        // Either log gives the same versions (base + 1 + records), so a failed
+                        // compaction (a full disk, say) only costs this start its speed-up.
+                        try log.compact(keeping: [compacted.record] + merged)
+                        logger?.info("interaction log compacted", ["log": .string(options.logPath),
+                                                                   "records": .int(updates.count), "merged_into": .int(merged.count),
+                                                                   "base_version": .int(Int(compacted.base))])
+                        header = compacted
+                        updates = merged
+                    } catch {
+                        logger?.warn("interaction log compaction failed; replaying it uncompacted",
+                                     ["log": .string(options.logPath), "error": .string("\(error)")])
+                    }
+                }
             }
             baseVersion = header.base
             var state = GraphAdditions(dataset: model.dataset)

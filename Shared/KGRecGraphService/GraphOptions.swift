@@ -17,6 +17,9 @@ public struct GraphOptions: Sendable {
     public var localEncoder = false
     /// Durable interaction log (created when missing, replayed at start).
     public var logPath = "kgrec-graph-interactions.log"
+    /// At start, a log with more update records than this is compacted (its updates merged into
+    /// as few records as possible, the file replaced atomically); 0 never compacts.
+    public var logCompactRecords = 1000
     /// Items per EncodeStream request, and requests in flight at once (each on its own stream).
     public var encodeBatch = 256
     public var encodeConcurrency = 4
@@ -49,6 +52,8 @@ public struct GraphOptions: Sendable {
             .bool("local-encoder", default: false,
                   help: "Compute fused item vectors in-process instead of calling encoder services."),
             .string("log", default: d.logPath, help: "Durable interaction log (fsynced append-only; replayed at start)."),
+            .int("log-compact-records", default: d.logCompactRecords,
+                 help: "At start, merge the log's update records when there are more than this (0: never)."),
             .int("encode-batch", default: d.encodeBatch, help: "Items per EncodeStream request."),
             .int("encode-concurrency", default: d.encodeConcurrency, help: "Encoder requests in flight at once."),
             .duration("encoder-timeout", default: d.encoderTimeout, help: "Deadline of one encoder request."),
@@ -81,7 +86,9 @@ public struct GraphOptions: Sendable {
             throw ConfigError("no encoder: give --encoder host:port (or env KGREC_GRAPH_ENCODER), "
                               + "or --local-encoder to compute fused vectors in-process")
         }
+        try config.check("log-compact-records", expected: "a non-negative integer") { $0.int >= 0 }
         logPath = config.string("log")
+        logCompactRecords = config.int("log-compact-records")
         encodeBatch = config.int("encode-batch")
         encodeConcurrency = config.int("encode-concurrency")
         encoderTimeout = config.duration("encoder-timeout")

@@ -20,6 +20,11 @@ import Synchronization
 /// a second process on the same file fails to open it instead of interleaving records. An
 /// append that fails is rolled back (`ftruncate` to where it began); if even that fails the log
 /// refuses every later append (the file's end is unknown) until the process restarts and recovers.
+///
+/// `compact(keeping:)` replaces the whole log atomically: the new content is written to
+/// `PATH.compact`, fsynced and locked, renamed over `PATH`, and the directory is fsynced. A crash
+/// leaves either the old log (and a stale `PATH.compact`, which the next `open` removes once it
+/// holds the log's lock) or the new one, never a mix.
 public final class DurableLog: Sendable {
     public struct Replay: Sendable {
         /// Every intact record, oldest first.
@@ -70,6 +75,11 @@ public final class DurableLog: Sendable {
                 : "cannot lock: \(String(cString: strerror(e)))", errno: e)
         }
         do {
+            // Holding the lock, nobody is compacting: a `.compact` file is a crashed compaction's.
+            if unlink(compactPath(of: path)) != 0 && errno != ENOENT {
+                throw LogError(path: path, message: "cannot remove the stale \(compactPath(of: path)): \(errnoText())",
+                               errno: errno)
+            }
             let replay = try Self.recover(fd: fd, path: path)
             return (DurableLog(path: path, fd: fd), replay)
         } catch {
@@ -127,6 +137,60 @@ public final class DurableLog: Sendable {
                 }
                 throw error
             }
+        }
+    }
+
+    /// Where `compact` writes the new log before renaming it over `path`.
+    public static func compactPath(of path: String) -> String { path + ".compact" }
+
+    /// Replaces every record of the log with `records` (oldest first), atomically and durably:
+    /// after it returns, a reopen replays exactly `records`; a crash before it returns leaves the
+    /// old log or the new one. Later appends go to the new file. Any failed step throws and leaves
+    /// the old log in use, unchanged.
+    public func compact(keeping records: [[UInt8]]) throws {
+        var content = Self.magic
+        for payload in records {
+            guard payload.count <= Self.maxRecordBytes else {
+                throw LogError(path: path, message: "record of \(payload.count) bytes exceeds \(Self.maxRecordBytes)")
+            }
+            Self.appendLE(UInt32(payload.count), to: &content)
+            Self.appendLE(CRC32.checksum(payload), to: &content)
+            content += payload
+        }
+        let temp = Self.compactPath(of: path)
+        try state.withLock { st in
+            if let broken = st.broken {
+                throw LogError(path: path, message: "refuses compaction: \(broken)", errno: EIO)
+            }
+            let fd = Glibc.open(temp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw LogError(path: temp, message: "cannot create: \(Self.errnoText())", errno: errno) }
+            var renamed = false
+            do {
+                // Locked before it becomes the log, so no other process can open it unlocked.
+                guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                    throw LogError(path: temp, message: "cannot lock: \(Self.errnoText())", errno: errno)
+                }
+                try Self.writeAll(fd, content, path: temp)
+                guard fsync(fd) == 0 else { throw LogError(path: temp, message: "fsync: \(Self.errnoText())", errno: errno) }
+                guard rename(temp, path) == 0 else {
+                    throw LogError(path: temp, message: "cannot rename over \(path): \(Self.errnoText())", errno: errno)
+                }
+                renamed = true
+                try Self.syncDirectory(of: path)
+            } catch {
+                if !renamed {
+                    _ = Glibc.close(fd)
+                    _ = unlink(temp)
+                    throw error
+                }
+                // Renamed but the directory fsync failed: the new file is the log now (a crash
+                // may still bring back the old one, which holds the same state).
+                _ = Glibc.close(st.fd)
+                st.fd = fd
+                throw error
+            }
+            _ = Glibc.close(st.fd)
+            st.fd = fd
         }
     }
 

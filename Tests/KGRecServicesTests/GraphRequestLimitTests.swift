@@ -119,4 +119,36 @@ import Testing
         let (_, replay) = try DurableLog.open(path: path)
         #expect(InteractionLogHeader(record: replay.records[0])?.base == 8 && replay.records.count == 2)
     }
+
+    @Test func startUpCompactsALongLogKeepingStateAndVersions() async throws {
+        let fixture = try ServingFixture()
+        let compactAbove2: (inout GraphOptions, inout ServerConfig) -> Void = { o, _ in o.logCompactRecords = 2 }
+        let users = (1...3).map { "new-user-\($0)" }, items = (1...3).map { "cold-\($0)" }
+        let h = try await GraphHarness(fixture: fixture, configure: compactAbove2)
+        for k in 0..<3 { _ = try await h.add(h.coldItemRequest(item: items[k], user: users[k])) }
+        let before = try await h.get(users: users, items: items)
+        #expect(before.version == 4)
+        let seenBefore = try await h.export().flatMap(\.seen)
+        await h.stop()
+        // Restart: 3 update records > 2, merged into one; the header's base absorbs the other 2.
+        let again = try await GraphHarness(fixture: fixture, configure: compactAbove2)
+        let after = try await again.get(users: users, items: items)
+        #expect(after.version == 4)
+        #expect(after.users.map(\.id) == users && after.items.map(\.id) == items)
+        let worst = zip(after.users + after.items, before.users + before.items)
+            .flatMap { zip(GraphHarness.row($0), GraphHarness.row($1)).map { abs($0 - $1) } }.max()!
+        #expect(worst < 1e-5)
+        #expect(try await again.export().flatMap(\.seen) == seenBefore)  // same histories, same order
+        #expect(try await again.add(again.coldItemRequest(item: "cold-4", user: "new-user-4")).version == 5)
+        await again.stop()
+        do {
+            let (_, replay) = try DurableLog.open(path: again.logPath)
+            #expect(replay.records.count == 3)  // header, the merged record, the update after it
+            #expect(InteractionLogHeader(record: replay.records[0])?.base == 2)
+        }
+        // Below the threshold nothing is rewritten and the versions stay.
+        let third = try await GraphHarness(fixture: fixture, configure: compactAbove2)
+        #expect(try await third.get(users: ["new-user-4"]).version == 5)
+        await third.stop()
+    }
 }

@@ -173,4 +173,39 @@ extension DurableLogTests {
             "\(error)".contains("refuses appends") && "\(error)".contains("rolled back")
         }
     }
+
+    @Test func compactedLogReplaysExactlyTheKeptRecordsAndTakesLaterAppends() throws {
+        let path = tempPath()
+        defer { unlink(path) }
+        do {
+            let (log, _) = try DurableLog.open(path: path)
+            for k in 0..<10 { try log.append([UInt8(k)]) }
+            try log.compact(keeping: [[0], Array(1..<10)])
+            // The new file is locked too: a second opener still fails.
+            #expect { _ = try DurableLog.open(path: path) } throws: { "\($0)".contains("in use by another process") }
+            try log.append([42])
+        }
+        #expect(access(DurableLog.compactPath(of: path), F_OK) != 0)
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(replay.records == [[0], Array(1..<10), [42]])
+        #expect(replay.droppedTailBytes == 0)
+    }
+
+    @Test func staleCompactFileFromACrashBeforeTheRenameIsRemovedAtOpenAndTheLogIsIntact() throws {
+        let path = tempPath()
+        let stale = DurableLog.compactPath(of: path)
+        defer { unlink(path); unlink(stale) }
+        do {
+            let (log, _) = try DurableLog.open(path: path)
+            try log.append([1, 2])
+            try log.append([3])
+        }
+        // A compaction that crashed mid-write: part of a new log beside the real one.
+        let fd = open(stale, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = write(fd, Array("KGRLOG1\n".utf8) + [9, 0, 0, 0, 1], 13)
+        close(fd)
+        let (_, replay) = try DurableLog.open(path: path)
+        #expect(replay.records == [[1, 2], [3]])
+        #expect(access(stale, F_OK) != 0)
+    }
 }
