@@ -108,14 +108,9 @@ public final class DurableLog: Sendable {
 
     /// Appends one record and makes it durable before returning.
     public func append(_ payload: [UInt8]) throws {
-        guard payload.count <= Self.maxRecordBytes else {
-            throw LogError(path: path, message: "record of \(payload.count) bytes exceeds \(Self.maxRecordBytes)")
-        }
         var record = [UInt8]()
         record.reserveCapacity(8 + payload.count)
-        Self.appendLE(UInt32(payload.count), to: &record)
-        Self.appendLE(CRC32.checksum(payload), to: &record)
-        record += payload
+        try appendRecord(payload, to: &record)
         try state.withLock { st in
             if let broken = st.broken {
                 throw LogError(path: path, message: "refuses appends: \(broken); restart the service to recover the log",
@@ -149,14 +144,7 @@ public final class DurableLog: Sendable {
     /// the old log in use, unchanged.
     public func compact(keeping records: [[UInt8]]) throws {
         var content = Self.magic
-        for payload in records {
-            guard payload.count <= Self.maxRecordBytes else {
-                throw LogError(path: path, message: "record of \(payload.count) bytes exceeds \(Self.maxRecordBytes)")
-            }
-            Self.appendLE(UInt32(payload.count), to: &content)
-            Self.appendLE(CRC32.checksum(payload), to: &content)
-            content += payload
-        }
+        for payload in records { try appendRecord(payload, to: &content) }
         let temp = Self.compactPath(of: path)
         try state.withLock { st in
             if let broken = st.broken {
@@ -257,6 +245,16 @@ public final class DurableLog: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Frames `payload` as one record (`[length][CRC-32][payload]`) at the end of `out`.
+    private func appendRecord(_ payload: [UInt8], to out: inout [UInt8]) throws {
+        guard payload.count <= Self.maxRecordBytes else {
+            throw LogError(path: path, message: "record of \(payload.count) bytes exceeds \(Self.maxRecordBytes)")
+        }
+        Self.appendLE(UInt32(payload.count), to: &out)
+        Self.appendLE(CRC32.checksum(payload), to: &out)
+        out += payload
+    }
 
     private static func appendLE(_ v: UInt32, to out: inout [UInt8]) {
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
