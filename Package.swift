@@ -47,7 +47,7 @@ let package = Package(
         // The only module that imports protobuf-c: Swift message structs <-> protobuf bytes.
         .target(name: "KGRecWire", dependencies: ["GRPCCore", "KGRecProtoC", "CProtobufC"],
                 path: "Shared/KGRecWire", swiftSettings: fast),
-        // grpc.testing interop server and client cases, and the health service.
+        // grpc.testing interop server and client cases, and gRPC server reflection.
         .target(name: "GRPCInterop", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire"],
                 path: "Shared/GRPCInterop"),
 
@@ -60,33 +60,32 @@ let package = Package(
                 swiftSettings: vector),
 
         // ---- Services -------------------------------------------------------------------------
-        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2"],
+        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop"],
                 path: "Shared/KGRecServiceKit"),
 
         // Serving logic shared by the three services: durable log, embedding cache, item matrix
         // kernels (fp32/fp16/int8 scan, streaming top-k) and the IVF index: numeric settings.
-        .target(name: "KGRecServing", dependencies: ["KGRecModel", "KGRecTensor"], path: "Shared/KGRecServing",
+        .target(name: "KGRecServing", dependencies: ["KGRecTensor"], path: "Shared/KGRecServing",
                 swiftSettings: vector),
 
         // The three services' libraries: handlers, state and wiring; executables only parse config.
-        .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing", "KGRecText"],
+        .target(name: "KGRecEncoderService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecModel", "KGRecServiceKit", "KGRecText"],
                 path: "Shared/KGRecEncoderService", swiftSettings: fast),
-        .target(name: "KGRecGraphService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
+        .target(name: "KGRecGraphService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecModel", "KGRecTensor", "KGRecServiceKit", "KGRecServing"],
                 path: "Shared/KGRecGraphService", swiftSettings: fast),
-        .target(name: "KGRecRankerService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel", "KGRecServiceKit", "KGRecServing"],
+        .target(name: "KGRecRankerService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecTensor", "KGRecServiceKit", "KGRecServing"],
                 path: "Shared/KGRecRankerService", swiftSettings: fast),
-        .executableTarget(name: "kgrec-encoder", dependencies: ["KGRecEncoderService"],
+        .executableTarget(name: "kgrec-encoder", dependencies: ["KGRecEncoderService", "KGRecServiceKit"],
                           path: "Services/kgrec-encoder"),
-        .executableTarget(name: "kgrec-graph", dependencies: ["KGRecGraphService"],
+        .executableTarget(name: "kgrec-graph", dependencies: ["KGRecGraphService", "KGRecServiceKit"],
                           path: "Services/kgrec-graph"),
-        .executableTarget(name: "kgrec-ranker", dependencies: ["KGRecRankerService"],
+        .executableTarget(name: "kgrec-ranker", dependencies: ["KGRecRankerService", "KGRecServiceKit"],
                           path: "Services/kgrec-ranker"),
 
         // ---- CLI ------------------------------------------------------------------------------
         .target(name: "KGRecCLI",
-                dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecModel",
-                               "KGRecServiceKit", "KGRecServing", "KGRecEncoderService",
-                               "KGRecGraphService", "KGRecRankerService", "KGRecText"],
+                dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecTensor", "KGRecModel",
+                               "KGRecServiceKit", "KGRecServing", "KGRecRankerService", "KGRecText"],
                 path: "Shared/KGRecCLI"),
         .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
         // Minimal gRPC server for h2load runs against the bare runtime (no codec).
@@ -96,10 +95,10 @@ let package = Package(
         // ---- Tests ----------------------------------------------------------------------------
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"], path: "Tests/GRPCCoreTests"),
         .testTarget(name: "GRPCHTTP2Tests",
-                    dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "CNGHTTP2"],
+                    dependencies: ["GRPCCore", "GRPCHTTP2", "GRPCInterop", "CNGHTTP2"],
                     path: "Tests/GRPCHTTP2Tests"),
-        .testTarget(name: "KGRecWireTests", dependencies: ["KGRecWire"], path: "Tests/KGRecWireTests"),
-        .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop", "GRPCCore", "GRPCHTTP2", "KGRecWire"],
+        .testTarget(name: "KGRecWireTests", dependencies: ["KGRecWire", "GRPCCore"], path: "Tests/KGRecWireTests"),
+        .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop", "GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecServiceKit"],
                     path: "Tests/GRPCInteropTests"),
         .testTarget(name: "KGRecTensorTests", dependencies: ["KGRecTensor"],
                     path: "Tests/KGRecTensorTests"),
@@ -107,14 +106,14 @@ let package = Package(
                     path: "Tests/KGRecModelTests"),
         .testTarget(name: "KGRecTextTests", dependencies: ["KGRecText", "KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecTextTests"),
-        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecModel", "KGRecTensor"],
+        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecTensor"],
                     path: "Tests/KGRecServingTests"),
         .testTarget(name: "KGRecServicesTests",
                     dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",
-                                   "KGRecServing", "KGRecModel", "KGRecWire", "GRPCHTTP2", "GRPCCore",
+                                   "KGRecServing", "KGRecModel", "KGRecTensor", "KGRecWire", "GRPCHTTP2", "GRPCCore",
                                    "GRPCInterop", "KGRecServiceKit", "KGRecCLI", "KGRecText"],
                     path: "Tests/KGRecServicesTests"),
-        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit", "GRPCHTTP2"],
+        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit", "GRPCCore", "GRPCHTTP2", "KGRecWire"],
                     path: "Tests/KGRecServiceKitTests"),
     ]
 )

@@ -7,9 +7,9 @@ public struct ClientConfig: Sendable {
     /// A connect attempt that takes longer fails its calls with UNAVAILABLE. Default 5 s.
     public var connectTimeout: Duration = .seconds(5)
     /// Largest response message payload accepted (RESOURCE_EXHAUSTED above). Default 4 MiB.
-    public var maxReceiveMessageSize = 4 << 20
+    public var maxReceiveMessageSize = MessageLimits.grpcDefault
     /// Largest request message payload sent (the call fails with RESOURCE_EXHAUSTED). Default 4 MiB.
-    public var maxSendMessageSize = 4 << 20
+    public var maxSendMessageSize = MessageLimits.grpcDefault
     /// SETTINGS_INITIAL_WINDOW_SIZE we grant the server per stream. Default 1 MiB.
     public var streamWindowSize = 1 << 20
     /// Connection-level receive window. Default 4 MiB.

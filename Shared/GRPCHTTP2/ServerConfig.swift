@@ -10,10 +10,10 @@ public struct ServerConfig: Sendable {
     public var eventLoops = ServerConfig.coreCount
 
     /// Largest request message payload accepted (RESOURCE_EXHAUSTED above). Default 4 MiB.
-    public var maxReceiveMessageSize = 4 << 20
+    public var maxReceiveMessageSize = MessageLimits.grpcDefault
     /// Largest response message payload sent (the call fails with RESOURCE_EXHAUSTED above).
     /// Default 4 MiB.
-    public var maxSendMessageSize = 4 << 20
+    public var maxSendMessageSize = MessageLimits.grpcDefault
     /// SETTINGS_MAX_CONCURRENT_STREAMS: streams one client may have open at once. Default 100.
     public var maxConcurrentStreams = 100
     /// SETTINGS_MAX_HEADER_LIST_SIZE and the enforced limit on a request's header block

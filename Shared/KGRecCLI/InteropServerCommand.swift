@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCHTTP2
 import GRPCInterop
+import KGRecServiceKit
 import KGRecWire
 
 /// `kgrec interop-server`: grpc.testing.TestService + grpc.health.v1.Health (+ server reflection

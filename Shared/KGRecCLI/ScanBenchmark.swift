@@ -1,5 +1,6 @@
 import Foundation
 import KGRecModel
+import KGRecTensor
 import KGRecRankerService
 import KGRecServing
 

@@ -13,7 +13,7 @@ public struct GraphService: RPCService {
     /// it is built.
     public let maxResponseBytes: Int
 
-    public init(engine: GraphEngine, maxResponseBytes: Int = 4 << 20) {
+    public init(engine: GraphEngine, maxResponseBytes: Int = MessageLimits.grpcDefault) {
         self.engine = engine
         self.maxResponseBytes = maxResponseBytes
     }
@@ -103,11 +103,11 @@ public struct GraphService: RPCService {
 
     /// The whole table in batches of `batch_size` (0 = `defaultSize`): users (with `seen`), then
     /// items, every batch with the snapshot's version. Neither include flag set = both. A batch
-    /// also ends before it would pass `maxBatchBytes` (about 3.5 MiB, under grpcio's default 4 MiB
-    /// receive limit), so a large `batch_size` cannot make a message the client refuses.
+    /// also ends before it would pass `maxBatchBytes` (`MessageLimits.exportBatch`, under grpcio's
+    /// default 4 MiB receive limit), so a large `batch_size` cannot make a message the client refuses.
     /// Batches are built lazily, one per write.
     static func exportBatches(_ request: Kgrec_V1_ExportEmbeddingsRequest, _ table: GraphSnapshot, defaultSize: Int,
-                              maxBatchBytes: Int = 3_500_000) -> AnyIterator<Kgrec_V1_EmbeddingBatch> {
+                              maxBatchBytes: Int = MessageLimits.exportBatch) -> AnyIterator<Kgrec_V1_EmbeddingBatch> {
         let both = !request.includeUsers && !request.includeItems
         let size = request.batchSize == 0 ? defaultSize : Int(request.batchSize)
         let users = both || request.includeUsers ? table.users.count : 0

@@ -30,8 +30,8 @@ public final class RemoteItemEncoding: ItemEncoding {
         var config = ClientConfig()
         config.connectTimeout = min(config.connectTimeout, timeout)
         keepalive.apply(to: &config)
-        config.maxReceiveMessageSize = 64 << 20
-        config.maxSendMessageSize = 64 << 20
+        config.maxReceiveMessageSize = MessageLimits.internalChannel
+        config.maxSendMessageSize = MessageLimits.internalChannel
         self.targets = targets
         channels = try targets.map { try GRPCChannel(target: $0, config: config) }
         self.batchSize = batchSize

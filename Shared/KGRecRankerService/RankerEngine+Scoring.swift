@@ -1,5 +1,5 @@
 import GRPCCore
-import KGRecModel
+import KGRecTensor
 import KGRecServing
 import KGRecWire
 

@@ -1,3 +1,4 @@
+import GRPCCore
 import GRPCHTTP2
 import KGRecServiceKit
 import KGRecServing
@@ -127,7 +128,7 @@ public struct RankerOptions: Sendable {
             .double("recall-probe-rate", default: d.recallProbeRate,
                     help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
         ] + ClientKeepalive.configOptions(peer: "graph")
-          + ServerLimitOptions.configOptions(maxMessageSize: ServerConfig.defaults.maxReceiveMessageSize)
+          + ServerLimitOptions.configOptions(maxMessageSize: MessageLimits.grpcDefault)
     }()
 
     /// Reads and checks the options declared in `configOptions`.

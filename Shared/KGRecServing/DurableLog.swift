@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import KGRecModel  // CRC32
+import KGRecTensor  // CRC32
 import Synchronization
 
 /// An append-only, crash-safe record log. Each `append` writes one record with a single `write`

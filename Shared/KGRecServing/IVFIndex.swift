@@ -1,4 +1,4 @@
-import KGRecModel
+import KGRecTensor
 
 /// An inverted-file index for inner-product top-k over a `ScoreMatrix` whose rows are stored
 /// grouped by list: list `l` is rows `listStarts[l] ..< listStarts[l + 1]`, so the index itself is

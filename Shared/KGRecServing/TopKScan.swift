@@ -1,4 +1,3 @@
-import KGRecModel
 import KGRecTensor
 
 /// Streaming top-k over rows of a `ScoreMatrix`: every row of the given ranges is scored and

@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCHTTP2
+import KGRecServiceKit
 import KGRecWire
 import Testing
 @testable import GRPCInterop

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCHTTP2
 import GRPCInterop
+import KGRecServiceKit
 import KGRecWire
 import Testing
 @testable import KGRecCLI

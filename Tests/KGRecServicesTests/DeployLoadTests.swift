@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCHTTP2
 import GRPCInterop
+import KGRecServiceKit
 import Testing
 @testable import KGRecCLI
 

@@ -15,7 +15,7 @@ struct EncoderServiceTests {
     static let fixture = Result { try ServingFixture() }
 
     struct Harness {
-        let server: EncoderServer
+        let server: ServiceHost<HostedEncoder>
         let channel: GRPCChannel
         let serving: ServingModel
 
@@ -46,11 +46,11 @@ struct EncoderServiceTests {
         config.eventLoops = 1
         let engine = EncoderEngine(options: options)
         if load { try await engine.load() }
-        let server = EncoderServer(engine: engine, serverConfig: config, metrics: ServiceMetrics(),
-                                   logger: Logger(service: "encoder", level: .error, sink: MemoryLogSink()),
-                                   reflection: reflection)
+        let server = ServiceHost(HostedEncoder(engine: engine), serverConfig: config,
+                                 logger: Logger(service: "encoder", level: .error, sink: MemoryLogSink()),
+                                 reflection: reflection)
         if load { server.markServing() }
-        let port = try server.start()
+        let port = try server.start(loading: false)
         return Harness(server: server, channel: GRPCChannel(host: "127.0.0.1", port: port),
                        serving: try ServingModel.load(checkpoint: f.checkpointPath))
     }
@@ -205,7 +205,7 @@ struct EncoderServiceTests {
         await #expect(throws: RPCError(.unavailable, "encoder is loading its checkpoint; not serving yet")) {
             try await h.encode([Kgrec_V1_EncodeItem(entity: 0)])
         }
-        h.server.loadInBackground { error in Issue.record("load failed: \(error)") }
+        h.server.loadInBackground()
         for _ in 0..<2000 where h.server.health.status(of: "kgrec.v1.Encoder") != .serving {
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -215,11 +215,11 @@ struct EncoderServiceTests {
 
         var options = EncoderOptions()
         options.checkpoint = "/nonexistent/checkpoint.safetensors"
-        let failing = EncoderServer(engine: EncoderEngine(options: options), serverConfig: ServerConfig(),
-                                    metrics: ServiceMetrics(),
-                                    logger: Logger(service: "encoder", level: .error, sink: MemoryLogSink()))
         let failure = Mutex<String?>(nil)
-        failing.loadInBackground { error in failure.withLock { $0 = "\(error)" } }
+        let failing = ServiceHost(HostedEncoder(engine: EncoderEngine(options: options)), serverConfig: ServerConfig(),
+                                  logger: Logger(service: "encoder", level: .error, sink: MemoryLogSink()),
+                                  onLoadFailure: { error in failure.withLock { $0 = "\(error)" } })
+        failing.loadInBackground()
         for _ in 0..<500 where failure.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
         #expect(failure.withLock { $0 }?.contains("/nonexistent/checkpoint.safetensors") == true)
         #expect(failing.health.status(of: "kgrec.v1.Encoder") == .notServing)

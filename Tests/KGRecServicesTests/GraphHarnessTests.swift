@@ -13,7 +13,7 @@ import Testing
 /// plus a client channel. `stop()` drains it; the log is in the fixture's directory.
 final class GraphHarness: @unchecked Sendable {
     let fixture: ServingFixture
-    let server: GraphServer
+    let server: ServiceHost<HostedGraph>
     let channel: GRPCChannel
     let logPath: String
     let metrics = ServiceMetrics()
@@ -33,7 +33,7 @@ final class GraphHarness: @unchecked Sendable {
         config.eventLoops = 1
         configure(&options, &config)
         let engine = GraphEngine(options: options, encoding: encoding, metrics: GraphMetrics(service: metrics))
-        server = GraphServer(engine: engine, serverConfig: config, metrics: metrics,
+        server = ServiceHost(HostedGraph(engine: engine), serverConfig: config, metrics: metrics,
                              auth: BearerTokenAuthenticator(tokens: tokens))
         let port = try server.start()
         channel = GRPCChannel(host: "127.0.0.1", port: port)
@@ -45,7 +45,7 @@ final class GraphHarness: @unchecked Sendable {
         await server.stop(grace: .seconds(1))
     }
 
-    var engine: GraphEngine { server.engine }
+    var engine: GraphEngine { server.service.engine }
 
     func get(users: [String] = [], items: [String] = []) async throws -> Kgrec_V1_GetEmbeddingsResponse {
         try await channel.unary(Kgrec_V1_Graph.Method.getEmbeddings,

@@ -204,9 +204,9 @@ import Testing
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.eventLoops = 1
-        let encoder = EncoderServer(engine: engine, serverConfig: config, metrics: ServiceMetrics(),
-                                    logger: Logger(service: "encoder", sink: MemoryLogSink()))
-        let port = try encoder.start()
+        let encoder = ServiceHost(HostedEncoder(engine: engine), serverConfig: config,
+                                  logger: Logger(service: "encoder", sink: MemoryLogSink()))
+        let port = try encoder.start(loading: false)
         encoder.markServing()
         let remote = try RemoteItemEncoding(targets: ["127.0.0.1:\(port)"], batchSize: 16, concurrency: 2,
                                             timeout: .seconds(20), attempts: 2)

@@ -8,7 +8,7 @@ import KGRecWire
 /// channel to it. `stop()` shuts everything down.
 struct RankerHarness {
     let graph: RankerFakeGraph
-    let ranker: RankerServer
+    let ranker: ServiceHost<HostedRanker>
     let channel: GRPCChannel
     let metrics: ServiceMetrics
 
@@ -31,12 +31,13 @@ struct RankerHarness {
         config.port = 0
         config.eventLoops = 1
         let metrics = ServiceMetrics()
-        let ranker = try RankerServer(options: options, serverConfig: config, metrics: metrics,
-                                      logger: Logger(service: "ranker", level: .error, sink: MemoryLogSink()))
+        let logger = Logger(service: "ranker", level: .error, sink: MemoryLogSink())
+        let ranker = ServiceHost(try HostedRanker(options: options, metrics: metrics, logger: logger),
+                                 serverConfig: config, metrics: metrics, logger: logger)
         let port = try ranker.start()
         let h = RankerHarness(graph: graph, ranker: ranker, channel: GRPCChannel(host: "127.0.0.1", port: port),
                               metrics: metrics)
-        if graphRunning { try await h.waitUntil("catalogue warm") { h.ranker.engine.isWarm } }
+        if graphRunning { try await h.waitUntil("catalogue warm") { h.ranker.service.engine.isWarm } }
         return h
     }
 

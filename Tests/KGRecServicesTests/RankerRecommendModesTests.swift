@@ -36,7 +36,7 @@ struct RankerRecommendModesTests {
     func theExplanationSumsToTheScoreAndScoreAgreesInEveryMode(precision: ScanPrecision) async throws {
         let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 300), configure: Self.annOptions(precision))
         defer { Task { await h.stop() } }
-        let c = try #require(h.ranker.engine.state.withLock { $0.catalogue })
+        let c = try #require(h.ranker.service.engine.state.withLock { $0.catalogue })
         #expect(c.matrix.precision == precision && c.index?.lists == 16)
         let seen = Set(h.graph.table.withLock { $0.seen["u2"]! })
         let exact = try await recommend(h, "u2", k: 10, exact: true)
@@ -56,7 +56,7 @@ struct RankerRecommendModesTests {
             let e = h.expected("u2", item.itemId).score
             #expect(abs(Double(item.score) - e) < (precision == .fp32 ? 1e-4 : 0.05 * max(1, abs(e))))
         }
-        try await h.waitUntil("a recall probe") { h.ranker.engine.metrics.recallSum.withLock { $0.count } > 0 }
+        try await h.waitUntil("a recall probe") { h.ranker.service.engine.metrics.recallSum.withLock { $0.count } > 0 }
         await h.stop()
     }
 
@@ -65,7 +65,7 @@ struct RankerRecommendModesTests {
             o.ann?.minItems = 41
         }
         defer { Task { await h.stop() } }
-        #expect(h.ranker.engine.state.withLock { $0.catalogue?.index } == nil)
+        #expect(h.ranker.service.engine.state.withLock { $0.catalogue?.index } == nil)
         #expect(try await recommend(h, "u1", k: 5, exact: false).mode == .exact)
         await h.stop()
     }
@@ -89,10 +89,10 @@ struct RankerRecommendModesTests {
         // item of 301), puts the item in the list whose centroid has its largest inner product (50·u3: the list u3
         // probes first), so a one-list probe finds it.
         h.graph.table.withLock { t in t.version = 2 }
-        try await h.waitUntil("catalogue version 2") { h.ranker.engine.catalogueInfo?.version == 2 }
-        let c = try #require(h.ranker.engine.state.withLock { $0.catalogue })
+        try await h.waitUntil("catalogue version 2") { h.ranker.service.engine.catalogueInfo?.version == 2 }
+        let c = try #require(h.ranker.service.engine.state.withLock { $0.catalogue })
         #expect(c.count == 301 && !c.indexTrained && c.rows["cold"] != nil)
-        #expect(h.ranker.engine.state.withLock { $0.extras.isEmpty })
+        #expect(h.ranker.service.engine.state.withLock { $0.extras.isEmpty })
         let after = try await recommend(h, "u3", k: 3, exact: false, nprobe: 1)
         #expect(after.mode == .ann && after.items.first?.itemId == "cold")
         #expect(after.items.first.map { $0.visualScore + $0.textScore == $0.score } == true)

@@ -150,7 +150,7 @@ struct RankerServiceTests {
                 #expect(abs(Double(r.items[0].score) - h.expected("u\(u)", "i\(u)").score) < 1e-4, "round \(round)")
             }
         }
-        let stats = h.ranker.engine.cache.stats
+        let stats = h.ranker.service.engine.cache.stats
         #expect(stats.entries == 2 && stats.bytes <= 400)
         #expect(stats.evictions == 10)
         #expect(h.graph.getCalls.load(ordering: .relaxed) == 12)
@@ -211,9 +211,9 @@ struct RankerServiceTests {
             t.users["u1"]!.visual = Kgrec_V1_Vector(values: Array(repeating: 1, count: 20))
             t.items.append(("i_new", t.items[0].vectors))
         }
-        try await h.waitUntil("catalogue version 2") { h.ranker.engine.catalogueInfo?.version == 2 }
+        try await h.waitUntil("catalogue version 2") { h.ranker.service.engine.catalogueInfo?.version == 2 }
         #expect(h.graph.exportCalls.load(ordering: .relaxed) > exportsBefore)
-        #expect(h.ranker.engine.catalogueInfo?.items == 11)
+        #expect(h.ranker.service.engine.catalogueInfo?.items == 11)
         let v2 = try await h.score("u1", ["i4", "i_new"])
         #expect(v2.graphVersion == 2)
         #expect(abs(Double(v2.items[0].score) - h.expected("u1", "i4").score) < 1e-4)

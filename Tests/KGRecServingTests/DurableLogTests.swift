@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import KGRecModel
+import KGRecTensor
 import Testing
 @testable import KGRecServing
 

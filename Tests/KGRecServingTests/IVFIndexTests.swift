@@ -1,4 +1,3 @@
-import KGRecModel
 import KGRecTensor
 import Testing
 @testable import KGRecServing

@@ -1,4 +1,5 @@
 import Foundation
+import KGRecTensor
 
 /// The encoder stage's output for every trained item, as a binary artifact (`kgrec export`): what
 /// the graph service primes its table with instead of sending every item through the encoders at

@@ -1,3 +1,4 @@
+import GRPCCore
 import GRPCHTTP2
 
 /// The gRPC server limits every service exposes as flags (`--max-message-size`,
@@ -7,7 +8,7 @@ import GRPCHTTP2
 /// with the common `--host` and `--port`.
 public enum ServerLimitOptions {
     /// - Parameter maxMessageSize: the service's default for `--max-message-size` (bytes).
-    public static func configOptions(maxMessageSize: Int = 16 << 20) -> [ConfigOption] {
+    public static func configOptions(maxMessageSize: Int = MessageLimits.serviceDefault) -> [ConfigOption] {
         [
             .size("max-message-size", default: maxMessageSize,
                   help: "Largest request or response message (larger ones get RESOURCE_EXHAUSTED)."),
