@@ -11,7 +11,7 @@ struct CallCommand: CLICommand {
     let name = "call"
     let summary = "call a service method with JSON input (grpcurl-like); --list shows the methods"
 
-    static let flags: [OpsArguments.Flag] = [
+    static let flags: [CommandFlags.Flag] = [
         .init("data", short: "d", "JSON|@FILE|@-", "request(s): JSON text, a file, or stdin; streaming methods take several values (one per line)"),
         .init("field", short: "f", "NAME=VALUE", "set a top-level request field (VALUE is JSON, or else a string); repeat for lists", repeatable: true),
         .init("header", short: "H", "'KEY: VALUE'", "request metadata", repeatable: true),
@@ -23,10 +23,10 @@ struct CallCommand: CLICommand {
     ]
 
     func run(_ args: [String]) -> Int32 {
-        runOpsCommand(name) {
-            let f = try OpsArguments(args, flags: Self.flags)
+        runCommand(name) {
+            let f = try CommandFlags(args, flags: Self.flags)
             if f.helpRequested {
-                print(OpsArguments.usage("kgrec call [flags] HOST:PORT SERVICE/METHOD [JSON]", summary, Self.flags))
+                print(CommandFlags.usage(synopsis: "kgrec call [flags] HOST:PORT SERVICE/METHOD [JSON]", summary, Self.flags))
                 print("examples:\n  kgrec call 127.0.0.1:50063 kgrec.v1.Ranker/Recommend '{\"user_id\":\"u1\",\"k\":5}'\n"
                       + "  kgrec call 127.0.0.1:50063 grpc.health.v1.Health/Check --require-serving\n"
                       + "  kgrec call 127.0.0.1:50063 kgrec.v1.Ranker/ScoreStream < requests.jsonl")
@@ -34,12 +34,12 @@ struct CallCommand: CLICommand {
             }
             if f.has("list"), f.positional.isEmpty { print(Self.listing(ProtoSchema.builtIn)); return 0 }
             guard f.has("list") ? f.positional.count == 1 : (2...3).contains(f.positional.count) else {
-                throw OpsArguments.UsageError(f.has("list") ? "expected [HOST:PORT] with --list" : "expected HOST:PORT SERVICE/METHOD [JSON]")
+                throw CommandFlags.UsageError(f.has("list") ? "expected [HOST:PORT] with --list" : "expected HOST:PORT SERVICE/METHOD [JSON]")
             }
             let target = f.positional[0]
-            if f.positional.count == 3, f.has("data") { throw OpsArguments.UsageError("give the request either as an argument or with -d, not both") }
+            if f.positional.count == 3, f.has("data") { throw CommandFlags.UsageError("give the request either as an argument or with -d, not both") }
             let channel: GRPCChannel
-            do { channel = try GRPCChannel(target: target) } catch { throw OpsArguments.UsageError("target: \(error)") }
+            do { channel = try GRPCChannel(target: target) } catch { throw CommandFlags.UsageError("target: \(error)") }
             let options = try Self.callOptions(f)
             // The server's own schema when it offers reflection, else the one built from Protos/.
             let symbol = f.positional.count > 1 ? Self.symbol(of: f.positional[1]) : nil
@@ -55,12 +55,12 @@ struct CallCommand: CLICommand {
             let schema = reflected.flatMap { $0.method(f.positional[1]) != nil ? $0 : nil } ?? ProtoSchema.builtIn
             guard let method = schema.method(f.positional[1]) else {
                 channel.close()
-                throw OpsArguments.UsageError("unknown method '\(f.positional[1])' (kgrec call --list shows them)")
+                throw CommandFlags.UsageError("unknown method '\(f.positional[1])' (kgrec call --list shows them)")
             }
             let requests = try Self.requests(f, method: method, schema: schema)
             let pretty = f.has("pretty"), requireServing = f.has("require-serving")
             if requireServing, method.path != "/grpc.health.v1.Health/Check" {
-                throw OpsArguments.UsageError("--require-serving works with grpc.health.v1.Health/Check only")
+                throw CommandFlags.UsageError("--require-serving works with grpc.health.v1.Health/Check only")
             }
             let runner = CallRunner(codec: ProtoJSONCodec(schema: schema), channel: channel, method: method, options: options)
             return blockingAsync {
@@ -107,15 +107,15 @@ struct CallCommand: CLICommand {
         return lines.joined(separator: "\n")
     }
 
-    static func callOptions(_ f: OpsArguments) throws -> CallOptions {
+    static func callOptions(_ f: CommandFlags) throws -> CallOptions {
         var md = Metadata()
         for h in f.strings("header") {
-            guard let colon = h.firstIndex(of: ":") else { throw OpsArguments.UsageError("-H '\(h)': expected 'key: value'") }
+            guard let colon = h.firstIndex(of: ":") else { throw CommandFlags.UsageError("-H '\(h)': expected 'key: value'") }
             let key = h[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = h[h.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty else { throw OpsArguments.UsageError("-H '\(h)': empty key") }
+            guard !key.isEmpty else { throw CommandFlags.UsageError("-H '\(h)': empty key") }
             if key.hasSuffix("-bin") {
-                guard let b = Base64.decode(value) else { throw OpsArguments.UsageError("-H '\(h)': a -bin value must be base64") }
+                guard let b = Base64.decode(value) else { throw CommandFlags.UsageError("-H '\(h)': a -bin value must be base64") }
                 md.add(key, binary: b)
             } else {
                 md.add(key, value)
@@ -130,7 +130,7 @@ struct CallCommand: CLICommand {
 
     /// The requests as a stream: `-d`/argument values at once, else stdin lines for streaming
     /// requests (as they arrive), else one request from `--field`s (or `{}`).
-    static func requests(_ f: OpsArguments, method: ProtoSchema.Method, schema: ProtoSchema) throws -> AsyncStream<JSONValue> {
+    static func requests(_ f: CommandFlags, method: ProtoSchema.Method, schema: ProtoSchema) throws -> AsyncStream<JSONValue> {
         var text: String? = f.positional.count == 3 ? f.positional[2] : nil
         if let d = f.string("data") {
             if d == "@-" {
@@ -138,7 +138,7 @@ struct CallCommand: CLICommand {
                 if !method.clientStreams { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
             } else if d.hasPrefix("@") {
                 let path = String(d.dropFirst())
-                guard let data = FileManager.default.contents(atPath: path) else { throw OpsArguments.UsageError("-d @\(path): cannot read the file") }
+                guard let data = FileManager.default.contents(atPath: path) else { throw CommandFlags.UsageError("-d @\(path): cannot read the file") }
                 text = String(decoding: data, as: UTF8.self)
             } else {
                 text = d
@@ -148,12 +148,12 @@ struct CallCommand: CLICommand {
         if text == nil, method.clientStreams, fields.isEmpty { return stdinLines() }
         var values: [JSONValue]
         do { values = try JSONParser.parseSequence(text ?? "") } catch {
-            throw OpsArguments.UsageError("request JSON: \(error)")
+            throw CommandFlags.UsageError("request JSON: \(error)")
         }
         if !fields.isEmpty {
             var base: [(String, JSONValue)] = []
             if values.count == 1, case .object(let o) = values[0] { base = o } else if !values.isEmpty {
-                throw OpsArguments.UsageError("--field combines with a single JSON object only")
+                throw CommandFlags.UsageError("--field combines with a single JSON object only")
             }
             let input = schema.messages[method.input]
             for (k, v) in fields {
@@ -175,7 +175,7 @@ struct CallCommand: CLICommand {
     }
 
     static func field(_ s: String) throws -> (String, JSONValue) {
-        guard let eq = s.firstIndex(of: "=") else { throw OpsArguments.UsageError("--field '\(s)': expected NAME=VALUE") }
+        guard let eq = s.firstIndex(of: "=") else { throw CommandFlags.UsageError("--field '\(s)': expected NAME=VALUE") }
         let value = String(s[s.index(after: eq)...])
         return (String(s[..<eq]), (try? JSONParser.parse(value)) ?? .string(value))
     }

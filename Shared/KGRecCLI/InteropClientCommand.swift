@@ -8,15 +8,15 @@ struct InteropClientCommand: CLICommand {
     let name = "interop-client"
     let summary = "run gRPC interop client cases against a grpc.testing server"
 
-    static let flags: [(String, String)] = [
-        ("server", "HOST:PORT of the server (required)"),
-        ("case", "a case name or 'all' (default all): " + InteropCase.allCases.map(\.rawValue).joined(separator: ", ")),
-        ("timeout", "seconds each call may take (default 20)"),
+    static let flags: [CommandFlags.Flag] = [
+        .init("server", "HOST:PORT of the server (required)"),
+        .init("case", "a case name or 'all' (default all): " + InteropCase.allCases.map(\.rawValue).joined(separator: ", ")),
+        .init("timeout", "seconds each call may take (default 20)"),
     ]
 
     func run(_ args: [String]) -> Int32 {
         InteropFlags.run(name, summary, Self.flags, args) { f in
-            guard let server = f.string("server") else { throw InteropFlags.UsageError(message: "--server HOST:PORT is required") }
+            guard let server = f.string("server") else { throw UsageError(.missingRequired, "--server HOST:PORT is required") }
             let caseName = f.string("case") ?? "all"
             let cases: [InteropCase]
             if caseName == "all" {
@@ -24,17 +24,17 @@ struct InteropClientCommand: CLICommand {
             } else if let c = InteropCase(rawValue: caseName) {
                 cases = [c]
             } else {
-                throw InteropFlags.UsageError(message: "--case: unknown case '\(caseName)'; known: all, "
+                throw UsageError(.invalidValue, "--case: unknown case '\(caseName)'; known: all, "
                                               + InteropCase.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let channel: GRPCChannel
             do {
                 channel = try GRPCChannel(target: server)
             } catch {
-                throw InteropFlags.UsageError(message: "--server: \(error)")
+                throw UsageError(.invalidValue, "--server: \(error)", cause: error)
             }
             var client = InteropClient(channel: channel)
-            if let t = try f.double("timeout") { client.callTimeout = .milliseconds(Int(t * 1000)) }
+            if let t = try f.double("timeout", nonNegative: true) { client.callTimeout = .milliseconds(Int(t * 1000)) }
             let runner = client
             return InteropFlags.runBlocking {
                 var failed = false

@@ -8,7 +8,7 @@ struct LoadCommand: CLICommand {
     let name = "load"
     let summary = "load-test one service method (rate or max, concurrency, duration): latency percentiles, errors by status"
 
-    static let flags: [OpsArguments.Flag] = [
+    static let flags: [CommandFlags.Flag] = [
         .init("target", "HOST:PORT", "the service to load (required)"),
         .init("method", "METHOD", "one of: " + LoadMethod.allCases.map(\.alias).joined(separator: ", ") + " (or the full name; default recommend)"),
         .init("rate", "N|max", "requests per second across all workers, or max (default max)"),
@@ -29,20 +29,20 @@ struct LoadCommand: CLICommand {
     ]
 
     func run(_ args: [String]) -> Int32 {
-        runOpsCommand(name) {
-            let f = try OpsArguments(args, flags: Self.flags)
-            if f.helpRequested { print(OpsArguments.usage("kgrec load --target HOST:PORT --method M [flags]", summary, Self.flags)); return 0 }
-            guard f.positional.isEmpty else { throw OpsArguments.UsageError("unexpected argument '\(f.positional[0])'") }
-            guard let target = f.string("target") else { throw OpsArguments.UsageError("--target HOST:PORT is required") }
+        runCommand(name) {
+            let f = try CommandFlags(args, flags: Self.flags)
+            if f.helpRequested { print(CommandFlags.usage(synopsis: "kgrec load --target HOST:PORT --method M [flags]", summary, Self.flags)); return 0 }
+            guard f.positional.isEmpty else { throw CommandFlags.UsageError("unexpected argument '\(f.positional[0])'") }
+            guard let target = f.string("target") else { throw CommandFlags.UsageError("--target HOST:PORT is required") }
             let spec = f.string("method") ?? "recommend"
             guard let method = LoadMethod(spec: spec) else {
-                throw OpsArguments.UsageError("--method: unknown '\(spec)'; one of " + LoadMethod.allCases.map(\.alias).joined(separator: ", "))
+                throw CommandFlags.UsageError("--method: unknown '\(spec)'; one of " + LoadMethod.allCases.map(\.alias).joined(separator: ", "))
             }
             var gen = LoadGenerator(method: method, target: target)
             switch f.string("rate") ?? "max" {
             case "max": gen.rate = nil
             case let r:
-                guard let v = Double(r), v > 0 else { throw OpsArguments.UsageError("--rate: expected a positive number or max, got '\(r)'") }
+                guard let v = Double(r), v > 0 else { throw CommandFlags.UsageError("--rate: expected a positive number or max, got '\(r)'") }
                 gen.rate = v
             }
             gen.concurrency = try f.int("concurrency", in: 1...10_000) ?? 4
@@ -60,10 +60,10 @@ struct LoadCommand: CLICommand {
             var idsFrom = f.string("ids-from")
             if checkpoint == nil, idsFrom == nil, method == .getEmbeddings { idsFrom = target }
             if method.needsNeighbours, checkpoint == nil {
-                throw OpsArguments.UsageError("--method \(method.alias) needs --checkpoint (for item neighbour sequences)")
+                throw CommandFlags.UsageError("--method \(method.alias) needs --checkpoint (for item neighbour sequences)")
             }
             if method.needsIDs, checkpoint == nil, idsFrom == nil {
-                throw OpsArguments.UsageError("--checkpoint FILE or --ids-from GRAPH_HOST:PORT is required to make requests")
+                throw CommandFlags.UsageError("--checkpoint FILE or --ids-from GRAPH_HOST:PORT is required to make requests")
             }
             let json = f.has("json")
             let generator = gen, graphSource = idsFrom
@@ -72,7 +72,7 @@ struct LoadCommand: CLICommand {
                     var ids = LoadIDs(users: ["u"], items: ["i"], neighbours: [])
                     if method.needsIDs {
                         if let c = checkpoint { ids = try LoadIDs.fromCheckpoint(c, data: data) } else { ids = try await LoadIDs.fromGraph(graphSource!) }
-                        guard !ids.users.isEmpty, !ids.items.isEmpty else { throw OpsArguments.UsageError("no users or items to draw requests from") }
+                        guard !ids.users.isEmpty, !ids.items.isEmpty else { throw CommandFlags.UsageError("no users or items to draw requests from") }
                     }
                     let report = try await generator.run(ids: ids)
                     OpsOutput.line(json ? report.json.render() : report.table)

@@ -9,7 +9,7 @@ struct UpCommand: CLICommand {
     let name = "up"
     let summary = "run encoder(s) → graph → ranker locally as processes, health-gated; Ctrl-C stops them"
 
-    static let flags: [OpsArguments.Flag] = [
+    static let flags: [CommandFlags.Flag] = [
         .init("checkpoint", "FILE", "checkpoint.safetensors written by kgrec train (required)"),
         .init("data", "DIR", "dataset directory (default: the one recorded in the checkpoint)"),
         .init("fused-items", "FILE", "graph: fused-item artifact from kgrec export (trained items are not re-encoded at start)"),
@@ -36,15 +36,15 @@ struct UpCommand: CLICommand {
     ]
 
     func run(_ args: [String]) -> Int32 {
-        runOpsCommand(name) {
-            let f = try OpsArguments(args, flags: Self.flags)
-            if f.helpRequested { print(OpsArguments.usage("kgrec up --checkpoint FILE [flags]", summary, Self.flags)); return 0 }
-            guard f.positional.isEmpty else { throw OpsArguments.UsageError("unexpected argument '\(f.positional[0])'") }
+        runCommand(name) {
+            let f = try CommandFlags(args, flags: Self.flags)
+            if f.helpRequested { print(CommandFlags.usage(synopsis: "kgrec up --checkpoint FILE [flags]", summary, Self.flags)); return 0 }
+            guard f.positional.isEmpty else { throw CommandFlags.UsageError("unexpected argument '\(f.positional[0])'") }
             let config = try Self.topologyConfig(f)
             var restart = RestartPolicy()
             if let r = f.string("restart") {
                 guard let mode = RestartPolicy.Mode(rawValue: r) else {
-                    throw OpsArguments.UsageError("--restart: expected never or on-failure, got '\(r)'")
+                    throw CommandFlags.UsageError("--restart: expected never or on-failure, got '\(r)'")
                 }
                 restart.mode = mode
             }
@@ -114,9 +114,9 @@ struct UpCommand: CLICommand {
         }
     }
 
-    static func topologyConfig(_ f: OpsArguments) throws -> TopologyConfig {
-        guard let checkpoint = f.string("checkpoint") else { throw OpsArguments.UsageError("--checkpoint FILE is required") }
-        guard FileManager.default.fileExists(atPath: checkpoint) else { throw OpsArguments.UsageError("--checkpoint: \(checkpoint) does not exist") }
+    static func topologyConfig(_ f: CommandFlags) throws -> TopologyConfig {
+        guard let checkpoint = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
+        guard FileManager.default.fileExists(atPath: checkpoint) else { throw CommandFlags.UsageError("--checkpoint: \(checkpoint) does not exist") }
         let state = f.string("state-dir") ?? "kgrec-state"
         var c = TopologyConfig(binDir: f.string("bin-dir") ?? executableDirectory(), checkpoint: absolute(checkpoint),
                                stateDir: absolute(state))
