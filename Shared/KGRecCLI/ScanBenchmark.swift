@@ -1,8 +1,8 @@
 import Foundation
 import KGRecModel
-import KGRecTensor
 import KGRecRankerService
 import KGRecServing
+import KGRecTensor
 
 /// The measurements behind `kgrec bench-scan`: for each mode (exact scan in each precision, IVF at
 /// each nprobe) the per-query latency at concurrency 1 (every scan split over the cores, as the

@@ -1,6 +1,6 @@
 import GRPCCore
-import KGRecTensor
 import KGRecServing
+import KGRecTensor
 import KGRecWire
 
 /// Score and Recommend on the engine's embeddings: `score(u, i) = e_u · e_i` over `[visual | text]`,
