@@ -3,7 +3,7 @@ import KGRecServiceKit
 
 /// The graph service's own settings (beside the common service options), with the defaults the
 /// executable declares. Tests build it directly; `kgrec-graph` reads it from flags and env.
-public struct GraphOptions: Sendable {
+public struct GraphOptions: DefaultedOptions {
     /// Checkpoint written by `kgrec train` (safetensors; model config and data options inside).
     public var checkpoint = ""
     /// Dataset directory overriding the one recorded in the checkpoint.
@@ -41,63 +41,46 @@ public struct GraphOptions: Sendable {
 
     public init() {}
 
-    public static let configOptions: [ConfigOption] = {
-        let d = GraphOptions()
-        return [
-            .string("checkpoint", default: nil, required: true, help: "Checkpoint (.safetensors) written by kgrec train."),
-            .string("data", default: nil, help: "Dataset directory (default: the one recorded in the checkpoint)."),
-            .string("fused-items", default: nil,
-                    help: "Fused-item artifact from kgrec export (skips encoding the trained items at start)."),
-            .stringList("encoder", help: "Encoder service address host:port (repeat for several; load-balanced)."),
-            .bool("local-encoder", default: false,
-                  help: "Compute fused item vectors in-process instead of calling encoder services."),
-            .string("log", default: d.logPath, help: "Durable interaction log (fsynced append-only; replayed at start)."),
-            .int("log-compact-records", default: d.logCompactRecords,
-                 help: "At start, merge the log's update records when there are more than this (0: never)."),
-            .int("encode-batch", default: d.encodeBatch, help: "Items per EncodeStream request."),
-            .int("encode-concurrency", default: d.encodeConcurrency, help: "Encoder requests in flight at once."),
-            .duration("encoder-timeout", default: d.encoderTimeout, help: "Deadline of one encoder request."),
-            .int("encoder-attempts", default: d.encoderAttempts,
-                 help: "Attempts per encoder batch (each on the next encoder) before UNAVAILABLE."),
-            .int("export-batch", default: d.exportBatch, help: "Embeddings per ExportEmbeddings message (request 0)."),
-            .int("neighbor-limit", default: d.neighborLimit, help: "Neighbours per Neighbors reply (request 0)."),
-            .int("max-ids", default: d.maxIds,
-                 help: "Most ids per GetEmbeddings call (more, or a repeated id: INVALID_ARGUMENT)."),
-            .int("max-id-bytes", default: d.maxIdBytes,
-                 help: "Longest user, item or entity id in bytes (longer: INVALID_ARGUMENT)."),
-            .int("max-pending-updates", default: d.maxPendingUpdates,
-                 help: "AddInteractions requests queued behind the running one (more: RESOURCE_EXHAUSTED)."),
-            .authToken,
-        ] + ClientKeepalive.configOptions(peer: "encoder") + ServerLimitOptions.configOptions()
-    }()
+    /// The graph's options, each bound to its field (defaults are the fields' initial values).
+    static let bound: [BoundOption<GraphOptions>] = [
+        .string("checkpoint", \.checkpoint, required: true, help: "Checkpoint (.safetensors) written by kgrec train."),
+        .optionalString("data", \.data, help: "Dataset directory (default: the one recorded in the checkpoint)."),
+        .optionalString("fused-items", \.fusedItems,
+                        help: "Fused-item artifact from kgrec export (skips encoding the trained items at start)."),
+        BoundOption(.stringList("encoder", help: "Encoder service address host:port (repeat for several; load-balanced).")) {
+            config, option, o throws(ConfigError) in
+            o.encoders = try config.hostPorts(option.name).map(\.description)
+        },
+        .bool("local-encoder", \.localEncoder,
+              help: "Compute fused item vectors in-process instead of calling encoder services."),
+        .string("log", \.logPath, help: "Durable interaction log (fsynced append-only; replayed at start)."),
+        .int("log-compact-records", \.logCompactRecords, .nonNegative,
+             help: "At start, merge the log's update records when there are more than this (0: never)."),
+        .int("encode-batch", \.encodeBatch, .positive, help: "Items per EncodeStream request."),
+        .int("encode-concurrency", \.encodeConcurrency, .positive, help: "Encoder requests in flight at once."),
+        .duration("encoder-timeout", \.encoderTimeout, help: "Deadline of one encoder request."),
+        .int("encoder-attempts", \.encoderAttempts, .positive,
+             help: "Attempts per encoder batch (each on the next encoder) before UNAVAILABLE."),
+        .int("export-batch", \.exportBatch, .positive, help: "Embeddings per ExportEmbeddings message (request 0)."),
+        .int("neighbor-limit", \.neighborLimit, .positive, help: "Neighbours per Neighbors reply (request 0)."),
+        .int("max-ids", \.maxIds, .positive,
+             help: "Most ids per GetEmbeddings call (more, or a repeated id: INVALID_ARGUMENT)."),
+        .int("max-id-bytes", \.maxIdBytes, .positive,
+             help: "Longest user, item or entity id in bytes (longer: INVALID_ARGUMENT)."),
+        .int("max-pending-updates", \.maxPendingUpdates, .positive,
+             help: "AddInteractions requests queued behind the running one (more: RESOURCE_EXHAUSTED)."),
+        BoundOption(.authToken) { _, _, _ in },  // read by ServiceEnvironment (the router's auth)
+    ] + ClientKeepalive.bound(peer: "encoder").map { $0.lifted(\.encoderKeepalive) }
 
-    /// Reads and checks the options declared in `configOptions`.
+    public static let configOptions: [ConfigOption] = bound.configOptions() + ServerLimitOptions.configOptions()
+
+    /// Reads and checks the options declared in `bound`.
     public init(config: ServiceConfig) throws(ConfigError) {
-        for name in ["encode-batch", "encode-concurrency", "encoder-attempts", "export-batch", "neighbor-limit",
-                     "max-ids", "max-id-bytes", "max-pending-updates"] {
-            try config.check(name, expected: "a positive integer") { $0.int > 0 }
-        }
-        checkpoint = config.string("checkpoint")
-        data = config.optionalString("data")
-        fusedItems = config.optionalString("fused-items")
-        encoders = try config.hostPorts("encoder").map(\.description)
-        localEncoder = config.bool("local-encoder")
+        self.init()
+        try Self.bound.read(config, into: &self)
         if encoders.isEmpty && !localEncoder {
-            throw ConfigError("no encoder: give --encoder host:port (or env KGREC_GRAPH_ENCODER), "
+            throw ConfigError(.conflictingOptions, "no encoder: give --encoder host:port (or env KGREC_GRAPH_ENCODER), "
                               + "or --local-encoder to compute fused vectors in-process")
         }
-        try config.check("log-compact-records", expected: "a non-negative integer") { $0.int >= 0 }
-        logPath = config.string("log")
-        logCompactRecords = config.int("log-compact-records")
-        encodeBatch = config.int("encode-batch")
-        encodeConcurrency = config.int("encode-concurrency")
-        encoderTimeout = config.duration("encoder-timeout")
-        encoderAttempts = config.int("encoder-attempts")
-        encoderKeepalive = try ClientKeepalive(config: config, peer: "encoder")
-        exportBatch = config.int("export-batch")
-        neighborLimit = config.int("neighbor-limit")
-        maxIds = config.int("max-ids")
-        maxIdBytes = config.int("max-id-bytes")
-        maxPendingUpdates = config.int("max-pending-updates")
     }
 }

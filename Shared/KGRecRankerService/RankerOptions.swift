@@ -5,7 +5,7 @@ import KGRecServing
 
 /// The ranker's own settings (beside the common service options), with the defaults the
 /// executable declares. Tests build it directly; `kgrec-ranker` reads it from flags and env.
-public struct RankerOptions: Sendable {
+public struct RankerOptions: DefaultedOptions {
     /// Graph service address, `host:port`.
     public var graphTarget = "127.0.0.1:50062"
     /// Byte budget of the user embedding cache (the item catalogue is held apart from it).
@@ -88,99 +88,69 @@ public struct RankerOptions: Sendable {
     /// The ranker→graph channel's send limit, which every miss request must fit.
     public static let graphSendLimit = ClientConfig().maxSendMessageSize
 
-    /// The ranker-specific options (append them to `ConfigOption.common`).
-    public static let configOptions: [ConfigOption] = {
-        let d = RankerOptions()
-        return [
-            .string("graph", default: d.graphTarget, help: "Graph service address host:port."),
-            .size("cache-size", default: d.cacheBytes,
-                  help: "Byte budget of the user embedding cache (LRU, dropped when the graph version moves)."),
-            .duration("graph-timeout", default: d.graphTimeout,
-                      help: "Budget for graph calls when the caller sent no deadline (else the caller's deadline, capped by this)."),
-            .duration("deadline-margin", default: d.deadlineMargin,
-                      help: "Time kept back from the caller's deadline when calling the graph."),
-            .int("retry-attempts", default: d.retryAttempts,
-                 help: "Attempts per graph call on UNAVAILABLE (exponential backoff with jitter, within the deadline)."),
-            .duration("retry-backoff", default: d.retryBackoff, help: "First retry backoff (doubles per attempt)."),
-            .duration("retry-max-backoff", default: d.retryMaxBackoff, help: "Largest retry backoff."),
-            .int("max-fetch-batch", default: d.maxFetchBatch, help: "Most ids in one coalesced GetEmbeddings call."),
-            .int("max-fetches-in-flight", default: d.maxFetchesInFlight,
-                 help: "Concurrent GetEmbeddings calls; misses arriving meanwhile join the next batch."),
-            .duration("version-poll-interval", default: d.versionPollInterval,
-                      help: "How often to check the graph table version (0 disables polling)."),
-            .int("export-batch-size", default: d.exportBatchSize,
-                 help: "Embeddings per message when warming the item catalogue."),
-            .int("max-k", default: d.maxK, help: "Largest k accepted by Recommend."),
-            .int("max-candidates", default: d.maxCandidates, help: "Most item ids accepted in one Score request."),
-            .int("max-id-bytes", default: d.maxIdBytes, help: "Longest user or item id in bytes (longer: INVALID_ARGUMENT)."),
-            .int("stream-window", default: d.streamWindow,
-                 help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
-            .string("precision", default: d.precision.rawValue,
-                    help: "Item catalogue values: fp32, fp16 or int8 (per-row, per-modality scales)."),
-            .bool("ann", default: true,
-                  help: "Answer Recommend from an IVF index when the catalogue has at least --ann-min-items items."),
-            .int("ann-min-items", default: ANN().minItems, help: "Smallest catalogue that gets an IVF index."),
-            .int("ann-lists", default: ANN().lists, help: "IVF lists (0 = the first power of two n >= 16 with 2n^2 > items, at most 4096)."),
-            .int("ann-nprobe", default: ANN().nprobe,
-                 help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
-            .size("ann-max-bytes", default: ANN().maxBytes,
-                  help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
-            .double("recall-probe-rate", default: d.recallProbeRate,
-                    help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
-        ] + ClientKeepalive.configOptions(peer: "graph")
-          + ServerLimitOptions.configOptions(maxMessageSize: MessageLimits.grpcDefault)
-    }()
+    /// The ranker's options, each bound to its field (defaults are the fields' initial values).
+    static let bound: [BoundOption<RankerOptions>] = [
+        BoundOption(.string("graph", default: RankerOptions().graphTarget, help: "Graph service address host:port.")) {
+            config, option, o throws(ConfigError) in
+            o.graphTarget = try config.hostPorts(option.name)[0].description  // has a default: never empty
+        },
+        .size("cache-size", \.cacheBytes, .init("a size of at least 0 bytes") { $0 >= 0 },
+              help: "Byte budget of the user embedding cache (LRU, dropped when the graph version moves)."),
+        .duration("graph-timeout", \.graphTimeout,
+                  help: "Budget for graph calls when the caller sent no deadline (else the caller's deadline, capped by this)."),
+        .duration("deadline-margin", \.deadlineMargin, help: "Time kept back from the caller's deadline when calling the graph."),
+        .int("retry-attempts", \.retryAttempts, .positive,
+             help: "Attempts per graph call on UNAVAILABLE (exponential backoff with jitter, within the deadline)."),
+        .duration("retry-backoff", \.retryBackoff, help: "First retry backoff (doubles per attempt)."),
+        .duration("retry-max-backoff", \.retryMaxBackoff, help: "Largest retry backoff."),
+        .int("max-fetch-batch", \.maxFetchBatch, .positive, help: "Most ids in one coalesced GetEmbeddings call."),
+        .int("max-fetches-in-flight", \.maxFetchesInFlight, .positive,
+             help: "Concurrent GetEmbeddings calls; misses arriving meanwhile join the next batch."),
+        .duration("version-poll-interval", \.versionPollInterval,
+                  help: "How often to check the graph table version (0 disables polling)."),
+        .int("export-batch-size", \.exportBatchSize, .positive, help: "Embeddings per message when warming the item catalogue."),
+        .int("max-k", \.maxK, .positive, help: "Largest k accepted by Recommend."),
+        .int("max-candidates", \.maxCandidates, .positive, help: "Most item ids accepted in one Score request."),
+        .int("max-id-bytes", \.maxIdBytes, .positive, help: "Longest user or item id in bytes (longer: INVALID_ARGUMENT)."),
+        .int("stream-window", \.streamWindow, .positive,
+             help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
+        .choice("precision", \.precision, help: "Item catalogue values: fp32, fp16 or int8 (per-row, per-modality scales)."),
+        .bool("ann", \.annEnabled,
+              help: "Answer Recommend from an IVF index when the catalogue has at least --ann-min-items items."),
+        .int("ann-min-items", \.annSettings.minItems, .positive, help: "Smallest catalogue that gets an IVF index."),
+        .int("ann-lists", \.annSettings.lists, .init("an integer of at least 0") { $0 >= 0 },
+             help: "IVF lists (0 = the first power of two n >= 16 with 2n^2 > items, at most 4096)."),
+        .int("ann-nprobe", \.annSettings.nprobe, .positive,
+             help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
+        .size("ann-max-bytes", \.annSettings.maxBytes,
+              help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
+        .double("recall-probe-rate", \.recallProbeRate, .init("a fraction in [0, 1]") { (0...1).contains($0) },
+                help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
+    ] + ClientKeepalive.bound(peer: "graph").map { $0.lifted(\.graphKeepalive) }
 
-    /// Reads and checks the options declared in `configOptions`.
+    /// The ranker-specific options (append them to `ConfigOption.common`).
+    public static let configOptions: [ConfigOption] = bound.configOptions()
+        + ServerLimitOptions.configOptions(maxMessageSize: MessageLimits.grpcDefault)
+
+    /// Reads and checks the options declared in `bound`.
     public init(config: ServiceConfig) throws(ConfigError) {
-        let graph = try config.hostPorts("graph")[0]  // declared with a default: never empty
-        for name in ["retry-attempts", "max-fetch-batch", "max-fetches-in-flight", "export-batch-size", "max-k",
-                     "max-candidates", "stream-window", "max-id-bytes"] {
-            try config.check(name, expected: "a positive integer") { $0.int > 0 }
-        }
-        try config.check("cache-size", expected: "a size of at least 0 bytes") { $0.int >= 0 }
-        graphTarget = graph.description
-        cacheBytes = config.size("cache-size")
-        graphTimeout = config.duration("graph-timeout")
-        graphKeepalive = try ClientKeepalive(config: config, peer: "graph")
-        deadlineMargin = config.duration("deadline-margin")
-        retryAttempts = config.int("retry-attempts")
-        retryBackoff = config.duration("retry-backoff")
-        retryMaxBackoff = config.duration("retry-max-backoff")
-        maxFetchBatch = config.int("max-fetch-batch")
-        maxFetchesInFlight = config.int("max-fetches-in-flight")
-        versionPollInterval = config.duration("version-poll-interval")
-        exportBatchSize = config.int("export-batch-size")
-        maxK = config.int("max-k")
-        maxCandidates = config.int("max-candidates")
-        maxIdBytes = config.int("max-id-bytes")
+        self.init()
+        try Self.bound.read(config, into: &self)
         if largestMissRequestBytes > Self.graphSendLimit {
-            throw ConfigError("--max-fetch-batch \(maxFetchBatch), --max-candidates \(maxCandidates) and --max-id-bytes "
+            throw ConfigError(.conflictingOptions,
+                              "--max-fetch-batch \(maxFetchBatch), --max-candidates \(maxCandidates) and --max-id-bytes "
                               + "\(maxIdBytes) allow GetEmbeddings requests of \(largestMissRequestBytes) bytes, above the "
                               + "\(Self.graphSendLimit)-byte ranker→graph message limit: lower one of them")
         }
-        streamWindow = config.int("stream-window")
-        try config.check("precision", expected: "fp32, fp16 or int8") {
-            if case .string(let v) = $0 { ScanPrecision(rawValue: v) != nil } else { false }
-        }
-        precision = ScanPrecision(rawValue: config.string("precision")) ?? .fp32
-        for name in ["ann-min-items", "ann-nprobe"] {
-            try config.check(name, expected: "a positive integer") { $0.int > 0 }
-        }
-        try config.check("ann-lists", expected: "an integer of at least 0") { $0.int >= 0 }
-        try config.check("recall-probe-rate", expected: "a fraction in [0, 1]") {
-            if case .double(let v) = $0 { (0...1).contains(v) } else { false }
-        }
-        if config.bool("ann") {
-            var a = ANN()
-            a.minItems = config.int("ann-min-items")
-            a.lists = config.int("ann-lists")
-            a.nprobe = config.int("ann-nprobe")
-            a.maxBytes = config.size("ann-max-bytes")
-            ann = a
-        } else {
-            ann = nil
-        }
-        recallProbeRate = config.double("recall-probe-rate")
+    }
+
+    /// `ann` as the `--ann` switch and the `--ann-*` settings it keeps while off (for `bound`).
+    private var annEnabled: Bool {
+        get { ann != nil }
+        set { ann = newValue ? (ann ?? ANN()) : nil }
+    }
+    private var annSettings: ANN {
+        get { ann ?? ANN() }
+        set { if ann != nil { ann = newValue } }
     }
 }

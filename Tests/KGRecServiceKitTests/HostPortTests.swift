@@ -21,7 +21,7 @@ import Testing
         #expect(try ok.hostPorts("encoder") == [HostPort(host: "a", port: 1), HostPort(host: "b", port: 2)])
         guard case .run(let bad) = try spec.parse(arguments: [], environment: ["KGREC_GRAPH_ENCODER": "a:1,b"])
         else { Issue.record("not run"); return }
-        #expect(throws: ConfigError("invalid value 'b' for env KGREC_GRAPH_ENCODER: expected host:port with a port 1...65535")) {
+        #expect(throws: ConfigError(.invalidValue, "invalid value 'b' for env KGREC_GRAPH_ENCODER: expected host:port with a port 1...65535")) {
             try bad.hostPorts("encoder")
         }
     }

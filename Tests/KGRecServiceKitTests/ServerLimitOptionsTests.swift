@@ -9,7 +9,7 @@ import Testing
 
     func serverConfig(_ args: [String], _ env: [String: String] = [:]) throws -> ServerConfig {
         guard case .run(let config) = try spec.parse(arguments: args, environment: env) else {
-            Issue.record("expected a configuration"); throw ConfigError("not run")
+            Issue.record("expected a configuration"); throw ConfigError(.unexpectedArgument, "not run")
         }
         return try ServerLimitOptions.serverConfig(config)
     }

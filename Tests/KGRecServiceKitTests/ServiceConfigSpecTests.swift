@@ -13,7 +13,7 @@ import Testing
 
     func run(_ args: [String], _ env: [String: String] = [:]) throws -> ServiceConfig {
         guard case .run(let config) = try spec.parse(arguments: args, environment: env) else {
-            Issue.record("expected a configuration"); throw ConfigError("not run")
+            Issue.record("expected a configuration"); throw ConfigError(.unexpectedArgument, "not run")
         }
         return config
     }
@@ -21,6 +21,11 @@ import Testing
     func error(_ args: [String], _ env: [String: String] = [:]) -> String {
         do { _ = try spec.parse(arguments: args, environment: env) } catch { return error.message }
         return "no error"
+    }
+
+    func code(_ args: [String], _ env: [String: String] = [:]) -> ConfigError.Code? {
+        do { _ = try spec.parse(arguments: args, environment: env) } catch { return error.code }
+        return nil
     }
 
     @Test func envVarNamesCarryTheServicePrefix() {
@@ -80,9 +85,17 @@ import Testing
             == "invalid value 'lots' for env KGREC_RANKER_CACHE_SIZE: expected a size like 256MiB, 1GiB, 64KiB or a byte count")
         #expect(error(["--checkpoint", "x", "--prot", "1"]) == "unknown flag --prot (see --help)")
         #expect(error(["--checkpoint"]) == "flag --checkpoint needs a value <string>")
-        #expect(error(["serve"]).contains("unexpected argument 'serve'"))
-        #expect(error([]).contains("missing required option --checkpoint (or env KGREC_RANKER_CHECKPOINT)"))
+        #expect(code(["serve"]) == .unexpectedArgument)
+        #expect(code([]) == .missingRequired)
         #expect(error(["--checkpoint", "x", "--no-port"]) == "unknown flag --no-port (see --help)")
+    }
+
+    @Test func eachKindOfMistakeHasItsCode() {
+        #expect(code(["--checkpoint", "x", "--port", "eighty"]) == .invalidValue)
+        #expect(code(["--checkpoint", "x"], ["KGREC_RANKER_CACHE_SIZE": "lots"]) == .invalidValue)
+        #expect(code(["--checkpoint", "x", "--prot", "1"]) == .unknownFlag)
+        #expect(code(["--checkpoint"]) == .missingValue)
+        #expect(code(["--checkpoint", "x"]) == nil)
     }
 
     @Test func unknownPrefixedEnvVarsAreReportedForWarnings() throws {

@@ -18,10 +18,10 @@ import Testing
     }
 
     @Test func badCommonValuesNameTheirSource() {
-        #expect(throws: ConfigError("invalid value 'loud' for env KGREC_ENCODER_LOG_LEVEL: expected debug, info, warn or error")) {
+        #expect(throws: ConfigError(.invalidValue, "invalid value 'loud' for env KGREC_ENCODER_LOG_LEVEL: expected debug, info, warn or error")) {
             try make([], ["KGREC_ENCODER_LOG_LEVEL": "loud"])
         }
-        #expect(throws: ConfigError("invalid value '70000' for flag --port: expected a port 0...65535")) {
+        #expect(throws: ConfigError(.invalidValue, "invalid value '70000' for flag --port: expected a port 0...65535")) {
             try make(["--port", "70000"])
         }
     }

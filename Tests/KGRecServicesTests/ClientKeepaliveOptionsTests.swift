@@ -15,7 +15,7 @@ import Glibc
 @Suite struct ClientKeepaliveOptionsTests {
     func config(_ service: String, _ options: [ConfigOption], _ args: [String]) throws -> ServiceConfig {
         let spec = ServiceConfigSpec(service: service, options: ConfigOption.common(port: 0, adminPort: -1) + options)
-        guard case .run(let c) = try spec.parse(arguments: args, environment: [:]) else { throw ConfigError("not run") }
+        guard case .run(let c) = try spec.parse(arguments: args, environment: [:]) else { throw ConfigError(.unexpectedArgument, "not run") }
         return c
     }
 

@@ -10,7 +10,7 @@ import Testing
 
     func options(_ args: [String]) throws -> RankerOptions {
         guard case .run(let config) = try spec.parse(arguments: args, environment: [:]) else {
-            throw ConfigError("not run")
+            throw ConfigError(.unexpectedArgument, "not run")
         }
         return try RankerOptions(config: config)
     }

@@ -1,24 +1,62 @@
-/// A configuration mistake, with a message that names the flag or env var and the bad value.
-public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
-    public let message: String
+/// A configuration mistake: a `code` saying which kind (what callers and tests switch on), a
+/// message that names the flag or env var and the bad value, and the error behind it, if any.
+public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case unknownFlag = "unknown flag"
+            case missingValue = "missing value"
+            case unexpectedArgument = "unexpected argument"
+            case invalidValue = "invalid value"
+            case missingRequired = "missing required option"
+            case conflictingOptions = "conflicting options"
+        }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
 
-    public init(_ message: String) { self.message = message }
+        /// A flag no option declares.
+        public static let unknownFlag = Code(.unknownFlag)
+        /// A flag that takes a value came last.
+        public static let missingValue = Code(.missingValue)
+        /// Something that is not a flag on the command line.
+        public static let unexpectedArgument = Code(.unexpectedArgument)
+        /// A value of the wrong type or outside its range.
+        public static let invalidValue = Code(.invalidValue)
+        /// A required option set neither by flag nor env var.
+        public static let missingRequired = Code(.missingRequired)
+        /// Values that are each valid but do not work together (e.g. no encoder at all).
+        public static let conflictingOptions = Code(.conflictingOptions)
+
+        public var description: String { kind.rawValue }
+    }
+
+    public let code: Code
+    public let message: String
+    public let cause: (any Error)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
 
     public var description: String { message }
 
+    /// Same code and message (the cause is not compared).
+    public static func == (a: Self, b: Self) -> Bool { a.code == b.code && a.message == b.message }
+
     static func unknownFlag(_ arg: String) -> Self {
-        .init("unknown flag \(arg) (see --help)")
+        .init(.unknownFlag, "unknown flag \(arg) (see --help)")
     }
     static func missingValue(_ flag: String, _ kind: ConfigValueKind) -> Self {
-        .init("flag \(flag) needs a value \(kind.placeholder)")
+        .init(.missingValue, "flag \(flag) needs a value \(kind.placeholder)")
     }
     static func unexpectedArgument(_ arg: String) -> Self {
-        .init("unexpected argument '\(arg)': options are flags like --name value (see --help)")
+        .init(.unexpectedArgument, "unexpected argument '\(arg)': options are flags like --name value (see --help)")
     }
     static func invalid(source: String, value: String, reason: String) -> Self {
-        .init("invalid value '\(value)' for \(source): \(reason)")
+        .init(.invalidValue, "invalid value '\(value)' for \(source): \(reason)")
     }
     static func missingRequired(_ option: ConfigOption, env: String) -> Self {
-        .init("missing required option \(option.flag) (or env \(env)): \(option.help)")
+        .init(.missingRequired, "missing required option \(option.flag) (or env \(env)): \(option.help)")
     }
 }
