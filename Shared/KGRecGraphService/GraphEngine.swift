@@ -88,7 +88,7 @@ public final class GraphEngine: @unchecked Sendable {
                 let aside = "\(options.logPath).\(found.checkpoint).\(Int(Date().timeIntervalSince1970))"
                 log.close()
                 guard rename(options.logPath, aside) == 0 else {
-                    throw GraphLoadError("\(options.logPath): cannot move another checkpoint's log aside to \(aside): "
+                    throw GraphLoadError(.logNotMovedAside, "\(options.logPath): cannot move another checkpoint's log aside to \(aside): "
                                          + String(cString: strerror(errno)))
                 }
                 header = InteractionLogHeader(checkpoint: model.modelVersion, base: found.lastVersion(updates: updates.count))
@@ -128,7 +128,9 @@ public final class GraphEngine: @unchecked Sendable {
                 do {
                     state = try state.applying(try Kgrec_V1_AddInteractionsRequest(serializedBytes: bytes), model: model)
                 } catch {
-                    throw GraphLoadError("\(options.logPath): update \(k + 1) of \(updates.count) does not apply to this checkpoint: \(error)")
+                    throw GraphLoadError(.logDoesNotApply,
+                                         "\(options.logPath): update \(k + 1) of \(updates.count) does not apply to this checkpoint: \(error)",
+                                         cause: error)
                 }
             }
             self.model = model
@@ -274,8 +276,32 @@ public final class GraphEngine: @unchecked Sendable {
     }
 }
 
-/// A start-up failure of the graph table (a log that does not fit the checkpoint, say).
+/// A start-up failure of the graph table: a `code` saying which, a message naming the log file,
+/// and the error behind it, if any.
 public struct GraphLoadError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case logNotMovedAside = "log not moved aside"
+            case logDoesNotApply = "log does not apply"
+        }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// Another checkpoint's interaction log could not be renamed out of the way.
+        public static let logNotMovedAside = Code(.logNotMovedAside)
+        /// A logged update does not apply to this checkpoint's graph.
+        public static let logDoesNotApply = Code(.logDoesNotApply)
+
+        public var description: String { kind.rawValue }
+    }
+
+    public let code: Code
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public let cause: (any Error)?
+
+    public init(_ code: Code, _ description: String, cause: (any Error)? = nil) {
+        self.code = code
+        self.description = description
+        self.cause = cause
+    }
 }

@@ -6,6 +6,7 @@ import KGRecEncoderService
 @testable import KGRecModel
 import KGRecTensor
 import KGRecServiceKit
+import KGRecServing
 import KGRecWire
 import Testing
 
@@ -259,6 +260,24 @@ import Testing
         let r = try await h.get(items: ["cold-1"])
         #expect(r.version == 1 && r.unknownItemIds == ["cold-1"])
         await h.stop()
+    }
+
+    @Test func aLoggedUpdateThatDoesNotApplyFailsTheLoadWithItsCode() async throws {
+        let fixture = try ServingFixture()
+        let path = (fixture.directory as NSString).appendingPathComponent("foreign.log")
+        let (log, _) = try DurableLog.open(path: path)
+        try log.append(Kgrec_V1_AddInteractionsRequest(interactions: [Kgrec_V1_Interaction(userId: "u1", itemId: "no-such-item")])
+            .serializedBytes())
+        log.close()
+        var options = GraphOptions()
+        options.checkpoint = fixture.checkpointPath
+        options.logPath = path
+        options.localEncoder = true
+        let engine = GraphEngine(options: options, encoding: LocalItemEncoding())
+        let error = await #expect(throws: GraphLoadError.self) { try await engine.load() }
+        #expect(error?.code == .logDoesNotApply)
+        #expect((error?.cause as? RPCError)?.code == .notFound)
+        engine.close()
     }
 
     @Test func readsBeforeTheTableIsLoadedAreUnavailable() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KGRecServiceKit
 
 /// The flag parser of every `kgrec` subcommand: long flags (`--name value`, `--name=value`),
 /// short aliases (`-d`, `-H`), switches (`--quiet`, `--quiet=false`), repeatable flags and, where
@@ -141,21 +142,16 @@ struct CommandFlags {
         return v
     }
 
-    /// `30s`, `500ms`, `2m`, `1.5s`, `250us`, or plain seconds.
+    /// A duration in the services' grammar (`30s`, `500ms`, `2m`, `1.5s`, `250us`), or plain seconds.
     func duration(_ n: String) throws(UsageError) -> Duration? {
         guard let s = string(n) else { return nil }
-        guard let d = Self.parseDuration(s) else { throw invalid(n, s, "a duration like 10s, 500ms, 2m") }
-        return d
-    }
-
-    static func parseDuration(_ s: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where s.hasSuffix(suffix) {
-            guard let v = Double(s.dropLast(suffix.count)), v >= 0, v.isFinite else { return nil }
-            return .nanoseconds(Int64(v * scale * 1e9))
+        if let seconds = Double(s), seconds >= 0, seconds.isFinite, seconds < 9.2e9 {
+            return .nanoseconds(Int64(seconds * 1e9))
         }
-        guard let v = Double(s), v >= 0, v.isFinite else { return nil }
-        return .nanoseconds(Int64(v * 1e9))
+        guard case .duration(let d)? = try? ConfigValueParser.parse(s, as: .duration) else {
+            throw invalid(n, s, "a duration like 10s, 500ms, 2m")
+        }
+        return d
     }
 
     private func invalid(_ n: String, _ s: String, _ expected: String) -> UsageError {
