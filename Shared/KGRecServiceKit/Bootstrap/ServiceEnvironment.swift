@@ -4,11 +4,11 @@ import Glibc
 
 /// What every service executable builds before wiring its own parts: configuration, logger,
 /// standard metrics, readiness, auth and the admin server, all from the common options
-/// (`ConfigOption.common`). An executable then reads:
+/// (`ConfigOption.common`). `ServiceMain.run` is its one user in the executables:
 ///
 ///     let env = ServiceEnvironment.bootstrap(spec: spec)        // exits on --help / bad flags
-///     let server = …                                            // from env.config
-///     try await env.runner(components: [grpcComponent]).run()   // admin first, stops last
+///     let host = ServiceHost(…)                                 // from env.config
+///     try await env.runner(components: [host.component(…)]).run()   // admin first, stops last
 public struct ServiceEnvironment: Sendable {
     public let config: ServiceConfig
     public let logger: Logger
