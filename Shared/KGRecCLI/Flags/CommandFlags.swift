@@ -39,31 +39,26 @@ struct CommandFlags {
 
     /// Parses `args`; a positional argument is a usage error unless `allowsPositional`.
     init(_ args: [String], flags: [Flag], allowsPositional: Bool = true) throws(UsageError) {
-        var i = 0
-        var onlyPositional = false
-        while i < args.count {
-            let a = args[i]
-            i += 1
-            if onlyPositional || a == "-" || !a.hasPrefix("-") {
+        var scanner = FlagScanner(args)
+        while let token = scanner.next() {
+            let flag: Flag, inline: String?
+            switch token {
+            case .word(let a):
                 guard allowsPositional else { throw UsageError(.unexpectedArgument, "unexpected argument '\(a)'") }
                 positional.append(a)
                 continue
+            case .endOfFlags:
+                continue
+            case .long("help", nil), .short("h", nil):
+                helpRequested = true
+                continue
+            case .long(let name, let value):
+                guard let f = flags.first(where: { $0.name == name }) else { throw UsageError(.unknownFlag, "unknown flag --\(name)") }
+                (flag, inline) = (f, value)
+            case .short(let c, let value):
+                guard let f = flags.first(where: { $0.short == c }) else { throw UsageError(.unknownFlag, "unknown flag -\(c)") }
+                (flag, inline) = (f, value)
             }
-            if a == "--" { onlyPositional = true; continue }
-            if a == "--help" || a == "-h" { helpRequested = true; continue }
-            var name: String, inline: String? = nil
-            let flag: Flag?
-            if a.hasPrefix("--") {
-                name = String(a.dropFirst(2))
-                if let eq = name.firstIndex(of: "=") { inline = String(name[name.index(after: eq)...]); name = String(name[..<eq]) }
-                flag = flags.first { $0.name == name }
-            } else {
-                let c = a.dropFirst().first!
-                if a.count > 2 { inline = String(a.dropFirst(2)) }
-                flag = flags.first { $0.short == c }
-                name = String(c)
-            }
-            guard let flag else { throw UsageError(.unknownFlag, "unknown flag \(a.hasPrefix("--") ? "--" : "-")\(name)") }
             guard let placeholder = flag.value else {
                 switch inline {
                 case nil, "true"?: values[flag.name] = ["true"]
@@ -74,9 +69,8 @@ struct CommandFlags {
             }
             let v: String
             if let inline { v = inline } else {
-                guard i < args.count else { throw UsageError(.missingValue, "--\(flag.name) needs a value (\(placeholder))") }
-                v = args[i]
-                i += 1
+                guard let next = scanner.value() else { throw UsageError(.missingValue, "--\(flag.name) needs a value (\(placeholder))") }
+                v = next
             }
             if flag.repeatable { values[flag.name, default: []].append(v) } else { values[flag.name] = [v] }
         }

@@ -25,20 +25,9 @@ extension ServiceConfigSpec {
 
         // Flags.
         var listsFromFlags: [String: [String]] = [:]
-        var i = 0
-        while i < arguments.count {
-            let arg = arguments[i]
-            i += 1
-            guard arg.hasPrefix("--"), arg.count > 2 else { throw .unexpectedArgument(arg) }
-            let body = arg.dropFirst(2)
-            let name: String
-            var inline: String?
-            if let eq = body.firstIndex(of: "=") {
-                name = String(body[..<eq])
-                inline = String(body[body.index(after: eq)...])
-            } else {
-                name = String(body)
-            }
+        var scanner = FlagScanner(arguments)
+        while let token = scanner.next() {
+            guard case .long(let name, let inline) = token, !name.isEmpty else { throw .unexpectedArgument(token.argument) }
             if let o = option(named: name) {
                 let text: String
                 if let inline {
@@ -46,9 +35,8 @@ extension ServiceConfigSpec {
                 } else if o.kind == .bool {
                     text = "true"
                 } else {
-                    guard i < arguments.count else { throw .missingValue(o.flag, o.kind) }
-                    text = arguments[i]
-                    i += 1
+                    guard let next = scanner.value() else { throw .missingValue(o.flag, o.kind) }
+                    text = next
                 }
                 let v = try parseValue(text, o, source: "flag \(o.flag)")
                 if case .stringList(let items) = v {
