@@ -168,6 +168,3 @@ struct CommandFlags {
         usage(synopsis: "kgrec \(command) [flags]", summary, flags)
     }
 }
-
-/// The model commands' name for `CommandFlags` (kept so their flag lists read as before).
-typealias ModelFlags = CommandFlags
