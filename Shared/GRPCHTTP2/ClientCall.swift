@@ -257,28 +257,28 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
     func loopStreamClosed(errorCode: UInt32) {
         if pendingConsume > 0 { connection.consumeConnection(pendingConsume); pendingConsume = 0 }
         if finished { return }
-        let status: Status
+        let code: StatusCode
+        let message: String
         switch HTTP2ErrorCode(rawValue: errorCode) {
-        case .refusedStream:
-            status = Status(code: .unavailable, message: "stream refused by the server")
-        case .cancel:
-            status = Status(code: .cancelled, message: "stream cancelled by the server")
-        case .enhanceYourCalm:
-            status = Status(code: .resourceExhausted, message: "server sent ENHANCE_YOUR_CALM")
-        case .noError:
-            status = Status(code: .internal, message: "stream closed without a status")
-        default:
-            status = Status(code: .internal, message: "stream reset by the server (HTTP/2 error \(errorCode))")
+        case .refusedStream: (code, message) = (.unavailable, "stream refused by the server")
+        case .cancel: (code, message) = (.cancelled, "stream cancelled by the server")
+        case .enhanceYourCalm: (code, message) = (.resourceExhausted, "server sent ENHANCE_YOUR_CALM")
+        case .noError: (code, message) = (.internal, "stream closed without a status")
+        default: (code, message) = (.internal, "stream reset by the server (HTTP/2 error \(errorCode))")
         }
-        loopFinish(status, trailers: Metadata())
+        let kind: TransportError.Code = errorCode == HTTP2ErrorCode.refusedStream.rawValue ? .streamRefused : .streamReset
+        loopFinish(Status(code: code, message: message), trailers: Metadata(),
+                   cause: TransportError(kind, message, http2ErrorCode: errorCode))
     }
 
-    func loopFinish(_ status: Status, trailers: Metadata) {
+    /// Ends the call with `status`; `cause` (a `TransportError`) says why when the transport,
+    /// not the server, ended it.
+    func loopFinish(_ status: Status, trailers: Metadata, cause: (any Error)? = nil) {
         if finished { return }
         finished = true
         timer?.isCancelled = true
         timer = nil
-        let err = RPCError(status: status, metadata: trailers)
+        let err = RPCError(status: status, metadata: trailers, cause: cause)
         let sendError = status.isOK ? RPCError(.internal, "call already finished") : err
         let (r, sw, hs, ss) = state.withLock { s in
             s.status = status

@@ -46,7 +46,8 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func startCall(_ call: ClientCall) {
         if phase == .shutdown {
-            return call.loopFinish(Status(code: .unavailable, message: "channel closed"), trailers: Metadata())
+            return call.loopFinish(Status(code: .unavailable, message: "channel closed"), trailers: Metadata(),
+                                   cause: TransportError(.channelClosed, "channel closed"))
         }
         if call.deadline != 0 {
             if MonotonicClock.nanoseconds() >= call.deadline {
@@ -86,8 +87,8 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             guard let session else { throw HTTP2SessionError(.submit, "nghttp2_submit_request", 0) }
             id = try session.submitRequest(headers: h, streamUserData: Unmanaged.passUnretained(call).toOpaque())
         } catch {
-            return call.loopFinish(Status(code: .unavailable, message: "cannot open a stream (\(error))"),
-                                   trailers: Metadata())
+            let e = TransportError(.http2Failed, "cannot open a stream", cause: error)
+            return call.loopFinish(Status(code: .unavailable, message: e.description), trailers: Metadata(), cause: e)
         }
         call.streamID = id
         call.index = calls.count
@@ -148,14 +149,14 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         do {
             fd = try TCPSocket.connect(host: host, port: port)
         } catch {
-            return teardown(Status(code: .unavailable, message: "cannot connect to \(host):\(port) (errno \(error.errno))"))
+            return teardown(TransportError(.connectFailed, "cannot connect to \(host):\(port)", cause: error))
         }
         token = loop.register(fd: fd, events: .writable, handler: self)
         pollingWrite = true
         connectTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ MonotonicClock.nanoseconds(of: config.connectTimeout)) {
             [weak self] in
             guard let self, self.phase == .connecting else { return }
-            self.teardown(Status(code: .unavailable, message: "connect to \(self.host):\(self.port) timed out"))
+            self.teardown(TransportError(.connectTimedOut, "connect to \(self.host):\(self.port) timed out"))
         }
     }
 
@@ -171,7 +172,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
                         connectionWindow: config.connectionWindowSize)
             session = s
         } catch {
-            return teardown(Status(code: .unavailable, message: "cannot start HTTP/2 to \(host):\(port) (\(error))"))
+            return teardown(TransportError(.http2Failed, "cannot start HTTP/2 to \(host):\(port)", cause: error))
         }
         let w = waiting
         waiting = []
@@ -199,12 +200,12 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         let now = MonotonicClock.nanoseconds()
         if pingSentNanos != 0 {
             if now &- pingSentNanos >= MonotonicClock.nanoseconds(of: config.keepaliveTimeout) {
-                return teardown(Status(code: .unavailable,
-                                       message: "keepalive PING to \(host):\(port) not acknowledged"))
+                return teardown(TransportError(.keepaliveTimedOut,
+                                               "keepalive PING to \(host):\(port) not acknowledged"))
             }
         } else if !calls.isEmpty && now &- lastReadNanos >= MonotonicClock.nanoseconds(of: interval) {
             do { try s.submitPing() } catch {
-                return teardown(Status(code: .unavailable, message: "keepalive PING to \(host):\(port) failed (\(error))"))
+                return teardown(TransportError(.http2Failed, "keepalive PING to \(host):\(port) failed", cause: error))
             }
             pingSentNanos = now
             markDirty()
@@ -214,9 +215,10 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func pingAcked() { pingSentNanos = 0 }
 
-    /// Drops the socket and session; fails every call with `status`; back to idle (or
-    /// reconnects at once if calls are waiting for a fresh connection after GOAWAY).
-    private func teardown(_ status: Status) {
+    /// Drops the socket and session; fails every call with UNAVAILABLE caused by `error`; back
+    /// to idle (or reconnects at once if calls are waiting for a fresh connection after GOAWAY).
+    private func teardown(_ error: TransportError) {
+        let status = Status(code: .unavailable, message: error.description)
         connectTimer?.isCancelled = true
         connectTimer = nil
         keepaliveTimer?.isCancelled = true
@@ -229,7 +231,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         let active = calls
         calls = []
         session = nil   // frees the nghttp2 session
-        for c in active { c.index = -1; c.loopFinish(status, trailers: Metadata()) }
+        for c in active { c.index = -1; c.loopFinish(status, trailers: Metadata(), cause: error) }
         out.removeAll()
         outOffset = 0
         wantClose = false
@@ -239,7 +241,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         if wasConnecting || phase == .shutdown {
             let w = waiting
             waiting = []
-            for c in w { c.loopFinish(status, trailers: Metadata()) }
+            for c in w { c.loopFinish(status, trailers: Metadata(), cause: error) }
         } else if !waiting.isEmpty {
             connect()
         }
@@ -247,13 +249,15 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func shutdown() {
         phase = .shutdown
-        teardown(Status(code: .unavailable, message: "channel closed"))
+        teardown(TransportError(.channelClosed, "channel closed"))
     }
 
     func handleEvent(_ events: IOEvents) {
         if phase == .connecting {
-            if TCPSocket.pendingError(fd) != 0 || events.contains(.error) {
-                return teardown(Status(code: .unavailable, message: "cannot connect to \(host):\(port)"))
+            let pending = TCPSocket.pendingError(fd)
+            if pending != 0 || events.contains(.error) {
+                return teardown(TransportError(.connectFailed, "cannot connect to \(host):\(port)",
+                                               cause: SystemError("connect \(host):\(port)", errno: pending)))
             }
             loop.modify(fd: fd, events: .readable, token: token)
             pollingWrite = false
@@ -273,7 +277,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
                     }
                     if r < buf.count { break }
                 } else if r == 0 || !Syscall.wouldBlock(r) {
-                    return teardown(Status(code: .unavailable, message: "connection to \(host):\(port) lost"))
+                    return teardown(TransportError(.connectionLost, "connection to \(host):\(port) lost"))
                 } else {
                     break
                 }
@@ -303,7 +307,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             if w > 0 {
                 outOffset += w
             } else if w < 0 && !Syscall.wouldBlock(w) {
-                return teardown(Status(code: .unavailable, message: "connection to \(host):\(port) lost"))
+                return teardown(TransportError(.connectionLost, "connection to \(host):\(port) lost"))
             }
             if outOffset == out.count { out.removeAll(keepingCapacity: true); outOffset = 0 }
         }
@@ -314,7 +318,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         }
         if !shouldPoll && (wantClose || (!s.wantsRead && !s.wantsWrite)
                             || (goawayReceived && calls.isEmpty)) {
-            teardown(Status(code: .unavailable, message: "connection to \(host):\(port) closed"))
+            teardown(TransportError(.connectionClosed, "connection to \(host):\(port) closed"))
         }
     }
 }

@@ -21,7 +21,7 @@ import Testing
             Issue.record("expected UNAVAILABLE")
         } catch let e as RPCError {
             #expect(e.code == .unavailable)
-            #expect(e.message.contains("keepalive"))
+            #expect((e.cause as? TransportError)?.code == .keepaliveTimedOut)
         }
         ch.close()
     }

@@ -1,6 +1,7 @@
 import GRPCCore
 @testable import GRPCHTTP2
 import CNGHTTP2
+import KGRecPOSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -178,12 +179,29 @@ import Testing
             Issue.record("expected UNAVAILABLE")
         } catch let e as RPCError {
             #expect(e.code == .unavailable)
+            let cause = try #require(e.cause as? TransportError)
+            #expect([.connectFailed, .connectionClosed, .connectionLost].contains(cause.code))
         }
         let (again, _) = try startServer { $0.port = port }
         let r = try await ch.unary(m("Echo"), request: RawMessage([9]), responseType: RawMessage.self)
         #expect(r.message.bytes == [9])
         ch.close()
         await again.shutdown(grace: .seconds(1))
+    }
+
+    @Test func connectRefusedIsUnavailableCausedByConnectFailedWithTheErrno() async throws {
+        let port = try TCPSocket.freePort(host: "127.0.0.1")
+        let ch = GRPCChannel(host: "127.0.0.1", port: port)
+        do {
+            _ = try await ch.unary(m("Echo"), request: RawMessage([1]), responseType: RawMessage.self)
+            Issue.record("expected UNAVAILABLE")
+        } catch let e as RPCError {
+            #expect(e.code == .unavailable)
+            let cause = try #require(e.cause as? TransportError)
+            #expect(cause.code == .connectFailed)
+            #expect((cause.cause as? SystemError)?.errno == ECONNREFUSED)
+        }
+        ch.close()
     }
 
     @Test func messageSizeLimitsAreResourceExhaustedOnBothSides() async throws {
