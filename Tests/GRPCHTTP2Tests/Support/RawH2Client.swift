@@ -31,6 +31,9 @@ final class RawH2Client: @unchecked Sendable {
     var connectionClosed = false
     /// When false, the client stops reading the socket (a client that never reads).
     var reading = true
+    /// When set, our output goes out in `send`s of at most this many bytes, ~100 µs apart, so
+    /// the server sees frames split at every byte boundary.
+    var dribbleBytes: Int?
 
     init(port: Int, settings: [(Int32, UInt32)] = [], sendPreface: Bool = true) throws {
         let fd = try TCPSocket.connect(host: "127.0.0.1", port: port)
@@ -153,7 +156,8 @@ final class RawH2Client: @unchecked Sendable {
                 if n <= 0 { break }
                 var off = 0
                 while off < n {
-                    let w = TCPSocket.send(fd, p! + off, count: n - off)
+                    if dribbleBytes != nil { usleep(100) }
+                    let w = TCPSocket.send(fd, p! + off, count: min(n - off, dribbleBytes ?? n))
                     if w > 0 { off += w } else if w == -Int(EAGAIN) {
                         var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                         if poll(&pfd, 1, timeoutMs) <= 0 { return }
