@@ -297,7 +297,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         flushScheduled = false
         guard phase == .ready, let s = session else { return }
         while out.count - outOffset < 1 << 20 {
-            let chunk: UnsafeRawBufferPointer
+            let chunk: UnsafeBufferPointer<UInt8>
             do { chunk = try s.nextOutput() } catch { wantClose = true; break }
             if chunk.isEmpty { break }
             out.append(contentsOf: chunk)

@@ -110,11 +110,11 @@ final class NGHTTP2Session {
 
     /// The next chunk of output (valid until the next call), empty when nothing is pending.
     @inline(__always)
-    func nextOutput() throws(HTTP2SessionError) -> UnsafeRawBufferPointer {
+    func nextOutput() throws(HTTP2SessionError) -> UnsafeBufferPointer<UInt8> {
         var p: UnsafePointer<UInt8>?
         let n = kg_mem_send(raw, &p)
         if n < 0 { throw HTTP2SessionError(.output, "nghttp2_session_mem_send", Int(n)) }
-        return UnsafeRawBufferPointer(start: p, count: Int(n))
+        return UnsafeBufferPointer(start: p, count: Int(n))
     }
 
     var wantsRead: Bool { nghttp2_session_want_read(raw) != 0 }

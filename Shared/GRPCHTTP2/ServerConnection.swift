@@ -145,7 +145,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         let limit = shared.config.maxBufferedOutputBytesPerConnection
         var sessionDrained = false
         while out.count - outOffset < limit {
-            let chunk: UnsafeRawBufferPointer
+            let chunk: UnsafeBufferPointer<UInt8>
             do { chunk = try session.nextOutput() } catch { wantClose = true; break }
             if chunk.isEmpty { sessionDrained = true; break }
             out.append(contentsOf: chunk)

@@ -7,10 +7,10 @@ import Glibc
 public struct IOEvents: OptionSet, Sendable {
     public let rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public static let readable = IOEvents(rawValue: UInt32(KG_EV_IN))
-    public static let writable = IOEvents(rawValue: UInt32(KG_EV_OUT))
+    @inlinable public static var readable: IOEvents { IOEvents(rawValue: UInt32(KG_EV_IN)) }
+    @inlinable public static var writable: IOEvents { IOEvents(rawValue: UInt32(KG_EV_OUT)) }
     /// Error, hang-up or peer half-close (always reported, never requested).
-    public static let error = IOEvents(rawValue: UInt32(KG_EV_ERR))
+    @inlinable public static var error: IOEvents { IOEvents(rawValue: UInt32(KG_EV_ERR)) }
 }
 
 /// An epoll set (close-on-exec) whose registrations carry a 64-bit token.
@@ -25,23 +25,24 @@ public struct Epoll: ~Copyable {
 
     /// Adds `fd`; errors (an fd already closed) are returned as `-errno`, not thrown: the event
     /// loop's callers treat a failed registration like a closed peer.
-    @discardableResult
+    @inlinable @discardableResult
     public func add(_ target: Int32, _ events: IOEvents, token: UInt64) -> Int32 {
         kg_epoll_ctl(fd, Int32(KG_EPOLL_ADD), target, events.rawValue, token)
     }
 
-    @discardableResult
+    @inlinable @discardableResult
     public func modify(_ target: Int32, _ events: IOEvents, token: UInt64) -> Int32 {
         kg_epoll_ctl(fd, Int32(KG_EPOLL_MOD), target, events.rawValue, token)
     }
 
-    @discardableResult
+    @inlinable @discardableResult
     public func remove(_ target: Int32) -> Int32 {
         kg_epoll_ctl(fd, Int32(KG_EPOLL_DEL), target, 0, 0)
     }
 
     /// Waits up to `timeoutMillis` (-1: forever) for events into the parallel buffers
     /// (`tokens.count == flags.count`); returns how many arrived or `-errno` (EINTR retried).
+    @inlinable
     public func wait(tokens: UnsafeMutableBufferPointer<UInt64>, flags: UnsafeMutableBufferPointer<UInt32>,
                      timeoutMillis: Int32) -> Int {
         Int(Syscall.retrying {
@@ -62,10 +63,10 @@ public struct EventFD: ~Copyable {
     deinit { close(fd) }
 
     /// Makes the descriptor readable (thread-safe; a full counter already means "wake").
-    public func signal() { kg_eventfd_signal(fd) }
+    @inlinable public func signal() { kg_eventfd_signal(fd) }
 
     /// Resets it to not readable.
-    public func drain() { kg_eventfd_drain(fd) }
+    @inlinable public func drain() { kg_eventfd_drain(fd) }
 }
 
 /// Facts about the machine.

@@ -48,6 +48,7 @@ public enum TCPSocket {
 
     /// accept4 (non-blocking, close-on-exec, TCP_NODELAY): the new descriptor or `-errno`; the
     /// peer as "ip:port" into `peer`.
+    @inlinable
     public static func accept(_ listenFD: Int32, peer: UnsafeMutableBufferPointer<CChar>) -> Int32 {
         Syscall.retrying { kg_accept(listenFD, peer.baseAddress, peer.count) }
     }
