@@ -35,14 +35,22 @@ let package = Package(
                        providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", path: "Shared/CProtobufC", pkgConfig: "libprotobuf-c",
                        providers: [.apt(["libprotobuf-c-dev"])]),
+        // sockets, epoll, eventfd, sigaction: static inline helpers returning -errno.
+        .systemLibrary(name: "CPOSIX", path: "Shared/CPOSIX"),
         // protoc-c output for Protos/**/*.proto, committed; regenerate with scripts/gen-protos.sh.
         .target(name: "KGRecProtoC", dependencies: ["CProtobufC"], path: "Shared/KGRecProtoC"),
+
+        // ---- POSIX layer ----------------------------------------------------------------------
+        // The only module that imports CPOSIX: EINTR retry, SystemError, TCP sockets, epoll,
+        // eventfd, threads, signals as an async sequence. Used by the transport, ServiceKit, CLI.
+        .target(name: "KGRecPOSIX", dependencies: ["CPOSIX"], path: "Shared/KGRecPOSIX", swiftSettings: runtime),
 
         // ---- gRPC runtime ---------------------------------------------------------------------
         // Pure Swift: status, metadata, framing, deadlines, routing. Imports no C library.
         .target(name: "GRPCCore", path: "Shared/GRPCCore", swiftSettings: runtime),
         // The only module that imports nghttp2: epoll event loops, server and client transports.
-        .target(name: "GRPCHTTP2", dependencies: ["GRPCCore", "CNGHTTP2"], path: "Shared/GRPCHTTP2",
+        .target(name: "GRPCHTTP2", dependencies: ["GRPCCore", "CNGHTTP2",
+                                                 "KGRecPOSIX"], path: "Shared/GRPCHTTP2",
                 swiftSettings: runtime),
         // The only module that imports protobuf-c: Swift message structs <-> protobuf bytes.
         .target(name: "KGRecWire", dependencies: ["GRPCCore", "KGRecProtoC", "CProtobufC"],
@@ -60,7 +68,7 @@ let package = Package(
                 swiftSettings: vector),
 
         // ---- Services -------------------------------------------------------------------------
-        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop"],
+        .target(name: "KGRecServiceKit", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecPOSIX"],
                 path: "Shared/KGRecServiceKit"),
 
         // Serving logic shared by the three services: durable log, embedding cache, item matrix
@@ -85,7 +93,7 @@ let package = Package(
         // ---- CLI ------------------------------------------------------------------------------
         .target(name: "KGRecCLI",
                 dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "GRPCInterop", "KGRecTensor", "KGRecModel",
-                               "KGRecServiceKit", "KGRecServing", "KGRecRankerService", "KGRecText"],
+                               "KGRecServiceKit", "KGRecServing", "KGRecRankerService", "KGRecText", "KGRecPOSIX"],
                 path: "Shared/KGRecCLI"),
         .executableTarget(name: "kgrec", dependencies: ["KGRecCLI"], path: "Services/kgrec"),
         // Minimal gRPC server for h2load runs against the bare runtime (no codec).
@@ -95,7 +103,7 @@ let package = Package(
         // ---- Tests ----------------------------------------------------------------------------
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"], path: "Tests/GRPCCoreTests"),
         .testTarget(name: "GRPCHTTP2Tests",
-                    dependencies: ["GRPCCore", "GRPCHTTP2", "GRPCInterop", "CNGHTTP2"],
+                    dependencies: ["GRPCCore", "GRPCHTTP2", "GRPCInterop", "CNGHTTP2", "KGRecPOSIX"],
                     path: "Tests/GRPCHTTP2Tests"),
         .testTarget(name: "KGRecWireTests", dependencies: ["KGRecWire", "GRPCCore"], path: "Tests/KGRecWireTests"),
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop", "GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecServiceKit"],
@@ -113,7 +121,8 @@ let package = Package(
                                    "KGRecServing", "KGRecModel", "KGRecTensor", "KGRecWire", "GRPCHTTP2", "GRPCCore",
                                    "GRPCInterop", "KGRecServiceKit", "KGRecCLI", "KGRecText"],
                     path: "Tests/KGRecServicesTests"),
-        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit", "GRPCCore", "GRPCHTTP2", "KGRecWire"],
+        .testTarget(name: "KGRecPOSIXTests", dependencies: ["KGRecPOSIX"], path: "Tests/KGRecPOSIXTests"),
+        .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit", "GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecPOSIX"],
                     path: "Tests/KGRecServiceKitTests"),
     ]
 )

@@ -60,7 +60,7 @@ do {
     fflush(nil)
     print("listening on 127.0.0.1:\(port) with \(config.eventLoops) loops")
     fflush(nil)
-    server.shutdownOnSignals()
+    try server.shutdownOnSignals()
     await server.waitUntilStopped()
     print("stopped")
 } catch {

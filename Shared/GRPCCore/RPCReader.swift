@@ -33,11 +33,8 @@ public struct RPCReader<Message: GRPCMessage>: AsyncSequence, Sendable {
     static func decode(_ bytes: [UInt8]) throws -> Message {
         do {
             return try Message(serializedBytes: bytes)
-        } catch let e as RPCError {
-            throw RPCError(e.code == .invalidArgument ? .invalidArgument : .internal,
-                           "failed to decode request: \(e.message)")
         } catch {
-            throw RPCError(.internal, "failed to decode request: \(error)")
+            throw RPCError.requestDecodingFailed(error)
         }
     }
 }

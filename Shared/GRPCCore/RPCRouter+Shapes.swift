@@ -12,11 +12,8 @@ extension RPCRouter {
             let request: Req
             do {
                 request = try Req(serializedBytes: bytes)
-            } catch let e as RPCError {
-                throw RPCError(e.code == .invalidArgument ? .invalidArgument : .internal,
-                               "failed to decode request: \(e.message)")
             } catch {
-                throw RPCError(.internal, "failed to decode request: \(error)")
+                throw RPCError.requestDecodingFailed(error)
             }
             return try handler(request, context).serializedBytes()
         })

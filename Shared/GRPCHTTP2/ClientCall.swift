@@ -1,22 +1,18 @@
-internal import CNGHTTP2
 import GRPCCore
 import Synchronization
 
 /// One client RPC (any shape). The caller side (`send`, `closeSend`, `receive`, `cancel`,
 /// metadata and status accessors) is thread-safe and may suspend; the stream side (`loop*`
-/// members) runs only on the connection's event loop.
-final class ClientCall: @unchecked Sendable {
+/// members) runs only on the connection's event loop. Messages, send window and their waits
+/// are the shared `CallPipe` (as for server handlers).
+final class ClientCall: CallPipeOwner, @unchecked Sendable {
     private struct State {
-        var inbound: [[UInt8]] = []
-        var inboundHead = 0
+        var pipe = CallPipe()
         var initialMetadata: Metadata?
         var status: Status?
         var trailers = Metadata()
-        var receiveWaiter: CheckedContinuation<[UInt8]?, Error>?
         var headerWaiters: [CheckedContinuation<Metadata, Error>] = []
         var statusWaiters: [CheckedContinuation<Void, Never>] = []
-        var outstanding = 0
-        var sendWaiter: CheckedContinuation<Void, Error>?
     }
 
     let method: MethodDescriptor
@@ -32,8 +28,7 @@ final class ClientCall: @unchecked Sendable {
     // ---- loop-only -----------------------------------------------------------------------------
     var streamID: Int32 = -1
     var index = -1
-    var out: [UInt8] = []
-    var outOffset = 0
+    var out = OutboundBuffer()
     var sendClosed = false
     var dataDeferred = false
     var finished = false
@@ -62,6 +57,8 @@ final class ClientCall: @unchecked Sendable {
         deframer = MessageDeframer(maxMessageSize: maxReceive)
     }
 
+    func withPipe<R: Sendable>(_ body: (inout CallPipe) -> R) -> R { state.withLock { body(&$0.pipe) } }
+
     // ---- caller side ---------------------------------------------------------------------------
 
     func start() {
@@ -76,27 +73,12 @@ final class ClientCall: @unchecked Sendable {
             throw e
         }
         let n = payload.count + MessageFramer.prefixLength
-        let mustWait = try state.withLock { s throws(RPCError) -> Bool in
-            if let st = s.status { throw RPCError(status: st.isOK ? Status(code: .internal, message: "call already finished") : st, metadata: s.trailers) }
-            s.outstanding += n
-            return s.outstanding > maxOutstanding
-        }
+        let limit = maxOutstanding
+        let mustWait = try state.withLock { s throws(RPCError) in try s.pipe.reserveSend(n, limit: limit) }
         connection.loop.execute { self.loopEnqueue(payload) }
         if mustWait {
             try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-                    let r = state.withLock { s -> RPCError?? in
-                        if let st = s.status { return .some(RPCError(status: st, metadata: s.trailers)) }
-                        if s.outstanding <= maxOutstanding { return .some(nil) }
-                        s.sendWaiter = c
-                        return .none
-                    }
-                    switch r {
-                    case .some(.some(let e)): c.resume(throwing: e)
-                    case .some(.none): c.resume()
-                    case .none: break
-                    }
-                }
+                try await waitForSendWindow(limit: limit)
             } onCancel: { self.cancel() }
         }
     }
@@ -108,7 +90,10 @@ final class ClientCall: @unchecked Sendable {
             return cancel(with: Status(code: .resourceExhausted,
                                        message: "request message of \(payload.count) bytes exceeds the limit of \(maxSend) bytes"))
         }
-        state.withLock { $0.outstanding += payload.count + MessageFramer.prefixLength }
+        // The window only counts here (nothing waits on it): a finished call drops the message.
+        _ = try? state.withLock { s throws(RPCError) in
+            try s.pipe.reserveSend(payload.count + MessageFramer.prefixLength, limit: .max)
+        }
         connection.loop.execute {
             self.loopEnqueue(payload)
             self.loopCloseSend()
@@ -122,27 +107,7 @@ final class ClientCall: @unchecked Sendable {
     /// Next response payload; nil once the call ended OK; throws the status otherwise.
     func receive() async throws -> [UInt8]? {
         let m: [UInt8]? = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8]?, Error>) in
-                enum A { case msg([UInt8]), end, fail(RPCError), wait }
-                let a = state.withLock { s -> A in
-                    if s.inboundHead < s.inbound.count {
-                        let m = s.inbound[s.inboundHead]
-                        s.inbound[s.inboundHead] = []
-                        s.inboundHead += 1
-                        if s.inboundHead == s.inbound.count { s.inbound.removeAll(keepingCapacity: true); s.inboundHead = 0 }
-                        return .msg(m)
-                    }
-                    if let st = s.status { return st.isOK ? .end : .fail(RPCError(status: st, metadata: s.trailers)) }
-                    s.receiveWaiter = c
-                    return .wait
-                }
-                switch a {
-                case .msg(let m): c.resume(returning: m)
-                case .end: c.resume(returning: nil)
-                case .fail(let e): c.resume(throwing: e)
-                case .wait: break
-                }
-            }
+            try await receiveFromPipe()
         } onCancel: { self.cancel() }
         if let m {
             let n = m.count + MessageFramer.prefixLength
@@ -188,7 +153,7 @@ final class ClientCall: @unchecked Sendable {
 
     func loopEnqueue(_ payload: [UInt8]) {
         if finished || sendClosed { return }
-        MessageFramer.append(payload, to: &out)
+        out.appendMessage(payload)
         loopResume()
     }
 
@@ -215,7 +180,7 @@ final class ClientCall: @unchecked Sendable {
 
     func loopCancel(_ status: Status) {
         if finished { return }
-        if streamID > 0 { connection.resetStream(streamID, code: UInt32(NGHTTP2_CANCEL.rawValue)) }
+        if streamID > 0 { connection.resetStream(streamID, code: .cancel) }
         loopFinish(status, trailers: Metadata())
     }
 
@@ -224,37 +189,16 @@ final class ClientCall: @unchecked Sendable {
         loopCancel(Status(code: .deadlineExceeded, message: "deadline exceeded"))
     }
 
-    /// DATA for the request body; same contract as the server's read callback.
-    func loopReadData(into buf: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
-        let avail = out.count - outOffset
-        var n = 0
-        if avail > 0 {
-            n = min(avail, length)
-            out.withUnsafeBytes { raw in
-                buf.update(from: raw.baseAddress!.advanced(by: outOffset).assumingMemoryBound(to: UInt8.self), count: n)
-            }
-            outOffset += n
-            if outOffset == out.count { out.removeAll(keepingCapacity: true); outOffset = 0 }
-            didSend(n)
-        }
-        if out.count == outOffset && (sendClosed || finished) {
-            flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
-            return n
-        }
+    /// DATA for the request body; same contract as the server's data source.
+    func loopReadData(into buf: UnsafeMutablePointer<UInt8>, length: Int) -> DataSourceRead {
+        let n = out.read(into: buf, length: length)
+        if n > 0 { pipeDidSend(n, limit: maxOutstanding) }
+        if out.isEmpty && (sendClosed || finished) { return .end(n, endStream: true) }
         if n == 0 {
             dataDeferred = true
-            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+            return .deferred
         }
-        return n
-    }
-
-    private func didSend(_ n: Int) {
-        let w = state.withLock { s -> CheckedContinuation<Void, Error>? in
-            s.outstanding -= n
-            if s.outstanding <= maxOutstanding, let w = s.sendWaiter { s.sendWaiter = nil; return w }
-            return nil
-        }
-        w?.resume()
+        return .bytes(n)
     }
 
     func loopData(_ bytes: UnsafeRawBufferPointer) {
@@ -263,22 +207,13 @@ final class ClientCall: @unchecked Sendable {
         do {
             while let m = try deframer.next() {
                 queuedInbound += m.count + MessageFramer.prefixLength
-                deliver(m)
+                deliverToPipe(m)
             }
         } catch {
             connection.consume(streamID, bytes.count)
             return loopCancel(error.status)
         }
         if queuedInbound <= maxInbound { connection.consume(streamID, bytes.count) } else { pendingConsume += bytes.count }
-    }
-
-    private func deliver(_ m: [UInt8]) {
-        let w = state.withLock { s -> CheckedContinuation<[UInt8]?, Error>? in
-            if let w = s.receiveWaiter { s.receiveWaiter = nil; return w }
-            s.inbound.append(m)
-            return nil
-        }
-        w?.resume(returning: m)
     }
 
     /// The response header block ended (not trailers).
@@ -322,38 +257,40 @@ final class ClientCall: @unchecked Sendable {
     func loopStreamClosed(errorCode: UInt32) {
         if pendingConsume > 0 { connection.consumeConnection(pendingConsume); pendingConsume = 0 }
         if finished { return }
-        let status: Status
-        switch errorCode {
-        case NGHTTP2_REFUSED_STREAM.rawValue:
-            status = Status(code: .unavailable, message: "stream refused by the server")
-        case NGHTTP2_CANCEL.rawValue:
-            status = Status(code: .cancelled, message: "stream cancelled by the server")
-        case NGHTTP2_ENHANCE_YOUR_CALM.rawValue:
-            status = Status(code: .resourceExhausted, message: "server sent ENHANCE_YOUR_CALM")
-        case NGHTTP2_NO_ERROR.rawValue:
-            status = Status(code: .internal, message: "stream closed without a status")
-        default:
-            status = Status(code: .internal, message: "stream reset by the server (HTTP/2 error \(errorCode))")
+        let code: StatusCode
+        let message: String
+        switch HTTP2ErrorCode(rawValue: errorCode) {
+        case .refusedStream: (code, message) = (.unavailable, "stream refused by the server")
+        case .cancel: (code, message) = (.cancelled, "stream cancelled by the server")
+        case .enhanceYourCalm: (code, message) = (.resourceExhausted, "server sent ENHANCE_YOUR_CALM")
+        case .noError: (code, message) = (.internal, "stream closed without a status")
+        default: (code, message) = (.internal, "stream reset by the server (HTTP/2 error \(errorCode))")
         }
-        loopFinish(status, trailers: Metadata())
+        let kind: TransportError.Code = errorCode == HTTP2ErrorCode.refusedStream.rawValue ? .streamRefused : .streamReset
+        loopFinish(Status(code: code, message: message), trailers: Metadata(),
+                   cause: TransportError(kind, message, http2ErrorCode: errorCode))
     }
 
-    func loopFinish(_ status: Status, trailers: Metadata) {
+    /// Ends the call with `status`; `cause` (a `TransportError`) says why when the transport,
+    /// not the server, ended it.
+    func loopFinish(_ status: Status, trailers: Metadata, cause: (any Error)? = nil) {
         if finished { return }
         finished = true
         timer?.isCancelled = true
         timer = nil
-        let (r, hs, ss, sw) = state.withLock { s in
+        let err = RPCError(status: status, metadata: trailers, cause: cause)
+        let sendError = status.isOK ? RPCError(.internal, "call already finished") : err
+        let (r, sw, hs, ss) = state.withLock { s in
             s.status = status
             s.trailers = trailers
-            defer { s.receiveWaiter = nil; s.headerWaiters = []; s.statusWaiters = []; s.sendWaiter = nil }
-            return (s.receiveWaiter, s.headerWaiters, s.statusWaiters, s.sendWaiter)
+            let (r, w) = s.pipe.close(receive: status.isOK ? .end : .failure(err), send: sendError)
+            defer { s.headerWaiters = []; s.statusWaiters = [] }
+            return (r, w, s.headerWaiters, s.statusWaiters)
         }
-        let err = RPCError(status: status, metadata: trailers)
         if let r { status.isOK ? r.resume(returning: nil) : r.resume(throwing: err) }
         for h in hs { status.isOK ? h.resume(returning: Metadata()) : h.resume(throwing: err) }
         for s in ss { s.resume() }
-        sw?.resume(throwing: status.isOK ? RPCError(.internal, "call already finished") : err)
+        sw?.resume(throwing: sendError)
     }
 
     /// gRPC's HTTP → status mapping for non-200 responses without grpc-status.

@@ -14,11 +14,10 @@ enum ClientCallbacks {
         return cb!
     }()
 
-    nonisolated(unsafe) static let option: OpaquePointer = {
-        var o: OpaquePointer?
-        nghttp2_option_new(&o)
-        nghttp2_option_set_no_auto_window_update(o, 1)
-        return o!
+    /// Manual window updates (shared by every client session; nghttp2 copies options).
+    static let options: NGHTTP2Options = {
+        // swiftlint:disable:next force_try
+        try! NGHTTP2Options(server: false)   // fails only when out of memory at start-up
     }()
 
     @inline(__always)
@@ -28,7 +27,7 @@ enum ClientCallbacks {
 
     static let readData: kg_read_callback = { _, streamID, buf, length, flags, _, user in
         guard let c = connection(user).call(streamID) else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
-        return c.loopReadData(into: buf!, length: length, flags: flags!)
+        return nghttp2DataResult(c.loopReadData(into: buf!, length: length), flags: flags!)
     }
 
     static let onHeader: nghttp2_on_header_callback = { _, frame, name, namelen, value, valuelen, _, user in

@@ -1,5 +1,5 @@
-internal import CNGHTTP2
 import GRPCCore
+import KGRecPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +19,8 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     private var phase = Phase.idle
     private var fd: Int32 = -1
     private var token: UInt64 = 0
-    private var session: OpaquePointer?
+    /// Live while connected (releasing it frees the nghttp2 session).
+    private var session: NGHTTP2Session?
     private var calls: [ClientCall] = []
     private var waiting: [ClientCall] = []
     private var connectTimer: LoopTimer?
@@ -45,7 +46,8 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func startCall(_ call: ClientCall) {
         if phase == .shutdown {
-            return call.loopFinish(Status(code: .unavailable, message: "channel closed"), trailers: Metadata())
+            return call.loopFinish(Status(code: .unavailable, message: "channel closed"), trailers: Metadata(),
+                                   cause: TransportError(.channelClosed, "channel closed"))
         }
         if call.deadline != 0 {
             if MonotonicClock.nanoseconds() >= call.deadline {
@@ -80,11 +82,13 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             h.add("grpc-timeout", GRPCTimeout.format(nanoseconds: call.deadline > now ? call.deadline - now : 1))
         }
         h.add(metadata: call.options.metadata)
-        let ptr = Unmanaged.passUnretained(call).toOpaque()
-        let id = h.withNV { nv, n in kg_submit_request(session, nv, n, ClientCallbacks.readData, ptr) }
-        if id < 0 {
-            return call.loopFinish(Status(code: .unavailable, message: "cannot open a stream (nghttp2 error \(id))"),
-                                   trailers: Metadata())
+        let id: Int32
+        do {
+            guard let session else { throw HTTP2SessionError(.submit, "nghttp2_submit_request", 0) }
+            id = try session.submitRequest(headers: h, streamUserData: Unmanaged.passUnretained(call).toOpaque())
+        } catch {
+            let e = TransportError(.http2Failed, "cannot open a stream", cause: error)
+            return call.loopFinish(Status(code: .unavailable, message: e.description), trailers: Metadata(), cause: e)
         }
         call.streamID = id
         call.index = calls.count
@@ -93,7 +97,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     }
 
     func call(_ id: Int32) -> ClientCall? {
-        guard let s = session, let p = nghttp2_session_get_stream_user_data(s, id) else { return nil }
+        guard let p = session?.streamUserData(stream: id) else { return nil }
         return Unmanaged<ClientCall>.fromOpaque(p).takeUnretainedValue()
     }
 
@@ -107,22 +111,32 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     }
 
     func resumeData(_ id: Int32) {
-        if let s = session { nghttp2_session_resume_data(s, id); markDirty() }
+        guard let s = session else { return }
+        do { try s.resumeData(stream: id) } catch { return sessionFailed(error) }
+        markDirty()
     }
 
     func consume(_ id: Int32, _ n: Int) {
-        if let s = session, n > 0 { nghttp2_session_consume(s, id, n); markDirty() }
+        guard let s = session, n > 0 else { return }
+        do { try s.consume(stream: id, n) } catch { return sessionFailed(error) }
+        markDirty()
     }
 
     func consumeConnection(_ n: Int) {
-        if let s = session, n > 0 { nghttp2_session_consume_connection(s, n) }
+        do { try session?.consumeConnection(n) } catch { sessionFailed(error) }
     }
 
-    func resetStream(_ id: Int32, code: UInt32) {
-        if let s = session {
-            nghttp2_submit_rst_stream(s, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, code)
-            markDirty()
-        }
+    func resetStream(_ id: Int32, code: HTTP2ErrorCode) {
+        guard let s = session else { return }
+        do { try s.submitReset(stream: id, code) } catch { return sessionFailed(error) }
+        markDirty()
+    }
+
+    /// An nghttp2 call failed (callbacks may be on the stack): the connection closes at the
+    /// next flush, failing its calls with UNAVAILABLE.
+    private func sessionFailed(_ error: HTTP2SessionError) {
+        wantClose = true
+        markDirty()
     }
 
     func goawayFrameReceived() { goawayReceived = true }
@@ -132,17 +146,17 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     private func connect() {
         phase = .connecting
         goawayReceived = false
-        let r = kg_tcp_connect(host, Int32(port))
-        if r < 0 {
-            return teardown(Status(code: .unavailable, message: "cannot connect to \(host):\(port) (errno \(-r))"))
+        do {
+            fd = try TCPSocket.connect(host: host, port: port)
+        } catch {
+            return teardown(TransportError(.connectFailed, "cannot connect to \(host):\(port)", cause: error))
         }
-        fd = r
-        token = loop.register(fd: fd, events: UInt32(KG_EV_OUT), handler: self)
+        token = loop.register(fd: fd, events: .writable, handler: self)
         pollingWrite = true
         connectTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ MonotonicClock.nanoseconds(of: config.connectTimeout)) {
             [weak self] in
             guard let self, self.phase == .connecting else { return }
-            self.teardown(Status(code: .unavailable, message: "connect to \(self.host):\(self.port) timed out"))
+            self.teardown(TransportError(.connectTimedOut, "connect to \(self.host):\(self.port) timed out"))
         }
     }
 
@@ -150,18 +164,16 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         connectTimer?.isCancelled = true
         connectTimer = nil
         phase = .ready
-        var s: OpaquePointer?
-        nghttp2_session_client_new2(&s, ClientCallbacks.callbacks, Unmanaged.passUnretained(self).toOpaque(),
-                                    ClientCallbacks.option)
-        session = s
-        var iv = [
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
-                                   value: UInt32(clamping: min(config.streamWindowSize, Int(Int32.max)))),
-        ]
-        nghttp2_submit_settings(s, UInt8(NGHTTP2_FLAG_NONE.rawValue), &iv, iv.count)
-        nghttp2_session_set_local_window_size(s, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
-                                              Int32(clamping: max(65535, config.connectionWindowSize)))
+        do {
+            let s = try NGHTTP2Session(.client, callbacks: ClientCallbacks.callbacks,
+                                       userData: Unmanaged.passUnretained(self).toOpaque(),
+                                       options: ClientCallbacks.options)
+            try s.start(settings: [.disablePush, .initialWindowSize(config.streamWindowSize)],
+                        connectionWindow: config.connectionWindowSize)
+            session = s
+        } catch {
+            return teardown(TransportError(.http2Failed, "cannot start HTTP/2 to \(host):\(port)", cause: error))
+        }
         let w = waiting
         waiting = []
         for c in w { submit(c) }
@@ -188,11 +200,13 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         let now = MonotonicClock.nanoseconds()
         if pingSentNanos != 0 {
             if now &- pingSentNanos >= MonotonicClock.nanoseconds(of: config.keepaliveTimeout) {
-                return teardown(Status(code: .unavailable,
-                                       message: "keepalive PING to \(host):\(port) not acknowledged"))
+                return teardown(TransportError(.keepaliveTimedOut,
+                                               "keepalive PING to \(host):\(port) not acknowledged"))
             }
         } else if !calls.isEmpty && now &- lastReadNanos >= MonotonicClock.nanoseconds(of: interval) {
-            nghttp2_submit_ping(s, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+            do { try s.submitPing() } catch {
+                return teardown(TransportError(.http2Failed, "keepalive PING to \(host):\(port) failed", cause: error))
+            }
             pingSentNanos = now
             markDirty()
         }
@@ -201,9 +215,10 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func pingAcked() { pingSentNanos = 0 }
 
-    /// Drops the socket and session; fails every call with `status`; back to idle (or
-    /// reconnects at once if calls are waiting for a fresh connection after GOAWAY).
-    private func teardown(_ status: Status) {
+    /// Drops the socket and session; fails every call with UNAVAILABLE caused by `error`; back
+    /// to idle (or reconnects at once if calls are waiting for a fresh connection after GOAWAY).
+    private func teardown(_ error: TransportError) {
+        let status = Status(code: .unavailable, message: error.description)
         connectTimer?.isCancelled = true
         connectTimer = nil
         keepaliveTimer?.isCancelled = true
@@ -215,11 +230,8 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         }
         let active = calls
         calls = []
-        if let s = session {
-            session = nil
-            nghttp2_session_del(s)
-        }
-        for c in active { c.index = -1; c.loopFinish(status, trailers: Metadata()) }
+        session = nil   // frees the nghttp2 session
+        for c in active { c.index = -1; c.loopFinish(status, trailers: Metadata(), cause: error) }
         out.removeAll()
         outOffset = 0
         wantClose = false
@@ -229,7 +241,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         if wasConnecting || phase == .shutdown {
             let w = waiting
             waiting = []
-            for c in w { c.loopFinish(status, trailers: Metadata()) }
+            for c in w { c.loopFinish(status, trailers: Metadata(), cause: error) }
         } else if !waiting.isEmpty {
             connect()
         }
@@ -237,33 +249,35 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func shutdown() {
         phase = .shutdown
-        teardown(Status(code: .unavailable, message: "channel closed"))
+        teardown(TransportError(.channelClosed, "channel closed"))
     }
 
-    func handleEvent(_ flags: UInt32) {
+    func handleEvent(_ events: IOEvents) {
         if phase == .connecting {
-            if kg_socket_error(fd) != 0 || flags & UInt32(KG_EV_ERR) != 0 {
-                return teardown(Status(code: .unavailable, message: "cannot connect to \(host):\(port)"))
+            let pending = TCPSocket.pendingError(fd)
+            if pending != 0 || events.contains(.error) {
+                return teardown(TransportError(.connectFailed, "cannot connect to \(host):\(port)",
+                                               cause: SystemError("connect \(host):\(port)", errno: pending)))
             }
-            loop.modify(fd: fd, events: UInt32(KG_EV_IN), token: token)
+            loop.modify(fd: fd, events: .readable, token: token)
             pollingWrite = false
             return connected()
         }
         guard phase == .ready, let s = session else { return }
-        if flags & UInt32(KG_EV_OUT) != 0 { markDirty() }
-        if flags & UInt32(KG_EV_IN | KG_EV_ERR) != 0 {
+        if events.contains(.writable) { markDirty() }
+        if !events.isDisjoint(with: [.readable, .error]) {
             let buf = loop.readBuffer
             for _ in 0..<4 {
-                let r = kg_read(fd, buf.baseAddress, buf.count)
+                let r = TCPSocket.read(fd, into: buf.baseAddress, count: buf.count)
                 if r > 0 {
                     lastReadNanos = MonotonicClock.nanoseconds()
-                    if kg_mem_recv(s, buf.baseAddress!.assumingMemoryBound(to: UInt8.self), Int(r)) < 0 {
+                    do { try s.receive(buf.baseAddress!, count: r) } catch {
                         wantClose = true
                         break
                     }
                     if r < buf.count { break }
-                } else if r == 0 || (r != -Int(EAGAIN) && r != -Int(EWOULDBLOCK)) {
-                    return teardown(Status(code: .unavailable, message: "connection to \(host):\(port) lost"))
+                } else if r == 0 || !Syscall.wouldBlock(r) {
+                    return teardown(TransportError(.connectionLost, "connection to \(host):\(port) lost"))
                 } else {
                     break
                 }
@@ -283,29 +297,28 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         flushScheduled = false
         guard phase == .ready, let s = session else { return }
         while out.count - outOffset < 1 << 20 {
-            var p: UnsafePointer<UInt8>?
-            let n = kg_mem_send(s, &p)
-            if n < 0 { wantClose = true; break }
-            if n == 0 { break }
-            out.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(n)))
+            let chunk: UnsafeBufferPointer<UInt8>
+            do { chunk = try s.nextOutput() } catch { wantClose = true; break }
+            if chunk.isEmpty { break }
+            out.append(contentsOf: chunk)
         }
         if out.count > outOffset {
-            let w = out.withUnsafeBytes { kg_write(fd, $0.baseAddress!.advanced(by: outOffset), $0.count - outOffset) }
+            let w = out.withUnsafeBytes { TCPSocket.send(fd, $0.baseAddress!.advanced(by: outOffset), count: $0.count - outOffset) }
             if w > 0 {
-                outOffset += Int(w)
-            } else if w < 0 && w != -Int(EAGAIN) && w != -Int(EWOULDBLOCK) {
-                return teardown(Status(code: .unavailable, message: "connection to \(host):\(port) lost"))
+                outOffset += w
+            } else if w < 0 && !Syscall.wouldBlock(w) {
+                return teardown(TransportError(.connectionLost, "connection to \(host):\(port) lost"))
             }
             if outOffset == out.count { out.removeAll(keepingCapacity: true); outOffset = 0 }
         }
         let shouldPoll = out.count > outOffset
         if shouldPoll != pollingWrite {
             pollingWrite = shouldPoll
-            loop.modify(fd: fd, events: UInt32(KG_EV_IN) | (shouldPoll ? UInt32(KG_EV_OUT) : 0), token: token)
+            loop.modify(fd: fd, events: shouldPoll ? [.readable, .writable] : .readable, token: token)
         }
-        if !shouldPoll && (wantClose || (nghttp2_session_want_read(s) == 0 && nghttp2_session_want_write(s) == 0)
+        if !shouldPoll && (wantClose || (!s.wantsRead && !s.wantsWrite)
                             || (goawayReceived && calls.isEmpty)) {
-            teardown(Status(code: .unavailable, message: "connection to \(host):\(port) closed"))
+            teardown(TransportError(.connectionClosed, "connection to \(host):\(port) closed"))
         }
     }
 }

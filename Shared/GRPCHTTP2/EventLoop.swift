@@ -1,5 +1,5 @@
-internal import CNGHTTP2
 import GRPCCore
+import KGRecPOSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,8 +7,7 @@ import Glibc
 
 /// Something registered with an event loop's epoll set.
 protocol LoopHandler: AnyObject {
-    /// `flags` are epoll event bits (KG_EV_IN / KG_EV_OUT / KG_EV_ERR).
-    func handleEvent(_ flags: UInt32)
+    func handleEvent(_ events: IOEvents)
 }
 
 /// Something that wants a callback at the end of the current loop iteration (used to batch
@@ -20,8 +19,8 @@ protocol LoopFlushable: AnyObject {
 /// One epoll thread. Owns its handlers; everything else talks to it through `execute`, which
 /// queues a closure and signals an eventfd. Timers run on the loop thread.
 final class EventLoop: @unchecked Sendable {
-    let epfd: Int32
-    private let wakeFD: Int32
+    private let epoll: Epoll
+    private let wake: EventFD
     private let pending = UncheckedLock<[() -> Void]>([])
     private let wakeArmed = Atomic<Bool>(false)
     private var timers = TimerHeap()
@@ -38,21 +37,17 @@ final class EventLoop: @unchecked Sendable {
 
     init(name: String) throws {
         self.name = name
-        let ep = kg_epoll_create()
-        guard ep >= 0 else { throw RuntimeError("epoll_create1 failed", errno: -ep) }
-        let wf = kg_eventfd()
-        guard wf >= 0 else { close(ep); throw RuntimeError("eventfd failed", errno: -wf) }
-        epfd = ep
-        wakeFD = wf
-        _ = kg_epoll_add(ep, wf, UInt32(KG_EV_IN), 0)
+        do {
+            epoll = try Epoll()
+            wake = try EventFD()
+        } catch {
+            throw RuntimeError(.systemCallFailed, "cannot create the event loop", cause: error)
+        }
+        epoll.add(wake.fd, .readable, token: 0)
         readBuffer = .allocate(byteCount: 64 << 10, alignment: 16)
     }
 
-    deinit {
-        close(epfd)
-        close(wakeFD)
-        readBuffer.deallocate()
-    }
+    deinit { readBuffer.deallocate() }
 
     /// True on this loop's thread.
     var inLoop: Bool { pthread_equal(pthread_self(), threadID) != 0 }
@@ -73,14 +68,14 @@ final class EventLoop: @unchecked Sendable {
     func execute(_ task: @escaping () -> Void) {
         pending.withLock { $0.append(task) }
         if !wakeArmed.exchange(true, ordering: .acquiringAndReleasing) {
-            kg_eventfd_signal(wakeFD)
+            wake.signal()
         }
     }
 
     /// Stops the loop after the current iteration and joins its thread (not from the loop).
     func stopAndJoin() {
         stopped.store(true, ordering: .releasing)
-        kg_eventfd_signal(wakeFD)
+        wake.signal()
         if let t = thread {
             pthread_join(t, nil)
             thread = nil
@@ -90,20 +85,20 @@ final class EventLoop: @unchecked Sendable {
     // ---- loop-thread API ---------------------------------------------------------------------
 
     /// Registers `fd` for `events`, retaining `handler` until `deregister`.
-    func register(fd: Int32, events: UInt32, handler: LoopHandler) -> UInt64 {
+    func register(fd: Int32, events: IOEvents, handler: LoopHandler) -> UInt64 {
         let token = UInt64(UInt(bitPattern: Unmanaged.passRetained(handler as AnyObject).toOpaque()))
-        _ = kg_epoll_add(epfd, fd, events, token)
+        epoll.add(fd, events, token: token)
         return token
     }
 
-    func modify(fd: Int32, events: UInt32, token: UInt64) {
-        _ = kg_epoll_mod(epfd, fd, events, token)
+    func modify(fd: Int32, events: IOEvents, token: UInt64) {
+        epoll.modify(fd, events, token: token)
     }
 
     /// Removes `fd` and releases the handler at the end of this iteration (events already
     /// fetched for it may still be delivered; handlers ignore them once closed).
     func deregister(fd: Int32, token: UInt64) {
-        _ = kg_epoll_del(epfd, fd)
+        epoll.remove(fd)
         let p = UnsafeMutableRawPointer(bitPattern: UInt(token))!
         releaseList.append(Unmanaged<AnyObject>.fromOpaque(p))
     }
@@ -136,19 +131,19 @@ final class EventLoop: @unchecked Sendable {
             if !flushList.isEmpty { timeout = 0 }
             let n = datas.withUnsafeMutableBufferPointer { dp in
                 flags.withUnsafeMutableBufferPointer { fp in
-                    kg_epoll_wait(epfd, dp.baseAddress, fp.baseAddress, 128, timeout)
+                    epoll.wait(tokens: dp, flags: fp, timeoutMillis: timeout)
                 }
             }
             if n > 0 {
-                for i in 0..<Int(n) {
+                for i in 0..<n {
                     let d = datas[i]
                     if d == 0 {
-                        kg_eventfd_drain(wakeFD)
+                        wake.drain()
                         continue
                     }
                     let h = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(d))!)
                         .takeUnretainedValue() as! LoopHandler
-                    h.handleEvent(flags[i])
+                    h.handleEvent(IOEvents(rawValue: flags[i]))
                 }
             }
             runPending()

@@ -38,7 +38,7 @@ public final class GRPCChannel: Sendable {
     public convenience init(target: String, config: ClientConfig = .defaults) throws {
         guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]),
               port > 0, port < 65536 else {
-            throw RuntimeError("target \(target) is not host:port")
+            throw RuntimeError(.invalidConfiguration, "target \(target) is not host:port")
         }
         var host = String(target[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -1,6 +1,5 @@
-internal import CNGHTTP2
-import Dispatch
 import GRPCCore
+import KGRecPOSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +12,7 @@ import Glibc
 /// router.register(MyService())
 /// let server = GRPCServer(router: router, config: config)
 /// try server.start()               // binds; `server.port` is the bound port
-/// server.shutdownOnSignals()       // SIGTERM/SIGINT → graceful shutdown
+/// try server.shutdownOnSignals()   // SIGTERM/SIGINT → graceful shutdown
 /// await server.waitUntilStopped()
 /// ```
 ///
@@ -33,7 +32,7 @@ public final class GRPCServer: Sendable {
     private let boundPort = Atomic<Int>(0)
     private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
     private let finished = Atomic<Bool>(false)
-    private let signalSources = UncheckedLock<[DispatchSourceSignal]>([])
+    private let signalSubscriptions = Mutex<[SignalSubscription]>([])
 
     public init(router: RPCRouter, config: ServerConfig = .defaults) {
         shared = ServerShared(router: router, config: config)
@@ -53,36 +52,42 @@ public final class GRPCServer: Sendable {
     @discardableResult
     public func start() throws -> Int {
         try state.withLock { st throws -> Int in
-            guard case .idle = st else { throw RuntimeError("server already started") }
+            guard case .idle = st else { throw RuntimeError(.alreadyStarted, "server already started") }
             let config = shared.config
             let n = max(1, config.eventLoops)
             var fds: [Int32] = []
-            var port = Int32(config.port)
-            if port != 0 {
+            var port = config.port
+            do {
                 // SO_REUSEPORT would let us share a port another server already listens on.
-                let rc = kg_tcp_probe_bind(config.host, port)
-                if rc < 0 { throw RuntimeError("cannot listen on \(config.host):\(port)", errno: -rc) }
-            }
-            for _ in 0..<n {
-                var bound: Int32 = 0
-                let fd = kg_tcp_listen(config.host, port, 1, 1024, &bound)
-                if fd < 0 {
-                    for f in fds { close(f) }
-                    throw RuntimeError("cannot listen on \(config.host):\(port)", errno: -fd)
+                if port != 0 { try TCPSocket.probeBind(host: config.host, port: port) }
+                for _ in 0..<n {
+                    let (fd, bound) = try TCPSocket.listen(host: config.host, port: port, reusePort: true, backlog: 1024)
+                    port = bound
+                    fds.append(fd)
                 }
-                port = bound
-                fds.append(fd)
+            } catch {
+                for f in fds { close(f) }
+                throw RuntimeError(.listenFailed, "cannot listen on \(config.host):\(port)", cause: error)
             }
-            let group = try EventLoopGroup(count: n, name: "grpc-server")
+            let group: EventLoopGroup
+            do { group = try EventLoopGroup(count: n, name: "grpc-server") } catch {
+                for f in fds { close(f) }
+                throw error
+            }
             var states: [ServerLoopState] = []
-            for (i, loop) in group.loops.enumerated() {
-                let s = ServerLoopState(loop: loop, shared: shared, listenFD: fds[i])
-                states.append(s)
-                loop.execute { s.startListening() }
+            do {
+                for (i, loop) in group.loops.enumerated() {
+                    states.append(try ServerLoopState(loop: loop, shared: shared, listenFD: fds[i]))
+                }
+            } catch {
+                group.stop()
+                for f in fds { close(f) }
+                throw RuntimeError(.systemCallFailed, "cannot set up HTTP/2 sessions", cause: error)
             }
-            boundPort.store(Int(port), ordering: .releasing)
+            for s in states { s.loop.execute { s.startListening() } }
+            boundPort.store(port, ordering: .releasing)
             st = .running(group, states)
-            return Int(port)
+            return port
         }
     }
 
@@ -189,22 +194,17 @@ public final class GRPCServer: Sendable {
         await waitUntilStopped()
     }
 
-    /// Installs handlers so that any of `signals` starts a graceful shutdown with `grace`.
-    /// (The dispatch sources arm asynchronously: a signal sent within microseconds of this call
-    /// may be missed.)
-    public func shutdownOnSignals(_ signals: [Int32] = [SIGTERM, SIGINT], grace: Duration = .seconds(10)) {
-        var sources: [DispatchSourceSignal] = []
-        for sig in signals {
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler { [weak self] in
-                guard let self else { return }
-                Task { await self.shutdown(grace: grace) }
-            }
-            src.resume()
-            sources.append(src)
+    /// Any of `signals` (a `SignalSubscription`, armed when this returns) starts a graceful
+    /// shutdown with `grace`; `before` runs first (e.g. marking health NOT_SERVING). The
+    /// subscription ends when the server stops.
+    public func shutdownOnSignals(_ signals: [Int32] = [SIGTERM, SIGINT], grace: Duration = .seconds(10),
+                                  before: @escaping @Sendable () -> Void = {}) throws(SystemError) {
+        let subscription = try SignalSubscription(signals)
+        subscription.forward { [weak self] _ in
+            before()
+            await self?.shutdown(grace: grace)
         }
-        signalSources.withLock { $0.append(contentsOf: sources) }
+        signalSubscriptions.withLock { $0.append(subscription) }
     }
 
     private func markStopped() {
@@ -214,9 +214,6 @@ public final class GRPCServer: Sendable {
             return w
         }
         for w in ws { w.resume() }
-        signalSources.withLock { srcs in
-            for s in srcs { s.cancel() }
-            srcs = []
-        }
+        for s in signalSubscriptions.withLock({ s in defer { s = [] }; return s }) { s.cancel() }
     }
 }

@@ -1,5 +1,5 @@
-internal import CNGHTTP2
 import GRPCCore
+import KGRecPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +17,7 @@ final class LingeringSocket: LoopHandler {
     static func start(fd: Int32, loop: EventLoop, timeoutNanos: UInt64 = 1_000_000_000) {
         let s = LingeringSocket(fd: fd, loop: loop)
         shutdown(fd, Int32(SHUT_WR))
-        s.token = loop.register(fd: fd, events: UInt32(KG_EV_IN), handler: s)
+        s.token = loop.register(fd: fd, events: .readable, handler: s)
         loop.lingeringFDs.insert(fd)
         loop.schedule(at: MonotonicClock.nanoseconds() &+ timeoutNanos) { [weak s] in s?.finish() }
     }
@@ -27,13 +27,13 @@ final class LingeringSocket: LoopHandler {
         self.loop = loop
     }
 
-    func handleEvent(_ flags: UInt32) {
+    func handleEvent(_ events: IOEvents) {
         if closed { return }
         let buf = loop.readBuffer
         while true {
-            let r = kg_read(fd, buf.baseAddress, buf.count)
+            let r = TCPSocket.read(fd, into: buf.baseAddress, count: buf.count)
             if r > 0 { continue }
-            if r == -Int(EAGAIN) || r == -Int(EWOULDBLOCK) { return }
+            if Syscall.wouldBlock(r) { return }
             return finish()
         }
     }

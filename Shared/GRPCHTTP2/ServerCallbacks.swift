@@ -21,7 +21,7 @@ enum ServerCallbacks {
     static let readData: kg_read_callback = { session, streamID, buf, length, flags, _, user in
         let conn = Unmanaged<ServerConnection>.fromOpaque(user!).takeUnretainedValue()
         guard let s = conn.stream(streamID) else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
-        return s.readData(into: buf!, length: length, flags: flags!)
+        return nghttp2DataResult(s.readData(into: buf!, length: length), flags: flags!)
     }
 
     @inline(__always)
@@ -62,7 +62,7 @@ enum ServerCallbacks {
         case NGHTTP2_RST_STREAM.rawValue:
             // Rapid reset is streams opened and reset before we answer; a client cancelling a
             // call we already answered (headers sent) is ordinary and not counted.
-            if conn.stream(f.hd.stream_id)?.responseStarted != true { conn.resetReceived() }
+            if conn.stream(f.hd.stream_id)?.state.responseStarted != true { conn.resetReceived() }
         case NGHTTP2_PING.rawValue:
             if f.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { conn.pingAcked() }
         default:
@@ -87,21 +87,19 @@ enum ServerCallbacks {
         let f = frame!.pointee
         guard f.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
               f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) || f.hd.type == UInt8(NGHTTP2_DATA.rawValue),
-              let s = connection(user).stream(f.hd.stream_id), !s.requestEnded else { return 0 }
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), f.hd.stream_id,
-                                  UInt32(NGHTTP2_NO_ERROR.rawValue))
+              let s = connection(user).stream(f.hd.stream_id), !s.state.requestEnded else { return 0 }
+        s.conn.resetStream(f.hd.stream_id, .noError)
         return 0
     }
 
     /// nghttp2 refused to send a frame (e.g. a header block over its 64 KiB limit, from huge
     /// trailing metadata). Without this the stream would wait for its end forever with its slot
     /// taken: reset it instead (the client sees RST_STREAM INTERNAL_ERROR).
-    static let onFrameNotSend: nghttp2_on_frame_not_send_callback = { session, frame, _, _ in
+    static let onFrameNotSend: nghttp2_on_frame_not_send_callback = { _, frame, _, user in
         let f = frame!.pointee
         guard f.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) || f.hd.type == UInt8(NGHTTP2_DATA.rawValue),
               f.hd.stream_id > 0 else { return 0 }
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), f.hd.stream_id,
-                                  UInt32(NGHTTP2_INTERNAL_ERROR.rawValue))
+        connection(user).resetStream(f.hd.stream_id, .internalError)
         return 0
     }
 

@@ -1,4 +1,5 @@
 import GRPCCore
+import KGRecPOSIX
 
 /// Everything configurable about a `GRPCServer`, with documented defaults (`.defaults`).
 public struct ServerConfig: Sendable {

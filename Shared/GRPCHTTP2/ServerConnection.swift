@@ -1,5 +1,5 @@
-internal import CNGHTTP2
 import GRPCCore
+import KGRecPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +18,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     unowned let owner: ServerLoopState
     let peer: String
     var token: UInt64 = 0
-    var session: OpaquePointer!
+    /// Nil before `start` and after `closeNow` (releasing it frees the nghttp2 session).
+    private var session: NGHTTP2Session?
 
     var streams: [ServerStream] = []
     /// Finished inline streams kept for reuse.
@@ -56,56 +57,65 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         lastStreamActivityNanos = now
     }
 
-    /// Creates the session, queues our SETTINGS and starts reading.
-    func start() {
+    /// Creates the session, queues our SETTINGS and starts reading. False (the socket closed,
+    /// the connection forgotten) when nghttp2 cannot set up the session.
+    @discardableResult
+    func start() -> Bool {
         let config = shared.config
-        var s: OpaquePointer?
-        nghttp2_session_server_new2(&s, ServerCallbacks.callbacks, Unmanaged.passUnretained(self).toOpaque(),
-                                    owner.option)
-        session = s
-        var iv = [
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
-                                   value: UInt32(clamping: config.maxConcurrentStreams)),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
-                                   value: UInt32(clamping: min(config.streamWindowSize, Int(Int32.max)))),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
-                                   value: UInt32(clamping: config.maxHeaderListSize)),
-        ]
-        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &iv, iv.count)
-        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
-                                              Int32(clamping: max(65535, config.connectionWindowSize)))
-        token = loop.register(fd: fd, events: UInt32(KG_EV_IN), handler: self)
+        do {
+            let s = try NGHTTP2Session(.server, callbacks: ServerCallbacks.callbacks,
+                                       userData: Unmanaged.passUnretained(self).toOpaque(), options: owner.options)
+            try s.start(settings: [.maxConcurrentStreams(config.maxConcurrentStreams),
+                                   .initialWindowSize(config.streamWindowSize),
+                                   .maxHeaderListSize(config.maxHeaderListSize)],
+                        connectionWindow: config.connectionWindowSize)
+            session = s
+        } catch {
+            isClosed = true
+            close(fd)
+            shared.connectionCount.subtract(1, ordering: .relaxed)
+            owner.connectionClosed(self)
+            return false
+        }
+        token = loop.register(fd: fd, events: .readable, handler: self)
         scheduleCheck()
+        markDirty()
+        return true
+    }
+
+    /// An nghttp2 call failed: the connection cannot be trusted to make progress, so it closes
+    /// after what is already queued goes out.
+    private func sessionFailed(_ error: HTTP2SessionError) {
+        wantClose = true
         markDirty()
     }
 
     // ---- I/O -------------------------------------------------------------------------------------
 
-    func handleEvent(_ flags: UInt32) {
+    func handleEvent(_ events: IOEvents) {
         if isClosed { return }
-        if flags & UInt32(KG_EV_OUT) != 0 { markDirty() }
-        if flags & UInt32(KG_EV_IN | KG_EV_ERR) != 0 {
+        if events.contains(.writable) { markDirty() }
+        if !events.isDisjoint(with: [.readable, .error]) {
             if !readingPaused {
                 readSome()
-            } else if flags & UInt32(KG_EV_ERR) != 0 {
+            } else if events.contains(.error) {
                 closeNow()   // the peer is gone; nothing pending can be delivered
             }
         }
     }
 
     private func readSome() {
-        if wantClose { return }
+        guard !wantClose, let session else { return }
         let buf = loop.readBuffer
         for _ in 0..<4 {
-            let r = kg_read(fd, buf.baseAddress, buf.count)
+            let r = TCPSocket.read(fd, into: buf.baseAddress, count: buf.count)
             if r > 0 {
                 lastReadNanos = MonotonicClock.nanoseconds()
-                let rv = kg_mem_recv(session, buf.baseAddress!.assumingMemoryBound(to: UInt8.self), Int(r))
-                if rv < 0 {
+                do {
+                    try session.receive(buf.baseAddress!, count: r)
+                } catch {
                     // Bad preface, flood, protocol error: nghttp2 queued GOAWAY where it could.
-                    if rv == Int(NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue) {
-                        nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
-                    }
+                    if error.isBadClientMagic { try? session.terminate(.protocolError) }
                     wantClose = true
                     break
                 }
@@ -114,7 +124,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
                 closeNow()
                 return
             } else {
-                if r != -Int(EAGAIN) && r != -Int(EWOULDBLOCK) { closeNow(); return }
+                if !Syscall.wouldBlock(r) { closeNow(); return }
                 break
             }
         }
@@ -131,23 +141,22 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     /// Moves nghttp2's output into the socket: one `send` per loop iteration.
     func flush() {
         flushScheduled = false
-        if isClosed { return }
+        guard !isClosed, let session else { return }
         let limit = shared.config.maxBufferedOutputBytesPerConnection
         var sessionDrained = false
         while out.count - outOffset < limit {
-            var p: UnsafePointer<UInt8>?
-            let n = kg_mem_send(session, &p)
-            if n < 0 { wantClose = true; break }
-            if n == 0 { sessionDrained = true; break }
-            out.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(n)))
+            let chunk: UnsafeBufferPointer<UInt8>
+            do { chunk = try session.nextOutput() } catch { wantClose = true; break }
+            if chunk.isEmpty { sessionDrained = true; break }
+            out.append(contentsOf: chunk)
         }
         if out.count > outOffset {
             let w = out.withUnsafeBytes { raw in
-                kg_write(fd, raw.baseAddress!.advanced(by: outOffset), raw.count - outOffset)
+                TCPSocket.send(fd, raw.baseAddress!.advanced(by: outOffset), count: raw.count - outOffset)
             }
             if w > 0 {
-                outOffset += Int(w)
-            } else if w < 0 && w != -Int(EAGAIN) && w != -Int(EWOULDBLOCK) {
+                outOffset += w
+            } else if w < 0 && !Syscall.wouldBlock(w) {
                 closeNow()
                 return
             }
@@ -173,9 +182,9 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         if shouldPoll != pollingWrite || shouldPause != readingPaused {
             pollingWrite = shouldPoll
             readingPaused = shouldPause
-            var ev: UInt32 = 0
-            if !shouldPause { ev |= UInt32(KG_EV_IN) }
-            if shouldPoll { ev |= UInt32(KG_EV_OUT) }
+            var ev: IOEvents = []
+            if !shouldPause { ev.insert(.readable) }
+            if shouldPoll { ev.insert(.writable) }
             loop.modify(fd: fd, events: ev, token: token)
         }
         if pending > 0 && wantClose && closeTimer == nil {
@@ -184,8 +193,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             }
         }
         if pending == 0 && (wantClose
-            || (nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0)
-            || (goingAway && streams.isEmpty && nghttp2_session_want_write(session) == 0)) {
+            || (!session.wantsRead && !session.wantsWrite)
+            || (goingAway && streams.isEmpty && !session.wantsWrite)) {
             closeNow(graceful: true)
         }
     }
@@ -198,15 +207,14 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         checkTimer?.isCancelled = true
         closeTimer?.isCancelled = true
         for s in streams {
-            s.streamClosed(errorCode: UInt32(NGHTTP2_CANCEL.rawValue))
+            s.streamClosed(errorCode: HTTP2ErrorCode.cancel.rawValue)
             s.bridge = nil
         }
         streams.removeAll()
         freeStreams.removeAll()
         deferred.removeAll()
         cachedStream = nil
-        nghttp2_session_del(session)
-        session = nil
+        session = nil   // frees the nghttp2 session
         loop.deregister(fd: fd, token: token)
         if graceful {
             LingeringSocket.start(fd: fd, loop: loop)
@@ -238,26 +246,24 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         while i < deferred.count && !outputOverBudget && !isClosed {
             let (s, id) = deferred[i]
             i += 1
-            if s.id == id && !s.closed { s.startDeferredWork() }
+            if s.id == id && !s.state.isClosed { s.startDeferredWork() }
         }
         deferred.removeFirst(i)
     }
 
     /// Response bytes held by this connection: pending socket output plus every stream's queue.
     var bufferedBytes: Int {
-        streams.reduce(out.count - outOffset) { $0 + $1.out.count - $1.outOffset }
+        streams.reduce(out.count - outOffset) { $0 + $1.out.count }
     }
 
     // ---- graceful shutdown, idle and keepalive -----------------------------------------------
 
     /// GOAWAY with the last stream we processed; the connection closes when its streams finish.
     func goAway() {
-        if isClosed || goingAway { return }
+        guard !isClosed, !goingAway, let session else { return }
         goingAway = true
         goAwayNanos = MonotonicClock.nanoseconds()
-        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue),
-                              nghttp2_session_get_last_proc_stream_id(session),
-                              UInt32(NGHTTP2_NO_ERROR.rawValue), nil, 0)
+        do { try session.submitGoAway(.noError) } catch { return closeNow() }
         markDirty()
     }
 
@@ -295,7 +301,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         if shared.streamProgressTimeoutNanos > 0 { resetStalledStreams(now: now) }
         if shared.keepaliveIntervalNanos > 0 && pingSentNanos == 0
             && now &- lastReadNanos >= shared.keepaliveIntervalNanos {
-            nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+            do { try session?.submitPing() } catch { return closeNow() }
             pingSentNanos = now
             markDirty()
         }
@@ -311,7 +317,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         for s in streams where !s.progressTimedOut && s.isWaitingOnPeer
             && now &- s.lastProgressNanos >= shared.streamProgressTimeoutNanos {
             s.progressTimedOut = true
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id, UInt32(NGHTTP2_CANCEL.rawValue))
+            resetStream(s.id, .cancel)
             reset = true
         }
         if reset { markDirty() }
@@ -326,7 +332,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         }
         resetCount += 1
         if resetCount > shared.config.maxResetsPerWindow {
-            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+            try? session?.terminate(.enhanceYourCalm)   // closing either way
             wantClose = true
         }
     }
@@ -345,14 +351,16 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         s.lastProgressNanos = lastReadNanos
         cachedStream = s
         streams.append(s)
-        nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())
+        do { try session?.setStreamUserData(stream: id, Unmanaged.passUnretained(s).toOpaque()) } catch {
+            sessionFailed(error)
+        }
         lastStreamActivityNanos = MonotonicClock.nanoseconds()
         return s
     }
 
     func stream(_ id: Int32) -> ServerStream? {
-        if let c = cachedStream, c.id == id, !c.closed { return c }
-        guard let p = nghttp2_session_get_stream_user_data(session, id) else { return nil }
+        if let c = cachedStream, c.id == id, !c.state.isClosed { return c }
+        guard let p = session?.streamUserData(stream: id) else { return nil }
         return Unmanaged<ServerStream>.fromOpaque(p).takeUnretainedValue()
     }
 
@@ -373,37 +381,56 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     }
 
     func consume(stream id: Int32, _ n: Int) {
-        if n > 0 { nghttp2_session_consume(session, id, n) }
+        do { try session?.consume(stream: id, n) } catch { sessionFailed(error) }
     }
 
     func consumeConnection(_ n: Int) {
-        if n > 0 && session != nil { nghttp2_session_consume_connection(session, n) }
+        do { try session?.consumeConnection(n) } catch { sessionFailed(error) }
     }
 
     func resumeData(stream id: Int32) {
-        nghttp2_session_resume_data(session, id)
+        do { try session?.resumeData(stream: id) } catch { return sessionFailed(error) }
+        markDirty()
+    }
+
+    /// RST_STREAM; if even that cannot be queued the connection closes.
+    func resetStream(_ id: Int32, _ code: HTTP2ErrorCode) {
+        do { try session?.submitReset(stream: id, code) } catch { sessionFailed(error) }
+    }
+
+    /// A response (or trailers) nghttp2 refused would leave the stream waiting forever with its
+    /// slot taken: reset it instead (the client sees RST_STREAM INTERNAL_ERROR).
+    private func submitFailed(stream id: Int32) {
+        resetStream(id, .internalError)
+        markDirty()
     }
 
     func submitStaticResponse(stream id: Int32) {
-        _ = kg_submit_response(session, id, StaticHeaders.okResponse.nv, StaticHeaders.okResponse.count,
-                               ServerCallbacks.readData)
+        do { try session?.submitOKResponse(stream: id) } catch { submitFailed(stream: id) }
     }
 
     func submitResponse(stream id: Int32, headers: HeaderList, withBody: Bool) {
-        headers.withNV { nv, n in
-            _ = kg_submit_response(session, id, nv, n, withBody ? ServerCallbacks.readData : nil)
+        do { try session?.submitResponse(stream: id, headers: headers, withBody: withBody) } catch {
+            submitFailed(stream: id)
         }
     }
 
     func submitTrailers(stream id: Int32, status: Status, trailers: Metadata) {
-        if status.code == .ok && status.message.isEmpty && trailers.isEmpty {
-            nghttp2_submit_trailer(session, id, StaticHeaders.okTrailers.nv, StaticHeaders.okTrailers.count)
-            return
+        do {
+            if status.code == .ok && status.message.isEmpty && trailers.isEmpty {
+                try session?.submitOKTrailers(stream: id)
+                return
+            }
+            var h = HeaderList()
+            h.add("grpc-status", String(status.code.rawValue))
+            if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.wireMessage)) }
+            h.add(metadata: trailers)
+            try session?.submitTrailers(stream: id, headers: h)
+        } catch {
+            submitFailed(stream: id)
         }
-        var h = HeaderList()
-        h.add("grpc-status", String(status.code.rawValue))
-        if !status.message.isEmpty { h.add("grpc-message", PercentEncoding.encode(status.wireMessage)) }
-        h.add(metadata: trailers)
-        h.withNV { nv, n in _ = nghttp2_submit_trailer(session, id, nv, n) }
     }
+
+    /// The peer's value of a setting (for tests).
+    func remoteSetting(_ setting: NGHTTP2Session.Setting) -> UInt32? { session?.remoteSetting(setting) }
 }

@@ -1,5 +1,5 @@
-internal import CNGHTTP2
 import GRPCCore
+import KGRecPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,35 +13,28 @@ final class ServerLoopState: LoopHandler {
     private var listenToken: UInt64 = 0
     private var connections: [ObjectIdentifier: ServerConnection] = [:]
     /// nghttp2 options shared by this loop's sessions (nghttp2 copies them per session).
-    let option: OpaquePointer
+    let options: NGHTTP2Options
     private var draining = false
     private var onDrained: (() -> Void)?
 
-    init(loop: EventLoop, shared: ServerShared, listenFD: Int32) {
+    init(loop: EventLoop, shared: ServerShared, listenFD: Int32) throws(HTTP2SessionError) {
         self.loop = loop
         self.shared = shared
         self.listenFD = listenFD
-        var o: OpaquePointer?
-        nghttp2_option_new(&o)
-        nghttp2_option_set_no_auto_window_update(o, 1)
-        nghttp2_option_set_max_continuations(o, 16)
         // nghttp2's own reset limiter stays as a backstop above ours.
-        nghttp2_option_set_stream_reset_rate_limit(
-            o, UInt64(shared.config.maxResetsPerWindow) * 4 + 1000, 1000)
-        option = o!
+        options = try NGHTTP2Options(server: true,
+                                     resetRateLimit: UInt64(shared.config.maxResetsPerWindow) * 4 + 1000)
     }
-
-    deinit { nghttp2_option_del(option) }
 
     func startListening() {
-        listenToken = loop.register(fd: listenFD, events: UInt32(KG_EV_IN), handler: self)
+        listenToken = loop.register(fd: listenFD, events: .readable, handler: self)
     }
 
-    func handleEvent(_ flags: UInt32) {
+    func handleEvent(_ events: IOEvents) {
         guard listenFD >= 0 else { return }
         var peer = [CChar](repeating: 0, count: 64)
         for _ in 0..<64 {
-            let fd = peer.withUnsafeMutableBufferPointer { kg_accept(listenFD, $0.baseAddress, 64) }
+            let fd = peer.withUnsafeMutableBufferPointer { TCPSocket.accept(listenFD, peer: $0) }
             if fd < 0 {
                 if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(-fd) { pauseAccepting() }
                 break
@@ -63,10 +56,10 @@ final class ServerLoopState: LoopHandler {
     /// listener would report readable forever, spinning the loop. Stop watching it for 100 ms
     /// (closing connections frees descriptors meanwhile), as the admin server does.
     private func pauseAccepting() {
-        loop.modify(fd: listenFD, events: 0, token: listenToken)
+        loop.modify(fd: listenFD, events: [], token: listenToken)
         loop.schedule(at: MonotonicClock.nanoseconds() &+ 100_000_000) { [weak self] in
             guard let self, self.listenFD >= 0 else { return }
-            self.loop.modify(fd: self.listenFD, events: UInt32(KG_EV_IN), token: self.listenToken)
+            self.loop.modify(fd: self.listenFD, events: .readable, token: self.listenToken)
         }
     }
 

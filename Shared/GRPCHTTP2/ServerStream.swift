@@ -1,4 +1,3 @@
-internal import CNGHTTP2
 import GRPCCore
 
 /// One request stream on a server connection. Loop thread only. Collects and validates the
@@ -19,7 +18,8 @@ final class ServerStream {
     var bridge: ServerCallBridge?
     var task: Task<Void, Never>?
     var deadlineTimer: LoopTimer?
-    var requestEnded = false
+    /// Where the stream is in its lifecycle (request half, response phase, deferral).
+    var state = ServerStreamState.initial
     /// Request bytes handed to the handler's queue and not yet taken by it.
     var queuedInbound = 0
     /// Received bytes whose flow-control credit we are holding back.
@@ -29,15 +29,9 @@ final class ServerStream {
     private var accountedInbound = 0
 
     // ---- response -----------------------------------------------------------------------------------
-    var responseStarted = false
-    var out: [UInt8] = []
-    var outOffset = 0
-    var dataDeferred = false
-    /// The status is decided (trailers queued or sent); the call is over for the handler.
-    var finished = false
+    var out = OutboundBuffer()
     var finalStatus = Status.ok
     var finalTrailers = Metadata()
-    var closed = false
     /// When the peer last moved this stream on: a frame received on it, or DATA it let us send.
     var lastProgressNanos: UInt64 = 0
     /// RST_STREAM(CANCEL) was submitted for lack of progress.
@@ -59,17 +53,12 @@ final class ServerStream {
         bridge = nil
         task = nil
         deadlineTimer = nil
-        requestEnded = false
+        state = .initial
         queuedInbound = 0
         pendingConsume = 0
-        responseStarted = false
-        out.removeAll(keepingCapacity: out.capacity <= MessageDeframer.maxRetainedCapacity)
-        outOffset = 0
-        dataDeferred = false
-        finished = false
+        out.reset(maxRetainedCapacity: MessageDeframer.maxRetainedCapacity)
         finalStatus = .ok
         finalTrailers = Metadata()
-        closed = false
         progressTimedOut = false
     }
 
@@ -78,9 +67,9 @@ final class ServerStream {
     /// on us (no queued messages, no credit we hold back). A handler that computes, or that has
     /// not taken its messages yet, is not waiting on the peer.
     var isWaitingOnPeer: Bool {
-        if closed { return false }
-        if out.count > outOffset { return true }
-        return !requestEnded && queuedInbound == 0 && pendingConsume == 0
+        if state.isClosed { return false }
+        if !out.isEmpty { return true }
+        return !state.requestEnded && queuedInbound == 0 && pendingConsume == 0
     }
 
     /// True when nothing outside the connection can still reach this stream.
@@ -126,14 +115,14 @@ final class ServerStream {
     /// Starts the call's work held back by `ServerConnection.deferWork` (or not held back): the
     /// task handler, or an inline unary handler whose request is complete. Loop thread only.
     func startDeferredWork() {
-        guard !finished, !closed, let route = head.route, let ctx = context else { return }
+        guard !state.isFinished, let route = head.route, let ctx = context else { return }
         switch route.handler {
         case .task(_, let body):
             guard task == nil && bridge == nil else { return }
             startTask(body, context: ctx)
-            if !finished && (deframer.bufferedBytes > 0 || requestEnded) { deliverBuffered() }
+            if !state.isFinished && (deframer.bufferedBytes > 0 || state.requestEnded) { deliverBuffered() }
         case .inlineUnary(let handler):
-            if requestEnded { runInline(handler, ctx) }
+            if state.requestEnded { runInline(handler, ctx) }
         }
     }
 
@@ -170,7 +159,7 @@ final class ServerStream {
     func receiveData(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         lastProgressNanos = conn.lastReadNanos
-        if finished || head.route == nil {
+        if state.isFinished || head.route == nil {
             conn.consume(stream: id, n)
             return
         }
@@ -225,7 +214,7 @@ final class ServerStream {
             pendingConsume = 0
         }
         syncInbound()
-        if requestEnded && !finished {
+        if state.requestEnded && !state.isFinished {
             if deframer.hasPartialMessage {
                 return failWithError(RPCError(.internal, "stream ended in the middle of a message"))
             }
@@ -235,7 +224,7 @@ final class ServerStream {
 
     /// Brings the connection's request-byte total up to date with this stream's.
     private func syncInbound() {
-        let now = closed ? 0 : deframer.bufferedBytes + queuedInbound
+        let now = state.isClosed ? 0 : deframer.bufferedBytes + queuedInbound
         conn.bufferedRequestBytes += now - accountedInbound
         accountedInbound = now
     }
@@ -244,7 +233,7 @@ final class ServerStream {
     func handlerTook(bytes n: Int) {
         queuedInbound -= n
         syncInbound()
-        if pendingConsume > 0, !closed,
+        if pendingConsume > 0, !state.isClosed,
            queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
             conn.consume(stream: id, pendingConsume)
             pendingConsume = 0
@@ -254,10 +243,11 @@ final class ServerStream {
 
     /// The client half-closed (END_STREAM).
     func requestComplete() {
-        if requestEnded { return }
-        requestEnded = true
-        lastProgressNanos = conn.lastReadNanos
-        if finished { return }
+        switch state.requestEnd() {
+        case .ignore: return
+        case .remember: lastProgressNanos = conn.lastReadNanos; return
+        case .deliver: lastProgressNanos = conn.lastReadNanos
+        }
         if bridge != nil { return deliverBuffered() }
         guard head.route != nil, context != nil else { return }
         startOrDefer()
@@ -284,8 +274,8 @@ final class ServerStream {
                 throw RPCError(.resourceExhausted,
                                "response message of \(response.count) bytes exceeds the limit of \(maxSend) bytes")
             }
-            MessageFramer.append(response, to: &out)
-            startResponse(initialMetadata: ctx.initialMetadata)
+            out.appendMessage(response)
+            if state.startResponse() { submitResponseHeaders(initialMetadata: ctx.initialMetadata) }
             finish(.ok, trailers: ctx.trailingMetadata)
         } catch {
             var trailers = ctx.trailingMetadata
@@ -309,10 +299,17 @@ final class ServerStream {
 
     /// A message from the handler task (already size-checked by the bridge).
     func enqueue(payload: [UInt8], initialMetadata: Metadata) {
-        if finished || closed { return }
-        if !responseStarted { startResponse(initialMetadata: initialMetadata) }
-        MessageFramer.append(payload, to: &out)
-        resumeIfDeferred()
+        switch state.enqueueMessage() {
+        case .drop: return
+        case .submitHeaders:
+            out.appendMessage(payload)
+            submitResponseHeaders(initialMetadata: initialMetadata)
+        case .resumeData:
+            out.appendMessage(payload)
+            conn.resumeData(stream: id)
+        case .queue:
+            out.appendMessage(payload)
+        }
     }
 
     func handlerFinished(_ status: Status, trailers: Metadata, initialMetadata: Metadata) {
@@ -322,7 +319,7 @@ final class ServerStream {
 
     func deadlineExpired() {
         deadlineTimer = nil
-        if finished { return }
+        if state.isFinished { return }
         finish(Status(code: .deadlineExceeded, message: "deadline exceeded"))
         cancelHandler(RPCError(.deadlineExceeded, "deadline exceeded"))
     }
@@ -331,12 +328,14 @@ final class ServerStream {
     /// queued messages.
     func finish(_ status: Status, trailers: Metadata = Metadata(),
                 initialMetadata: Metadata = Metadata()) {
-        if finished || closed { return }
-        finished = true
+        let action = state.finish()
+        if action == .ignore { return }
         deadlineTimer?.isCancelled = true
         deadlineTimer = nil
-        if !responseStarted {
-            responseStarted = true
+        switch action {
+        case .ignore:
+            return
+        case .submitTrailersOnly:
             var h = HeaderList()
             h.add(":status", "200")
             h.add("content-type", "application/grpc")
@@ -346,18 +345,17 @@ final class ServerStream {
             h.add(metadata: initialMetadata)
             h.add(metadata: trailers)
             conn.submitResponse(stream: id, headers: h, withBody: false)
-        } else {
+        case .drain(let resume):
             finalStatus = status
             finalTrailers = trailers
-            resumeIfDeferred()
+            if resume { conn.resumeData(stream: id) }
         }
         conn.markDirty()
     }
 
     /// A non-200 trailers-only response (bad method or content-type).
     private func finishHTTP(status httpStatus: String, _ status: Status) {
-        finished = true
-        responseStarted = true
+        guard state.finish() == .submitTrailersOnly else { return }
         var h = HeaderList()
         h.add(":status", httpStatus)
         h.add("content-type", "application/grpc")
@@ -367,8 +365,8 @@ final class ServerStream {
         conn.markDirty()
     }
 
-    private func startResponse(initialMetadata: Metadata) {
-        responseStarted = true
+    /// The response headers before the first message (the state already moved to streaming).
+    private func submitResponseHeaders(initialMetadata: Metadata) {
         if initialMetadata.isEmpty {
             conn.submitStaticResponse(stream: id)
         } else {
@@ -382,44 +380,22 @@ final class ServerStream {
         conn.markDirty()
     }
 
-    private func resumeIfDeferred() {
-        if dataDeferred && !closed {
-            dataDeferred = false
-            conn.resumeData(stream: id)
-            conn.markDirty()
-        }
-    }
-
-    /// nghttp2 asks for up to `length` DATA bytes. Returns bytes written, or a negative nghttp2
-    /// error (DEFERRED when waiting for the handler).
-    func readData(into buf: UnsafeMutablePointer<UInt8>, length: Int,
-                  flags: UnsafeMutablePointer<UInt32>) -> Int {
-        let avail = out.count - outOffset
-        var n = 0
-        if avail > 0 {
-            n = min(avail, length)
-            out.withUnsafeBytes { raw in
-                buf.update(from: raw.baseAddress!.advanced(by: outOffset)
-                    .assumingMemoryBound(to: UInt8.self), count: n)
-            }
-            outOffset += n
+    /// nghttp2 asks for up to `length` DATA bytes.
+    func readData(into buf: UnsafeMutablePointer<UInt8>, length: Int) -> DataSourceRead {
+        let n = out.read(into: buf, length: length)
+        if n > 0 {
             lastProgressNanos = MonotonicClock.nanoseconds()
-            if outOffset == out.count {
-                out.removeAll(keepingCapacity: true)
-                outOffset = 0
-            }
             bridge?.didSend(n)
         }
-        if out.count == outOffset && finished {
-            flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
+        switch state.dataRequested(copied: n, drained: out.isEmpty) {
+        case .send:
+            return .bytes(n)
+        case .deferData:
+            return .deferred
+        case .sendAndSubmitTrailers:
             conn.submitTrailers(stream: id, status: finalStatus, trailers: finalTrailers)
-            return n
+            return .end(n, endStream: false)
         }
-        if n == 0 {
-            dataDeferred = true
-            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-        }
-        return n
     }
 
     // ---- teardown ---------------------------------------------------------------------------------
@@ -433,8 +409,8 @@ final class ServerStream {
 
     /// nghttp2 closed the stream (after our END_STREAM, or on RST_STREAM, or with the session).
     func streamClosed(errorCode: UInt32) {
-        if closed { return }
-        closed = true
+        if state.isClosed { return }
+        let wasRunning = state.close()
         syncInbound()
         deadlineTimer?.isCancelled = true
         deadlineTimer = nil
@@ -442,8 +418,7 @@ final class ServerStream {
             conn.consumeConnection(pendingConsume)
             pendingConsume = 0
         }
-        if !finished || task != nil {
-            finished = true
+        if wasRunning || task != nil {
             cancelHandler(RPCError(.cancelled, "the client cancelled the call"))
         }
     }

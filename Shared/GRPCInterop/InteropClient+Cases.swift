@@ -47,7 +47,7 @@ extension InteropClient {
         for (size, body) in [(31415, 27182), (9, 8), (2653, 1828), (58979, 45904)] {
             try await call.send(Self.streamingRequest(size: Int32(size), body: body))
             guard let response = try await call.receive() else {
-                throw InteropFailure("stream ended before the response to the \(size)-byte request")
+                throw InteropFailure(.wrongResponse, "stream ended before the response to the \(size)-byte request")
             }
             try checkZeros(response.payload, size, "response to the \(size)-byte request")
         }
@@ -91,7 +91,7 @@ extension InteropClient {
         let call = channel.bidiStreaming(Method.fullDuplexCall, requestType: Request.self,
                                          responseType: Response.self, options: options)
         try await call.send(Self.streamingRequest(size: 31415, body: 27182))
-        guard let first = try await call.receive() else { throw InteropFailure("no first response") }
+        guard let first = try await call.receive() else { throw InteropFailure(.wrongResponse, "no first response") }
         try checkZeros(first.payload, 31415, "first response")
         call.cancel()
         try await expectStatus(.cancelled, "FullDuplexCall cancelled after the first response") {
@@ -151,7 +151,7 @@ extension InteropClient {
     // ---- assertions ----------------------------------------------------------------------------
 
     func checkZeros(_ payload: Grpc_Testing_Payload?, _ size: Int, _ what: String) throws {
-        guard let payload else { throw InteropFailure("\(what): no payload") }
+        guard let payload else { throw InteropFailure(.wrongResponse, "\(what): no payload") }
         try check(payload.body.count == size, "\(what): \(payload.body.count) bytes, expected \(size)")
         try check(payload.body.allSatisfy { $0 == 0 }, "\(what): body is not all zeros")
     }

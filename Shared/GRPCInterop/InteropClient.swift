@@ -26,9 +26,9 @@ public struct InteropClient: Sendable {
         } catch let failure as InteropFailure {
             return failure
         } catch let error as RPCError {
-            return InteropFailure("unexpected status \(error.status)")
+            return InteropFailure(.callFailed, "unexpected status \(error.status)", cause: error)
         } catch {
-            return InteropFailure("unexpected error \(error)")
+            return InteropFailure(.callFailed, "unexpected error \(error)", cause: error)
         }
     }
 
@@ -67,7 +67,7 @@ public struct InteropClient: Sendable {
 
 /// `check(condition, reason)`: fails the case with `reason` when `condition` is false.
 func check(_ condition: Bool, _ reason: @autoclosure () -> String) throws {
-    if !condition { throw InteropFailure(reason()) }
+    if !condition { throw InteropFailure(.wrongResponse, reason()) }
 }
 
 /// Runs `body` and requires it to fail with `code` (and `message`, when given).
@@ -76,11 +76,12 @@ func expectStatus(_ code: StatusCode, message: String? = nil, _ what: String,
     do {
         try await body()
     } catch let e as RPCError {
-        try check(e.code == code, "\(what): expected \(code), got \(e.status)")
-        if let message {
-            try check(e.message == message, "\(what): expected message \(message.debugDescription), got \(e.message.debugDescription)")
+        if e.code != code { throw InteropFailure(.wrongStatus, "\(what): expected \(code), got \(e.status)", cause: e) }
+        if let message, e.message != message {
+            throw InteropFailure(.wrongStatus, "\(what): expected message \(message.debugDescription), got \(e.message.debugDescription)",
+                                 cause: e)
         }
         return
     }
-    throw InteropFailure("\(what): succeeded, expected \(code)")
+    throw InteropFailure(.unexpectedSuccess, "\(what): succeeded, expected \(code)")
 }

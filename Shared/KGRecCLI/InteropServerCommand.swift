@@ -34,26 +34,18 @@ struct InteropServerCommand: CLICommand {
             var router = RPCRouter(services: [TestService(), HealthService(registry: health)])
             if try f.bool("reflection") ?? true { router.registerReflection() }
             let server = GRPCServer(router: router, config: config)
+            // Swift's executor (libdispatch) creates its epoll descriptors when its first worker
+            // thread starts and traps if that fails: run one task before the listener exists, so
+            // a later EMFILE cannot take down the signal-driven shutdown (issue 10).
+            _ = InteropFlags.runBlocking { 0 }
             let port = try server.start()
             // SIGTERM/SIGINT: health goes NOT_SERVING (and Watch calls end), then a graceful drain.
-            let graceDuration = Duration.milliseconds(Int(grace * 1000))
-            let signals = [SIGTERM, SIGINT].map { sig in
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler {
-                    health.shutDown()
-                    Task { await server.shutdown(grace: graceDuration) }
-                }
-                source.resume()
-                return source
-            }
+            try server.shutdownOnSignals(grace: .milliseconds(Int(grace * 1000))) { health.shutDown() }
             InteropFlags.printLine("kgrec interop-server listening on \(config.host):\(port)")
-            let code = InteropFlags.runBlocking {
+            return InteropFlags.runBlocking {
                 await server.waitUntilStopped()
                 return 0
             }
-            for s in signals { s.cancel() }
-            return code
         }
     }
 }

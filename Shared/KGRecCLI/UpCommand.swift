@@ -1,6 +1,7 @@
 import Foundation
 import KGRecServiceKit
 import Synchronization
+import KGRecPOSIX
 
 /// `kgrec up`: runs the three services as local processes (the topology of docker-compose.yml):
 /// encoder(s) → graph → ranker, each started once the previous answers SERVING on gRPC health.
@@ -53,8 +54,9 @@ struct UpCommand: CLICommand {
             let topology = try LocalTopology(config: config)
             let endpointsFile = f.string("endpoints-file")
             let stop = Atomic<Int32>(0)
-            let watcher = try SignalWatcher { sig in stop.store(sig, ordering: .relaxed) }
-            defer { watcher.stop() }
+            let signals = try SignalSubscription()
+            signals.forward { sig in stop.store(sig, ordering: .relaxed) }
+            defer { signals.cancel() }
             return blockingAsync {
                 OpsOutput.line("kgrec up: starting \(config.encoders) encoder(s), graph, ranker from \(config.checkpoint)")
                 do {

@@ -1,6 +1,6 @@
 import GRPCCore
 @testable import GRPCHTTP2
-import CNGHTTP2
+import KGRecPOSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -10,9 +10,7 @@ import Testing
 @Suite struct ClientKeepaliveTests {
     @Test func silentServerIsDetectedByKeepaliveAndCallsFailUnavailable() async throws {
         // A TCP listener that never accepts: the handshake completes, nothing ever answers.
-        var port: Int32 = 0
-        let lfd = kg_tcp_listen("127.0.0.1", 0, 0, 16, &port)
-        #expect(lfd >= 0)
+        let (lfd, port) = try TCPSocket.listen(host: "127.0.0.1", port: 0, backlog: 16)
         defer { close(lfd) }
         var cc = ClientConfig()
         cc.keepaliveInterval = .milliseconds(50)
@@ -23,7 +21,7 @@ import Testing
             Issue.record("expected UNAVAILABLE")
         } catch let e as RPCError {
             #expect(e.code == .unavailable)
-            #expect(e.message.contains("keepalive"))
+            #expect((e.cause as? TransportError)?.code == .keepaliveTimedOut)
         }
         ch.close()
     }

@@ -1,6 +1,7 @@
 import GRPCCore
 @testable import GRPCHTTP2
 import CNGHTTP2
+import KGRecPOSIX
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -173,18 +174,35 @@ import Testing
         let ch = GRPCChannel(host: "127.0.0.1", port: port)
         _ = try await ch.unary(m("Echo"), request: RawMessage([1]), responseType: RawMessage.self)
         await server.shutdown(grace: .seconds(1))
-        do {
-            _ = try await ch.unary(m("Echo"), request: RawMessage([1]), responseType: RawMessage.self)
-            Issue.record("expected UNAVAILABLE")
-        } catch let e as RPCError {
-            #expect(e.code == .unavailable)
-        }
+        let cause = try await unavailableCause(ch)
+        #expect([.connectFailed, .connectionClosed, .connectionLost].contains(cause.code))
         let (again, _) = try startServer { $0.port = port }
         let r = try await ch.unary(m("Echo"), request: RawMessage([9]), responseType: RawMessage.self)
         #expect(r.message.bytes == [9])
         ch.close()
         await again.shutdown(grace: .seconds(1))
     }
+
+    @Test func connectRefusedIsUnavailableCausedByConnectFailedWithTheErrno() async throws {
+        let port = try TCPSocket.freePort(host: "127.0.0.1")
+        let ch = GRPCChannel(host: "127.0.0.1", port: port)
+        let cause = try await unavailableCause(ch)
+        #expect(cause.code == .connectFailed)
+        #expect((cause.cause as? SystemError)?.errno == ECONNREFUSED)
+        ch.close()
+    }
+
+    /// The `TransportError` behind the UNAVAILABLE an Echo call on `ch` must fail with.
+    private func unavailableCause(_ ch: GRPCChannel) async throws -> TransportError {
+        do {
+            _ = try await ch.unary(m("Echo"), request: RawMessage([1]), responseType: RawMessage.self)
+        } catch let e as RPCError where e.code == .unavailable {
+            return try #require(e.cause as? TransportError)
+        }
+        throw ExpectedUnavailable()
+    }
+
+    private struct ExpectedUnavailable: Error {}
 
     @Test func messageSizeLimitsAreResourceExhaustedOnBothSides() async throws {
         let (server, _) = try startServer {

@@ -1,6 +1,7 @@
 import CNGHTTP2
 import GRPCCore
 @testable import GRPCHTTP2
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -87,15 +88,15 @@ import Glibc
         ch.close()
     }
 
-    @Test func signalStartsGracefulShutdown() async throws {
+    @Test func oneSignalSentRightAfterArmingStartsGracefulShutdown() async throws {
         let (server, _) = try startServer()
-        server.shutdownOnSignals([SIGUSR2], grace: .seconds(1))
-        // The signal source arms asynchronously; repeat the signal until it is seen.
-        for _ in 0..<500 where !server.isStopped {
-            kill(getpid(), SIGUSR2)
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        await server.waitUntilStopped()
+        let before = Atomic<Int>(0)
+        try server.shutdownOnSignals([SIGUSR2], grace: .seconds(1)) { before.add(1, ordering: .relaxed) }
+        // Armed on return: a single signal, sent at once, must be seen.
+        kill(getpid(), SIGUSR2)
+        for _ in 0..<500 where !server.isStopped { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.isStopped)
+        #expect(before.load(ordering: .relaxed) == 1)
         #expect(server.openConnections() == 0)
     }
 

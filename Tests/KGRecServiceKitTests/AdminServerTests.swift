@@ -1,3 +1,4 @@
+import KGRecPOSIX
 import Testing
 @testable import KGRecServiceKit
 

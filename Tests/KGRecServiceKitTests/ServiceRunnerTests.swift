@@ -107,14 +107,6 @@ import Testing
         #expect(journal.all == ["start a", "drain a"])
     }
 
-    @Test func aSecondWatcherIsRefusedAndStopRestoresTheHandlers() throws {
-        let first = try SignalWatcher(signals: [SIGWINCH]) { _ in }
-        #expect(throws: SystemError.self) { try SignalWatcher(signals: [SIGURG]) { _ in } }
-        first.stop()
-        let second = try SignalWatcher(signals: [SIGURG]) { _ in }
-        second.stop()
-    }
-
     @Test func adminServerRunsAsAComponent() async throws {
         let readiness = Readiness()
         let admin = AdminServer(host: "127.0.0.1", port: 0,

@@ -31,7 +31,7 @@ import Glibc
                 bind(fd, sa, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, sa, &len) == 0
             }
         }
-        guard fd >= 0, ok else { throw RuntimeError("cannot listen on 127.0.0.1") }
+        guard fd >= 0, ok else { throw RuntimeError(.listenFailed, "cannot listen on 127.0.0.1") }
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 

@@ -3,12 +3,12 @@ its always-readable listener, and serves again once connections close. The serve
 subprocess with a low RLIMIT_NOFILE, so hitting the limit cannot take the test process down."""
 import os
 import resource
+import signal
 import socket
 import subprocess
 import time
 
 import grpc
-import pytest
 
 from conftest import read_listen_line, stop
 
@@ -72,9 +72,38 @@ def test_out_of_descriptors_the_server_pauses_accepting_and_serves_again(kgrec, 
         stop(proc, grace=15)
         err.close()
     log = (tmp_path / "server.err").read_text(errors="replace")
-    if proc.returncode not in (0, -15):
-        # Known defect, tracked in issue 10: under heavy machine load the server has (rarely) not
-        # exited on SIGTERM after an EMFILE episode and had to be killed. The EMFILE behaviour
-        # above is asserted strictly; this shutdown hang is reported, not hidden.
-        pytest.xfail(f"known intermittent shutdown hang after EMFILE (issue 10): exit {proc.returncode}; "
-                     f"stderr ({len(log)} chars): {log[-2000:]}")
+    # Issue 10's intermittent hang (SIGTERM not acted on after an EMFILE episode) came from the
+    # Dispatch signal sources, which arm asynchronously and could fail to arm while descriptors
+    # were exhausted; the signal path now arms before "listening on" and needs no descriptor
+    # when a signal arrives (see the test below), so a clean exit is asserted.
+    assert proc.returncode in (0, -15), f"exit {proc.returncode} after SIGTERM; stderr: {log[-2000:]}"
+
+
+def test_sigterm_while_out_of_descriptors_still_drains_and_exits(kgrec, tmp_path):
+    err = open(tmp_path / "server.err", "wb")
+    proc = subprocess.Popen([kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0", "--event-loops", "1", "--grace", "1"],
+                            stdout=subprocess.PIPE, stderr=err, preexec_fn=limit_fds)
+    socks = []
+    try:
+        host, port = read_listen_line(proc).rsplit(":", 1)
+        for _ in range(CONNECTIONS):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex((host, int(port)))
+            socks.append(s)
+        deadline = time.monotonic() + 10
+        while open_fds(proc.pid) < NOFILE and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert open_fds(proc.pid) == NOFILE, "the server never reached its descriptor limit"
+        proc.send_signal(signal.SIGTERM)   # still at the limit: the signal path must not need a descriptor
+        try:
+            proc.wait(timeout=15)          # --grace 1: the drain ends after at most ~1 s of grace
+        except subprocess.TimeoutExpired:
+            pass
+        assert proc.poll() is not None, "SIGTERM at EMFILE did not stop the server"
+        assert proc.returncode in (0, -15)
+    finally:
+        for s in socks:
+            s.close()
+        stop(proc, grace=5)
+        err.close()

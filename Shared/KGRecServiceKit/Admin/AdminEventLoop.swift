@@ -1,3 +1,4 @@
+import KGRecPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import KGRecPOSIX
 import Synchronization
 
 /// The admin HTTP/1.1 server on its own port: `GET /metrics`, `GET /healthz`. One thread, one

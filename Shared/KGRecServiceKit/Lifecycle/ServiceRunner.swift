@@ -1,7 +1,8 @@
+import KGRecPOSIX
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Runs a service's components: starts them in order, waits for SIGTERM/SIGINT (or
 /// `requestStop`, or cancellation of `run`), then drains them in reverse order. If the drain
@@ -41,14 +42,16 @@ public final class ServiceRunner: Sendable {
     /// Starts everything, runs until asked to stop, stops everything. `signals` empty means no
     /// signal handling (e.g. when something else owns the signals).
     public func run(signals: [Int32] = [SIGTERM, SIGINT]) async throws {
-        var watcher: SignalWatcher?
+        var subscription: SignalSubscription?
         if !signals.isEmpty {
-            watcher = try SignalWatcher(signals: signals) { [self] signo in
-                logger?.info("signal received", ["signal": .string(Self.signalName(signo))])
-                requestStop(Self.signalName(signo))
+            let s = try SignalSubscription(signals)
+            s.forward { [self] signo in
+                logger?.info("signal received", ["signal": .string(SignalSubscription.name(signo))])
+                requestStop(SignalSubscription.name(signo))
             }
+            subscription = s
         }
-        defer { watcher?.stop() }
+        defer { subscription?.cancel() }
 
         var started: [any ServiceComponent] = []
         do {
@@ -117,15 +120,5 @@ public final class ServiceRunner: Sendable {
 
     private func record(_ name: String, _ how: String) {
         outcome.withLock { if $0[name] == nil { $0[name] = how } }
-    }
-
-    static func signalName(_ signo: Int32) -> String {
-        switch signo {
-        case SIGTERM: "SIGTERM"
-        case SIGINT: "SIGINT"
-        case SIGHUP: "SIGHUP"
-        case SIGQUIT: "SIGQUIT"
-        default: "signal \(signo)"
-        }
     }
 }

@@ -1,4 +1,5 @@
 import CNGHTTP2
+import KGRecPOSIX
 import GRPCCore
 #if canImport(Glibc)
 import Glibc
@@ -30,10 +31,12 @@ final class RawH2Client: @unchecked Sendable {
     var connectionClosed = false
     /// When false, the client stops reading the socket (a client that never reads).
     var reading = true
+    /// When set, our output goes out in `send`s of at most this many bytes, ~100 µs apart, so
+    /// the server sees frames split at every byte boundary.
+    var dribbleBytes: Int?
 
     init(port: Int, settings: [(Int32, UInt32)] = [], sendPreface: Bool = true) throws {
-        let fd = kg_tcp_connect("127.0.0.1", Int32(port))
-        guard fd >= 0 else { throw RuntimeError("connect failed", errno: -fd) }
+        let fd = try TCPSocket.connect(host: "127.0.0.1", port: port)
         self.fd = fd
         var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         _ = poll(&pfd, 1, 2000)
@@ -141,7 +144,7 @@ final class RawH2Client: @unchecked Sendable {
 
     /// Writes bytes straight to the socket (for garbage and malformed frames).
     func writeRaw(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { kg_write(fd, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { TCPSocket.send(fd, $0.baseAddress, count: $0.count) }
     }
 
     /// One round: flush our frames, then read what arrives within `timeoutMs`.
@@ -153,7 +156,8 @@ final class RawH2Client: @unchecked Sendable {
                 if n <= 0 { break }
                 var off = 0
                 while off < n {
-                    let w = kg_write(fd, p! + off, n - off)
+                    if dribbleBytes != nil { usleep(100) }
+                    let w = TCPSocket.send(fd, p! + off, count: min(n - off, dribbleBytes ?? n))
                     if w > 0 { off += w } else if w == -Int(EAGAIN) {
                         var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                         if poll(&pfd, 1, timeoutMs) <= 0 { return }
@@ -166,7 +170,7 @@ final class RawH2Client: @unchecked Sendable {
         if poll(&pfd, 1, timeoutMs) <= 0 { return }
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let r = buf.withUnsafeMutableBytes { kg_read(fd, $0.baseAddress, $0.count) }
+            let r = buf.withUnsafeMutableBytes { TCPSocket.read(fd, into: $0.baseAddress, count: $0.count) }
             if r > 0 {
                 if let s = session { _ = buf.withUnsafeBufferPointer { nghttp2_session_mem_recv(s, $0.baseAddress, r) } }
             } else if r == 0 || r != -Int(EAGAIN) {
@@ -186,7 +190,7 @@ final class RawH2Client: @unchecked Sendable {
                 self.pumpSync()
             }
         }
-        guard let r = streams[id] else { throw RuntimeError("no such stream") }
+        guard let r = streams[id] else { throw NoSuchStream(id: id) }
         return r
     }
 
@@ -202,6 +206,8 @@ final class RawH2Client: @unchecked Sendable {
         await offThread { self.pumpSync(timeoutMs: timeoutMs) }
     }
 }
+
+struct NoSuchStream: Error { let id: Int32 }
 
 /// Runs blocking `body` on a new pthread and waits for it without holding a cooperative thread.
 func offThread(_ body: @escaping @Sendable () -> Void) async {

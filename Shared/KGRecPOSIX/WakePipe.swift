@@ -10,7 +10,7 @@ public final class WakePipe: Sendable {
 
     public init() throws(SystemError) {
         var fds: [Int32] = [0, 0]
-        try SystemError.check("pipe") { pipe(&fds) }
+        try Syscall.check("pipe") { pipe(&fds) }
         for fd in fds { FileDescriptorFlags.setNonBlockingCloseOnExec(fd) }
         readFD = fds[0]
         writeFD = fds[1]
