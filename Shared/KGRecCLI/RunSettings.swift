@@ -48,6 +48,8 @@ struct RunSettings {
         .init("seq-len", "BFS sequence length n (default 8)"),
         .init("dropout", "message dropout (default 0.1)"),
         .init("edge-dropout", "edge dropout per epoch (default 0)"),
+        .init("feature-mask", "fraction of raw content-feature columns masked per training epoch (default 0)"),
+        .init("aggregator", "propagation aggregator: bi-interaction (KGAT, per-epoch attention) | gat-jk (GAT with gradient + jumping knowledge; --propagation full only) (default bi-interaction)"),
         .init("weight-decay", "L2 on every parameter, applied by Adam (default 0)"),
         .init("hard-negatives", "dynamic hard negatives: candidates per negative (default 1 = uniform)"),
         .init("patience", "early-stopping patience in evaluations (default 10)"),
@@ -100,6 +102,8 @@ struct RunSettings {
         if let v = try f.int("seq-len") { model.sequenceLength = v }
         if let v = try f.double("dropout") { model.messageDropout = Float(v) }
         if let v = try f.double("edge-dropout") { model.edgeDropout = Float(v) }
+        if let v = try f.double("feature-mask") { model.featureMask = Float(v) }
+        if let v = try f.choice("aggregator", ModelConfig.Aggregator.self) { model.aggregator = v }
         if let v = try f.double("weight-decay") { model.weightDecay = Float(v) }
         if let v = try f.int("hard-negatives") { train.hardNegativeCandidates = v }
         if let v = try f.int("patience") { train.patience = v }
@@ -119,6 +123,9 @@ struct RunSettings {
         guard !data.path.isEmpty else { throw ModelFlags.UsageError("--data DIR is required (or \"data\": {\"path\": …} in --config)") }
         try model.validate()
         try train.validate()
+        if model.aggregator == .gatJK && (train.propagation ?? .full) != .full {
+            throw ModelFlags.UsageError("--aggregator gat-jk trains with --propagation full only (history tables hold Bi-Interaction layers)")
+        }
     }
 
     /// Overlays the file's keys on the defaults (so a file may set only what it changes).

@@ -15,6 +15,8 @@ struct EndToEndFixture: Sendable {
     let offline: InferenceEmbeddings
 
     static let shared = Task { try make() }
+    /// The same tiny run trained with `--aggregator gat-jk` (GAT with jumping knowledge).
+    static let gatJK = Task { try make(prefix: "kgrec-e2e-gat-", train: ["--aggregator", "gat-jk"]) }
 
     /// The directory of the running test executable (where SwiftPM also puts the executables).
     static var buildDirectory: String {
@@ -25,21 +27,21 @@ struct EndToEndFixture: Sendable {
         return url.path
     }
 
-    static func make() throws -> EndToEndFixture {
+    static func make(prefix: String = "kgrec-e2e-", train extra: [String] = []) throws -> EndToEndFixture {
         let bin = ProcessInfo.processInfo.environment["KGREC_BIN_DIR"] ?? buildDirectory
         for exe in ["kgrec", "kgrec-encoder", "kgrec-graph", "kgrec-ranker"] where !FileManager.default.isExecutableFile(atPath: bin + "/" + exe) {
             throw FixtureError("\(bin)/\(exe) is missing: build the executables first (make build, or swift build --build-tests)")
         }
-        let dir = try freshDirectory("kgrec-e2e-")
+        let dir = try freshDirectory(prefix)
         // KGREC_E2E_CHECKPOINT reuses a checkpoint (for iterating on these tests by hand).
-        if let reuse = ProcessInfo.processInfo.environment["KGREC_E2E_CHECKPOINT"] {
+        if extra.isEmpty, let reuse = ProcessInfo.processInfo.environment["KGREC_E2E_CHECKPOINT"] {
             let (_, dataset, model) = try EvalCommand.load(reuse, dataOverride: nil)
             return EndToEndFixture(dir: dir, binDir: bin, checkpoint: reuse, dataset: dataset, offline: model.inferenceEmbeddings())
         }
         try run(bin + "/kgrec", ["synth", "--preset", "tiny", "--out", dir + "/data"], log: dir + "/synth.log")
         try run(bin + "/kgrec", ["train", "--data", dir + "/data", "--out", dir + "/run", "--epochs", "3", "--dim", "16",
                                  "--layers", "16,8", "--heads", "2", "--fusion-blocks", "1", "--batch-size", "256",
-                                 "--kg-batch-size", "256", "--eval-every", "3", "--quiet"], log: dir + "/train.log")
+                                 "--kg-batch-size", "256", "--eval-every", "3", "--quiet"] + extra, log: dir + "/train.log")
         let checkpoint = dir + "/run/checkpoint.safetensors"
         let (_, dataset, model) = try EvalCommand.load(checkpoint, dataOverride: nil)
         return EndToEndFixture(dir: dir, binDir: bin, checkpoint: checkpoint, dataset: dataset, offline: model.inferenceEmbeddings())

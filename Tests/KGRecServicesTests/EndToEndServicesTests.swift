@@ -20,42 +20,7 @@ import Testing
         let testUsers = Array(Set(ds.split.testUsers)).sorted()
         try #require(!testUsers.isEmpty)
         try await f.withTopology("offline-equality") { t in
-            let ranker = GRPCChannel(host: "127.0.0.1", port: t.endpoint("ranker")!.grpcPort)
-            defer { ranker.close() }
-            var mismatches: [String] = []
-            for u in testUsers.map(Int.init) {
-                let user = ds.users[u]
-                let scored = try await ranker.unary(Kgrec_V1_Ranker.Method.score,
-                                                    request: Kgrec_V1_ScoreRequest(userId: user, itemIds: ds.items.tokens, explain: true),
-                                                    responseType: Kgrec_V1_ScoreResponse.self, options: opts).message
-                #expect(scored.unknownItemIds.isEmpty)
-                #expect(scored.items.count == ds.itemCount)
-                for (i, it) in scored.items.enumerated() {
-                    #expect(it.itemId == ds.items[i])
-                    let want = f.offlineScore(user: u, item: i)
-                    if !Self.close(it.score, want.total) || !Self.close(it.visualScore, want.visual)
-                        || !Self.close(it.visualScore + it.textScore, it.score) {
-                        mismatches.append("user \(user) item \(it.itemId): served \(it.score) (v \(it.visualScore), t \(it.textScore)), offline \(want)")
-                    }
-                }
-                // Top-k: the offline ranking over unseen items, compared by score at every rank
-                // (equal scores may swap places) and by membership of the seen set.
-                let k = 10
-                let rec = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend, request: Kgrec_V1_RecommendRequest(userId: user, k: UInt32(k)),
-                                                 responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
-                let seen = Set(zip(ds.split.trainUsers, ds.split.trainItems).filter { Int($0.0) == u }.map { Int($0.1) })
-                let offlineTop = (0..<ds.itemCount).filter { !seen.contains($0) }
-                    .map { ($0, f.offlineScore(user: u, item: $0).total) }
-                    .sorted { $0.1 > $1.1 }.prefix(k)
-                #expect(rec.items.count == offlineTop.count)
-                for (served, want) in zip(rec.items, offlineTop) {
-                    let idx = ds.items.index(of: served.itemId).map(Int.init) ?? -1
-                    if seen.contains(idx) { mismatches.append("user \(user): recommended seen item \(served.itemId)") }
-                    if !Self.close(served.score, want.1) {
-                        mismatches.append("user \(user): top-k score \(served.itemId) \(served.score) vs offline \(ds.items[want.0]) \(want.1)")
-                    }
-                }
-            }
+            let mismatches = try await f.servedMismatches(t, users: testUsers.map(Int.init), tolerance: Self.tolerance)
             #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
         }
     }

@@ -70,6 +70,13 @@ extension ServingModel {
                 }
                 for j in 0..<d { e0.data[n * d + j] = src.0.data[src.1 * d + j] }
             }
+            if config.aggregator == .gatJK {  // attention from the layers themselves (α of layer 1 reported)
+                let gat = channel.gatPropagate(tape, tape.constant(e0), graph: sparse, edgeRelations: kg.relations,
+                                               dropped: nil, dropout: nil)
+                attention.append(gat.attention)
+                blocks += gat.outputs
+                continue
+            }
             let logits = channel.relations.attentionLogits(e0, index: index)
             let pi = Kernels.segmentSoftmax(sparse, logits)
             attention.append(pi)

@@ -17,6 +17,10 @@ final class ModalityChannel {
     let featureRow: [Int32]
     let relations: RelationSpace
     let layers: [BiInteractionLayer]
+    /// GAT-JK layers instead of `layers` when `config.aggregator == .gatJK` (one of the two is empty).
+    let gatLayers: [GATJumpingKnowledgeLayer]
+    /// Training only: per raw-feature column, whether it is masked this epoch (`featureMask`); nil = none.
+    var maskedColumns: [Bool]? = nil
 
     init(name: String, nodeCount: Int, relationCount: Int, features: ModalityFeatures?,
          config: ModelConfig, rng: inout Xoshiro256) {
@@ -47,23 +51,29 @@ final class ModalityChannel {
         }
         relations = RelationSpace(name, relations: relationCount, width: d, rng: &rng)
         let widths = [d] + config.layerSizes
-        var layers: [BiInteractionLayer] = []
-        for l in 0..<config.layerSizes.count {
+        var layers: [BiInteractionLayer] = [], gatLayers: [GATJumpingKnowledgeLayer] = []
+        for l in 0..<config.layerSizes.count where config.aggregator == .gatJK {
+            gatLayers.append(GATJumpingKnowledgeLayer("\(name).gat\(l)", input: widths[l], output: widths[l + 1],
+                                                      relations: relationCount, slope: config.leakySlope, rng: &rng))
+        }
+        for l in 0..<config.layerSizes.count where config.aggregator == .biInteraction {
             layers.append(BiInteractionLayer("\(name).layer\(l)", input: widths[l], output: widths[l + 1],
                                              slope: config.leakySlope, rng: &rng))
         }
         self.layers = layers
+        self.gatLayers = gatLayers
     }
 
     var parameters: [Parameter] {
-        [idEmbedding] + (projection?.parameters ?? []) + relations.parameters + layers.flatMap(\.parameters)
+        let propagation: [Parameter] = layers.flatMap(\.parameters) + gatLayers.flatMap(\.parameters)
+        return [idEmbedding] + (projection?.parameters ?? []) + relations.parameters + propagation
     }
 
     /// Layer-0 table `[N, d]` (before fusion).
     func layer0(_ tape: Tape) -> Tape.Var {
         let ids = tape.parameter(idEmbedding)
         guard let projection else { return ids }
-        return tape.replaceRows(ids, featuredNodes, with: projection(tape, rawFeatures))
+        return tape.replaceRows(ids, featuredNodes, with: projection(tape, masked(rawFeatures)))
     }
 
     /// Layer-0 rows of `nodes` `[B]` → `[B, d]`, equal to `gatherRows(layer0(tape), nodes)` but
@@ -78,6 +88,14 @@ final class ModalityChannel {
             rows.append(featureRow[Int(n)])
         }
         if at.isEmpty { return ids }
-        return tape.replaceRows(ids, at, with: projection(tape, Kernels.gatherRows(rawFeatures, rows)))
+        return tape.replaceRows(ids, at, with: projection(tape, masked(Kernels.gatherRows(rawFeatures, rows))))
+    }
+
+    /// raw `[B, rawWidth]` with the `maskedColumns` zeroed (unchanged when nothing is masked).
+    func masked(_ raw: Matrix) -> Matrix {
+        guard let maskedColumns else { return raw }
+        var m = raw
+        for r in 0..<m.rows { for c in 0..<m.cols where maskedColumns[c] { m.data[r * m.cols + c] = 0 } }
+        return m
     }
 }

@@ -25,6 +25,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case none
     }
 
+    /// Neighbourhood aggregator of the propagation layers.
+    public enum Aggregator: String, Codable, Sendable, CaseIterable {
+        /// KGAT's Bi-Interaction over the knowledge-aware attention π (per epoch, no gradient).
+        case biInteraction = "bi-interaction"
+        /// Graph attention with gradient and a jumping-knowledge connection (seed 000,
+        /// `GATJumpingKnowledgeLayer`). Trains with `PropagationMode.full` only.
+        case gatJK = "gat-jk"
+    }
+
     /// Modality channels (ablations `w/o v`, `w/o t`, `w/o t&v`). Default `.both`.
     public var modalities: Modalities = .both
     /// Cross-attention direction. Default `.bidirectional`.
@@ -45,6 +54,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var messageDropout: Float = 0.1
     /// Fraction of graph edges dropped per epoch (graph augmentation of seed 000), in [0, 1).
     public var edgeDropout: Float = 0
+    /// Fraction of raw content-feature columns (per modality) zeroed per training epoch (graph
+    /// augmentation of seed 000: feature masking), in [0, 1). Seeded; never at inference.
+    public var featureMask: Float = 0
+    /// Propagation aggregator. Default `.biInteraction` (KGAT / seed 001).
+    public var aggregator: Aggregator = .biInteraction
     /// L2 coefficient λ on the batch's final embeddings, in [1e-5, 1e-1]. KGAT default 1e-5.
     public var l2: Float = 1e-5
     /// Weight decay λ_θ on every trainable parameter (the paper's `λ‖θ‖²` term, applied by Adam as
@@ -84,6 +98,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if sequenceLength < 1 { throw ModelError("sequenceLength must be >= 1") }
         if !(0..<1).contains(messageDropout) { throw ModelError("messageDropout must be in [0, 1)") }
         if !(0..<1).contains(edgeDropout) { throw ModelError("edgeDropout must be in [0, 1)") }
+        if !(0..<1).contains(featureMask) { throw ModelError("featureMask must be in [0, 1)") }
         if l2 < 0 { throw ModelError("l2 must be >= 0") }
         if !(0...0.1).contains(weightDecay) { throw ModelError("weightDecay must be in [0, 0.1]") }
         if !(learningRate > 0) { throw ModelError("learningRate must be positive") }
@@ -109,6 +124,8 @@ extension ModelConfig {
         try read(.sequenceLength, &sequenceLength)
         try read(.messageDropout, &messageDropout)
         try read(.edgeDropout, &edgeDropout)
+        try read(.featureMask, &featureMask)
+        try read(.aggregator, &aggregator)
         try read(.l2, &l2)
         try read(.weightDecay, &weightDecay)
         try read(.learningRate, &learningRate)

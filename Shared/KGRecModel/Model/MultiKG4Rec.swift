@@ -22,6 +22,8 @@ public final class MultiKG4Rec: Recommender {
     let graph: SparseGraph
     /// Edges grouped by relation (for the attention refresh).
     let relationIndex: RelationEdgeIndex
+    /// `[E]` relation of each edge in CSR order (GAT-JK attention).
+    let edgeRelations: [Int32]
 
     // ---- layers ----
     let channels: [ModalityChannel]
@@ -30,6 +32,8 @@ public final class MultiKG4Rec: Recommender {
     // ---- training state ----
     /// Per channel, softmaxed attention `[E]` in CSR edge order (refreshed by `beginEpoch`).
     var attention: [[Float]] = []
+    /// `[E]` edges dropped this epoch (`edgeDropout`), nil when none (GAT-JK reads it per batch).
+    var droppedEdges: [Bool]? = nil
     /// Per channel, every item's fused layer-0 vector `[I, d]` without gradient, from the parameters
     /// of the last refresh (with the attention). A BPR batch fuses its own items on the tape and
     /// reads every other item's row from here. Empty without fusion.
@@ -69,6 +73,7 @@ public final class MultiKG4Rec: Recommender {
         graph = SparseGraph(offsets: kg.headOffsets, tails: kg.tails, tailCount: kg.nodeCount)
         relationIndex = RelationEdgeIndex(heads: kg.heads, tails: kg.tails, relations: kg.relations,
                                           relationCount: kg.relationCount, nodeCount: kg.nodeCount)
+        edgeRelations = kg.relations
 
         var rng = Xoshiro256(seed: config.seed)
         let names = config.channelNames
@@ -160,6 +165,14 @@ public final class MultiKG4Rec: Recommender {
     /// Per channel, the layer outputs used for aggregation: `[e(0), norm(e(1)), …, norm(e(L))]`,
     /// each `[N, d_l]`, from the layer-0 tables e0 (one `[N, d]` per channel).
     func propagate(_ tape: Tape, from e0: [Tape.Var]) -> [[Tape.Var]] {
+        if config.aggregator == .gatJK {
+            let dropout: ((Tape.Var) -> Tape.Var)? = training && config.messageDropout > 0
+                ? { tape.mask($0, self.dropoutMask($0)) } : nil
+            return channels.enumerated().map { c, channel in
+                channel.gatPropagate(tape, e0[c], graph: graph, edgeRelations: edgeRelations,
+                                     dropped: training ? droppedEdges : nil, dropout: dropout).outputs
+            }
+        }
         return channels.enumerated().map { c, channel in
             var outputs = [e0[c]]
             var e = e0[c]
@@ -216,6 +229,7 @@ public final class MultiKG4Rec: Recommender {
     }
 
     public func setPropagation(_ mode: PropagationMode) {
+        precondition(mode == .full || config.aggregator == .biInteraction, "GAT-JK trains with full propagation only")
         propagation = mode
         if mode == .full { history = [] }
     }
@@ -225,6 +239,7 @@ public final class MultiKG4Rec: Recommender {
     /// fraction of edges gets zero weight this epoch; with `refreshHistory`, the history tables
     /// from the same layer 0 and attention.
     func refreshAttention(dropEdges: Bool, refreshHistory: Bool = false) {
+        if training { drawFeatureMasks() }
         let tape = Tape()
         var e0 = channels.map { tape.value($0.layer0(tape)) }
         fusedItems = inferItems(e0)
@@ -235,7 +250,9 @@ public final class MultiKG4Rec: Recommender {
         if dropEdges {
             dropped = (0..<graph.edgeCount).map { _ in rng.unit() < config.edgeDropout }
         }
-        attention = channels.enumerated().map { c, channel in
+        droppedEdges = dropped
+        // GAT-JK computes its attention per batch on the tape; π is the Bi-Interaction path's.
+        attention = config.aggregator == .gatJK ? [] : channels.enumerated().map { c, channel in
             var logits = channel.relations.attentionLogits(e0[c], index: relationIndex)
             if let dropped { for e in 0..<logits.count where dropped[e] { logits[e] = -.infinity } }
             return Kernels.segmentSoftmax(graph, logits)
@@ -323,10 +340,16 @@ public final class MultiKG4Rec: Recommender {
     /// the serving stages do; the epoch's training attention is restored afterwards.
     public func inferenceEmbeddings() -> InferenceEmbeddings {
         let wasTraining = training
-        let (trainingAttention, trainingFused) = (attention, fusedItems)
+        let (trainingAttention, trainingFused, trainingDropped) = (attention, fusedItems, droppedEdges)
+        let trainingMasks = channels.map(\.maskedColumns)
         training = false
+        for ch in channels { ch.maskedColumns = nil }
         refreshAttention(dropEdges: false)  // fuses every item from the current parameters
-        defer { training = wasTraining; attention = trainingAttention; fusedItems = trainingFused }
+        defer {
+            training = wasTraining; attention = trainingAttention; fusedItems = trainingFused
+            droppedEdges = trainingDropped
+            for (ch, m) in zip(channels, trainingMasks) { ch.maskedColumns = m }
+        }
         let tape = Tape(profile: profile)
         let layers = propagate(tape, from: cachedLayer0(tape))
         let users = finalEmbeddings(tape, layers, nodes: (0..<Int32(userCount)).map { $0 + userBase })
