@@ -4,7 +4,6 @@ while the others keep their PIDs; the next crash
 beyond `--restart-limit` is a crash loop and `kgrec up` exits 1; with `--restart never` the
 crash is reported and everything stops. Every wait polls against a deadline (nothing asserts on
 how fast a restart is)."""
-import json
 import os
 import signal
 import subprocess
@@ -14,6 +13,7 @@ import grpc
 import pytest
 
 from test_services_up_cli import alive
+from up_topology import endpoints, serving
 
 WAIT = 180.0  # generous: the machine may be shared; a poll, not an assertion on speed
 
@@ -25,19 +25,6 @@ def checkpoint(kgrec, tmp_path_factory):
     subprocess.run([kgrec, "train", "--data", str(d / "data"), "--out", str(d / "run"), "--epochs", "1",
                     "--max-batches", "2", "--kg-batches", "1", "--quiet"], check=True, capture_output=True)
     return d / "run" / "checkpoint.safetensors"
-
-
-def endpoints(path):
-    return {s["name"]: s for s in json.loads(path.read_text())["services"]}
-
-
-def serving(pb, target, service):
-    try:
-        with grpc.insecure_channel(target) as ch:
-            r = pb.health_pb2_grpc.HealthStub(ch).Check(pb.health_pb2.HealthCheckRequest(service=service), timeout=2)
-            return r.status == pb.health_pb2.HealthCheckResponse.SERVING
-    except grpc.RpcError:
-        return False
 
 
 def poll(what, predicate, up, log):
