@@ -15,7 +15,6 @@ and a summary: acked / present / lost (must be 0), restart time min / median / m
 after the first and the last restart, kgrec up's own RSS. Stops kgrec up by PID (also on error).
 """
 import argparse
-import json
 import os
 import random
 import signal
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/interop"))
 import grpc  # noqa: E402
 import protos  # noqa: E402
+from up_topology import endpoints, serving  # noqa: E402
 
 
 def rss_kib(pid):
@@ -40,19 +40,6 @@ def rss_kib(pid):
     except (FileNotFoundError, ProcessLookupError):
         pass
     return 0
-
-
-def endpoints(path):
-    return {s["name"]: s for s in json.loads(Path(path).read_text())["services"]}
-
-
-def serving(stubs, target, service):
-    try:
-        with grpc.insecure_channel(target) as ch:
-            r = stubs.health_pb2_grpc.HealthStub(ch).Check(stubs.health_pb2.HealthCheckRequest(service=service), timeout=1)
-            return r.status == stubs.health_pb2.HealthCheckResponse.SERVING
-    except grpc.RpcError:
-        return False
 
 
 def main():
@@ -130,7 +117,7 @@ def main():
             t0 = time.monotonic()
             while time.monotonic() - t0 < 120:
                 cur = endpoints(ep_file)["graph"]["pid"]
-                if cur != pid and serving(stubs, graph, "kgrec.v1.Graph"):
+                if cur != pid and serving(stubs, graph, "kgrec.v1.Graph", timeout=1):
                     break
                 if up.poll() is not None:
                     sys.exit(f"kgrec up exited during cycle {cycle}; see {work / 'up.log'}")

@@ -30,6 +30,8 @@ public final class GraphEngine: @unchecked Sendable {
     let encoding: any ItemEncoding
     let metrics: GraphMetrics?
     let logger: Logger?
+    /// The system calls the log writes through (`.system`; tests inject failing ones).
+    let logIO: DurableLog.FileIO
     private let gate: UpdateGate
     private let published = Mutex<GraphSnapshot?>(nil)
     /// The log once loaded, for `close` (which does not take the gate).
@@ -45,8 +47,10 @@ public final class GraphEngine: @unchecked Sendable {
     /// The log header's base: the table version is `baseVersion + 1 + updates applied`.
     private var baseVersion: UInt64 = 0
 
-    public init(options: GraphOptions, encoding: any ItemEncoding, metrics: GraphMetrics? = nil, logger: Logger? = nil) {
+    public init(options: GraphOptions, encoding: any ItemEncoding, metrics: GraphMetrics? = nil, logger: Logger? = nil,
+                logIO: DurableLog.FileIO = .system) {
         self.options = options
+        self.logIO = logIO
         gate = UpdateGate(maxWaiting: options.maxPendingUpdates)
         self.encoding = encoding
         self.metrics = metrics
@@ -74,7 +78,7 @@ public final class GraphEngine: @unchecked Sendable {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            var (log, replay) = try DurableLog.open(path: options.logPath)
+            var (log, replay) = try DurableLog.open(path: options.logPath, io: logIO)
             if replay.droppedTailBytes > 0 {
                 logger?.warn("interaction log had a torn tail (an unacknowledged write); cut it",
                              ["log": .string(options.logPath), "bytes": .int(replay.droppedTailBytes)])
@@ -95,7 +99,7 @@ public final class GraphEngine: @unchecked Sendable {
                 logger?.warn("interaction log belongs to another checkpoint; moved it aside and started a new one",
                              ["log": .string(options.logPath), "moved_to": .string(aside),
                               "old_checkpoint": .string(found.checkpoint), "base_version": .int(Int(header.base))])
-                (log, replay) = try DurableLog.open(path: options.logPath)
+                (log, replay) = try DurableLog.open(path: options.logPath, io: logIO)
                 updates = []
             }
             if replay.records.isEmpty {

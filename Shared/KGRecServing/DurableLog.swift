@@ -61,10 +61,12 @@ public final class DurableLog: Sendable {
     public static let maxRecordBytes = 64 << 20
 
     public let path: String
+    private let io: FileIO
     private let state: Mutex<State>
 
     /// Opens (creating if needed) the log at `path`, takes its exclusive lock and replays it.
-    public static func open(path: String) throws -> (log: DurableLog, replay: Replay) {
+    /// `io` is the system calls that change the file (`.system`; tests inject failing ones).
+    public static func open(path: String, io: FileIO = .system) throws -> (log: DurableLog, replay: Replay) {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LogError(path: path, message: "cannot open: \(errnoText())", errno: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -80,8 +82,8 @@ public final class DurableLog: Sendable {
                 throw LogError(path: path, message: "cannot remove the stale \(compactPath(of: path)): \(errnoText())",
                                errno: errno)
             }
-            let replay = try Self.recover(fd: fd, path: path)
-            return (DurableLog(path: path, fd: fd), replay)
+            let replay = try Self.recover(fd: fd, path: path, io: io)
+            return (DurableLog(path: path, fd: fd, io: io), replay)
         } catch {
             _ = Glibc.close(fd)
             throw error
@@ -89,8 +91,9 @@ public final class DurableLog: Sendable {
     }
 
     /// A log over an open descriptor (no replay; tests use it with files that fail writes).
-    init(path: String, fd: Int32) {
+    init(path: String, fd: Int32, io: FileIO = .system) {
         self.path = path
+        self.io = io
         self.state = Mutex(State(fd: fd))
     }
 
@@ -120,8 +123,8 @@ public final class DurableLog: Sendable {
             let end = lseek(fd, 0, SEEK_END)
             guard end >= 0 else { throw LogError(path: path, message: "seek: \(Self.errnoText())", errno: errno) }
             do {
-                try Self.writeAll(fd, record, path: path)
-                guard fdatasync(fd) == 0 else {
+                try Self.writeAll(fd, record, path: path, io: io)
+                guard io.fdatasync(fd) == 0 else {
                     throw LogError(path: path, message: "fdatasync: \(Self.errnoText())", errno: errno)
                 }
             } catch {
@@ -158,13 +161,13 @@ public final class DurableLog: Sendable {
                 guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                     throw LogError(path: temp, message: "cannot lock: \(Self.errnoText())", errno: errno)
                 }
-                try Self.writeAll(fd, content, path: temp)
-                guard fsync(fd) == 0 else { throw LogError(path: temp, message: "fsync: \(Self.errnoText())", errno: errno) }
-                guard rename(temp, path) == 0 else {
+                try Self.writeAll(fd, content, path: temp, io: io)
+                guard io.fsync(fd) == 0 else { throw LogError(path: temp, message: "fsync: \(Self.errnoText())", errno: errno) }
+                guard io.rename(temp, path) == 0 else {
                     throw LogError(path: temp, message: "cannot rename over \(path): \(Self.errnoText())", errno: errno)
                 }
                 renamed = true
-                try Self.syncDirectory(of: path)
+                try Self.syncDirectory(of: path, io: io)
             } catch {
                 if !renamed {
                     _ = Glibc.close(fd)
@@ -184,19 +187,19 @@ public final class DurableLog: Sendable {
 
     // MARK: - Recovery
 
-    private static func recover(fd: Int32, path: String) throws -> Replay {
+    private static func recover(fd: Int32, path: String, io: FileIO) throws -> Replay {
         let bytes = try readAll(fd, path: path)
         if bytes.isEmpty {
-            try writeAll(fd, magic, path: path)
-            guard fsync(fd) == 0 else { throw LogError(path: path, message: "fsync: \(errnoText())") }
-            try syncDirectory(of: path)
+            try writeAll(fd, magic, path: path, io: io)
+            guard io.fsync(fd) == 0 else { throw LogError(path: path, message: "fsync: \(errnoText())", errno: errno) }
+            try syncDirectory(of: path, io: io)
             return Replay(records: [], droppedTailBytes: 0)
         }
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             if bytes.count < magic.count, Array(magic[0..<bytes.count]) == bytes {
                 // Torn while writing the magic of a new log.
                 guard ftruncate(fd, 0) == 0 else { throw LogError(path: path, message: "truncate: \(errnoText())") }
-                return try recover(fd: fd, path: path)
+                return try recover(fd: fd, path: path, io: io)
             }
             throw LogError(path: path, message: "not a KGRec durable log (bad magic)")
         }
@@ -213,7 +216,7 @@ public final class DurableLog: Sendable {
                            + "it and drop the rest, back up the file and run `truncate -s \(offset) \(path)`")
         }
         if dropped > 0 {
-            guard ftruncate(fd, off_t(offset)) == 0, fsync(fd) == 0 else {
+            guard ftruncate(fd, off_t(offset)) == 0, io.fsync(fd) == 0 else {
                 throw LogError(path: path, message: "cannot truncate torn tail: \(errnoText())")
             }
         }
@@ -280,11 +283,11 @@ public final class DurableLog: Sendable {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, io: FileIO) throws {
         try bytes.withUnsafeBytes { buf in
             var done = 0
             while done < buf.count {
-                let n = write(fd, buf.baseAddress! + done, buf.count - done)
+                let n = io.write(fd, buf.baseAddress! + done, buf.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw LogError(path: path, message: "write: \(errnoText())", errno: errno)
@@ -295,13 +298,40 @@ public final class DurableLog: Sendable {
     }
 
     /// fsyncs the directory holding `path`, so a newly created file survives a crash.
-    private static func syncDirectory(of path: String) throws {
+    private static func syncDirectory(of path: String, io: FileIO) throws {
         let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let dfd = Glibc.open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dfd >= 0 else { throw LogError(path: path, message: "cannot open its directory: \(errnoText())", errno: errno) }
         defer { _ = Glibc.close(dfd) }
-        guard fsync(dfd) == 0 else { throw LogError(path: path, message: "fsync of its directory: \(errnoText())", errno: errno) }
+        guard io.fsync(dfd) == 0 else { throw LogError(path: path, message: "fsync of its directory: \(errnoText())", errno: errno) }
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+extension DurableLog {
+    /// The system calls through which the log changes its files: `write`, `fdatasync` (appends),
+    /// `fsync` (new and compacted files, their directory) and `rename` (compaction). `.system` is
+    /// the real calls, what every service uses; a test substitutes calls that fail with an
+    /// `errno` (ENOSPC, EIO) to prove what a full or failing disk does. A failing call sets
+    /// `errno` and returns -1, as the system call does.
+    public struct FileIO: Sendable {
+        public var write: @Sendable (_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int
+        public var fdatasync: @Sendable (_ fd: Int32) -> Int32
+        public var fsync: @Sendable (_ fd: Int32) -> Int32
+        public var rename: @Sendable (_ from: String, _ to: String) -> Int32
+
+        public init(write: @escaping @Sendable (Int32, UnsafeRawPointer, Int) -> Int,
+                    fdatasync: @escaping @Sendable (Int32) -> Int32,
+                    fsync: @escaping @Sendable (Int32) -> Int32,
+                    rename: @escaping @Sendable (String, String) -> Int32) {
+            self.write = write
+            self.fdatasync = fdatasync
+            self.fsync = fsync
+            self.rename = rename
+        }
+
+        public static let system = FileIO(write: { Glibc.write($0, $1, $2) }, fdatasync: { Glibc.fdatasync($0) },
+                                          fsync: { Glibc.fsync($0) }, rename: { Glibc.rename($0, $1) })
+    }
 }

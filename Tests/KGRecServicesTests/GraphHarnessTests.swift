@@ -5,6 +5,7 @@ import KGRecGraphService
 @testable import KGRecModel
 import KGRecTensor
 import KGRecServiceKit
+import KGRecServing
 import KGRecWire
 import Synchronization
 import Testing
@@ -19,7 +20,8 @@ final class GraphHarness: @unchecked Sendable {
     let metrics = ServiceMetrics()
 
     init(fixture: ServingFixture, encoding: any ItemEncoding = LocalItemEncoding(), tokens: [String] = [],
-         logName: String = "interactions.log", load: Bool = true,
+         logName: String = "interactions.log", load: Bool = true, logIO: DurableLog.FileIO = .system,
+         logSink: MemoryLogSink? = nil,
          configure: (inout GraphOptions, inout ServerConfig) -> Void = { _, _ in }) async throws {
         self.fixture = fixture
         logPath = (fixture.directory as NSString).appendingPathComponent(logName)
@@ -32,7 +34,8 @@ final class GraphHarness: @unchecked Sendable {
         config.host = "127.0.0.1"
         config.eventLoops = 1
         configure(&options, &config)
-        let engine = GraphEngine(options: options, encoding: encoding, metrics: GraphMetrics(service: metrics))
+        let engine = GraphEngine(options: options, encoding: encoding, metrics: GraphMetrics(service: metrics),
+                                 logger: logSink.map { Logger(service: "graph", sink: $0) }, logIO: logIO)
         server = ServiceHost(HostedGraph(engine: engine), serverConfig: config, metrics: metrics,
                              auth: BearerTokenAuthenticator(tokens: tokens))
         let port = try server.start()
