@@ -23,6 +23,7 @@ public enum KGRecCommandLine {
         BenchScanCommand(),
         EmbedTextCommand(),
         ExportCommand(),
+        AlignCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {
