@@ -24,6 +24,7 @@ public enum KGRecCommandLine {
         EmbedTextCommand(),
         ExportCommand(),
         AlignCommand(),
+        AlignDataCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

@@ -98,7 +98,7 @@ enum HandTask {
         #expect(try SyntheticTwoKG.make(c).pairs == task.pairs)
     }
 
-    static func tinyConfig(_ encoder: AlignConfig.Encoder, task: TwoKG) throws -> (ModelConfig, AlignConfig) {
+    static func tinyConfig(_ encoder: AlignConfig.Encoder, task: TwoKG) throws -> ([ModelConfig], AlignConfig) {
         var base = ModelConfig()
         base.embeddingSize = 16
         base.layerSizes = [16, 8]
@@ -113,7 +113,7 @@ enum HandTask {
         align.batchSize = 64
         align.sampledNegatives = 32
         align.hardNegatives = 2
-        return (try align.modelConfig(base, features: task.features), align)
+        return (try align.modelConfigs(base, features: task.features), align)
     }
 
     @Test func alignmentLossGradientMatchesFiniteDifferencesThroughTheEncoder() throws {
@@ -121,35 +121,50 @@ enum HandTask {
         c.items = 40
         c.attributes = 8
         let task = try SyntheticTwoKG.make(c)
-        var (config, align) = try Self.tinyConfig(.both, task: task)
-        config.messageDropout = 0
+        var (configs, align) = try Self.tinyConfig(.both, task: task)
+        #expect(configs.map(\.modalities) == [.none, .textOnly])
         align.temperature = 0.2
-        let model = try MultiKG4Rec(config: config, graph: task.graph, features: task.features)
-        let trainer = try AlignmentTrainer(model: model, task: task, config: align)
+        align.itemIDs = true  // every parameter row in the check moves the loss
+        // The content encoder with propagation layers and neighbours, so the check covers fusion over
+        // a sequence and Bi-Interaction layers as well.
+        configs[1].layerSizes = [16, 8]
+        configs[1].sequenceLength = 4
+        let models = try configs.map { c in
+            var c = c
+            c.messageDropout = 0
+            return try MultiKG4Rec(config: c, graph: task.graph, features: task.features)
+        }
+        let trainer = try AlignmentTrainer(models: models, task: task, config: align)
         let (ta, tb) = task.pairNodes(.train)
         let (na, nb) = (task.nodes(of: .a), task.nodes(of: .b))
-        let e = MultiKG4RecTests.relativeError(model, names: ["text.projection", "text.id_embedding", "text.layer0",
-                                                             "text.layer1", "fusion.block0.text"], epsilon: 1e-3) {
+        let loss = {
             trainer.batchLoss(a: Array(ta.prefix(6)), b: Array(tb.prefix(6)), negativesOfA: [nb[3], nb[9], nb.last!],
                               negativesOfB: [na[2], na.last!])
         }
-        #expect(e < 3e-2, "relative error \(e)")
+        let structural = MultiKG4RecTests.relativeError(models[0], names: ["id.id_embedding", "id.layer0", "id.layer1"],
+                                                        epsilon: 1e-3, loss: loss)
+        let content = MultiKG4RecTests.relativeError(models[1], names: ["text.projection", "text.id_embedding", "text.layer0",
+                                                                        "text.layer1", "fusion.block0.text"], epsilon: 1e-3, loss: loss)
+        #expect(structural < 3e-2 && content < 3e-2, "relative errors \(structural), \(content)")
     }
 
-    @Test func alignmentOnTheTinySyntheticTaskBeatsChanceAndTheUntrainedEncoder() throws {
+    /// Structure alone starts at chance (no content, item ID rows held at zero) and must learn the
+    /// alignment from the training pairs through the attributes (measured: Hits@1 0.55, MRR 0.66
+    /// through the CLI with the same settings).
+    @Test func structureAlignmentOnTheTinySyntheticTaskLearnsFromChance() throws {
         let task = try SyntheticTwoKG.make(.tiny)
-        let (config, tiny) = try Self.tinyConfig(.both, task: task)
+        let (configs, tiny) = try Self.tinyConfig(.structure, task: task)
         var align = tiny
-        align.epochs = 15
-        let model = try MultiKG4Rec(config: config, graph: task.graph, features: task.features)
-        let trainer = try AlignmentTrainer(model: model, task: task, config: align)
+        align.epochs = 40
+        let models = try configs.map { try MultiKG4Rec(config: $0, graph: task.graph, features: task.features) }
+        let trainer = try AlignmentTrainer(models: models, task: task, config: align)
         let before = AlignmentEvaluator.evaluate(trainer.embeddings(), task: task, phase: .test)
         var records = 0
         trainer.onEpoch = { _ in records += 1 }
         let result = try trainer.run()
         let after = try #require(result.bestTest)
         #expect(records == result.records.count && result.bestEpoch >= 1)
-        #expect(after.hits1 >= 0.9, "test \(after.line), untrained \(before.line)")
-        #expect(after.mrr > before.mrr + 0.2)
+        #expect(before.hits1 < 0.1)
+        #expect(after.hits1 >= 0.35 && after.mrr > before.mrr + 0.3, "test \(after.line), untrained \(before.line)")
     }
 }

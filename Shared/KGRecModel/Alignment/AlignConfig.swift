@@ -32,8 +32,29 @@ public struct AlignConfig: Codable, Equatable, Sendable {
     public var evalEvery = 1
     /// Seed of shuffling and sampling.
     public var seed: UInt64 = 2020
+    /// Give items their own trainable ID embedding rows. Off by default: an item's ID row is a free
+    /// per-entity parameter, InfoNCE fits the training pairs with it alone and nothing transfers to
+    /// unseen pairs, so items' ID rows are held at zero and an item is encoded from its content and
+    /// its neighbourhood only (attributes keep their ID embeddings).
+    public var itemIDs = false
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case data, splitSeed, encoder, temperature, epochs, batchSize, sampledNegatives, hardNegatives, patience, evalEvery, seed, itemIDs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try read(.data, &data); try read(.splitSeed, &splitSeed); try read(.encoder, &encoder)
+        try read(.temperature, &temperature); try read(.epochs, &epochs); try read(.batchSize, &batchSize)
+        try read(.sampledNegatives, &sampledNegatives); try read(.hardNegatives, &hardNegatives)
+        try read(.patience, &patience); try read(.evalEvery, &evalEvery); try read(.seed, &seed); try read(.itemIDs, &itemIDs)
+    }
 
     public func validate() throws {
         func check(_ ok: Bool, _ m: String) throws { if !ok { throw DataError(file: "align config", m) } }
@@ -43,21 +64,25 @@ public struct AlignConfig: Codable, Equatable, Sendable {
         try check(patience >= 1 && evalEvery >= 1, "patience and eval-every must be >= 1")
     }
 
-    /// The encoder's `ModelConfig` from `base` for `task`'s features: `structure` has no modality
-    /// channel (ID embeddings and propagation), `content` no propagation layers and no neighbours in
-    /// the fusion sequence, `both` the modalities the data has with the base's layers.
-    public func modelConfig(_ base: ModelConfig, features: MultimodalFeatures) throws -> ModelConfig {
-        var c = base
+    /// The encoders' `ModelConfig`s from `base` for `task`'s features: `structure` is one model without
+    /// a modality channel (ID embeddings and the base's propagation layers, i.e. the KGAT channel);
+    /// `content` one model with the data's modalities, no propagation layers and no neighbours in
+    /// the fusion sequence (projection and fusion of the entity itself); `both` is the two side by
+    /// side — an entity's encoding is the two L2-normalised encodings concatenated (÷√2), so its
+    /// cosine similarity is the mean of the structural and the content similarity.
+    public func modelConfigs(_ base: ModelConfig, features: MultimodalFeatures) throws -> [ModelConfig] {
+        var structure = base
+        structure.modalities = .none
+        var content = base
         let hasText = (features.text?.presentCount ?? 0) > 0, hasVisual = (features.visual?.presentCount ?? 0) > 0
-        switch encoder {
-        case .structure:
-            c.modalities = .none
-        case .content, .both:
+        if encoder != .structure {
             guard hasText || hasVisual else { throw DataError(file: data, "the \(encoder.rawValue) encoder needs text or visual features") }
-            c.modalities = hasText && hasVisual ? .both : hasText ? .textOnly : .visualOnly
-            if encoder == .content { c.layerSizes = []; c.sequenceLength = 1 }
         }
-        try c.validate()
-        return c
+        content.modalities = hasText && hasVisual ? .both : hasText ? .textOnly : .visualOnly
+        content.layerSizes = []
+        content.sequenceLength = 1
+        let configs = encoder == .structure ? [structure] : encoder == .content ? [content] : [structure, content]
+        for c in configs { try c.validate() }
+        return configs
     }
 }

@@ -35,27 +35,49 @@ public struct AlignResult: Sendable {
 /// side). After the epoch every node is encoded without gradient: validation (and test on a better
 /// validation MRR) and the next epoch's hard negatives come from those embeddings.
 public final class AlignmentTrainer {
-    public let model: MultiKG4Rec
+    /// One model per part of the encoding (`AlignConfig.modelConfigs`), over the same graph.
+    public let models: [MultiKG4Rec]
     public let task: TwoKG
     public let config: AlignConfig
     public let progress: ProgressLine
     public var onEpoch: ((AlignEpochRecord) -> Void)?
 
-    public init(model: MultiKG4Rec, task: TwoKG, config: AlignConfig, progress: ProgressLine = ProgressLine(enabled: false)) throws {
+    public init(models: [MultiKG4Rec], task: TwoKG, config: AlignConfig, progress: ProgressLine = ProgressLine(enabled: false)) throws {
         try config.validate()
-        guard model.nodeCount == task.graph.nodeCount else { throw TrainError("model and alignment graph differ in size") }
-        self.model = model
+        guard !models.isEmpty, models.allSatisfy({ $0.nodeCount == task.graph.nodeCount }) else {
+            throw TrainError("models and alignment graph differ in size")
+        }
+        self.models = models
         self.task = task
         self.config = config
         self.progress = progress
-        model.setPropagation(.full)
+        for m in models {
+            m.setPropagation(.full)
+            if !config.itemIDs { m.zeroItemIDRows() }
+        }
     }
 
-    /// Every node's embedding `[N, W]`, rows L2-normalised (cosine similarity by inner product).
-    public func embeddings() -> Matrix { Self.normalizedEmbeddings(model) }
+    /// Every node's encoding `[N, W]` with unit rows (cosine similarity by inner product).
+    public func embeddings() -> Matrix { Self.normalizedEmbeddings(models) }
 
-    /// `model`'s node embeddings with rows L2-normalised.
-    public static func normalizedEmbeddings(_ model: MultiKG4Rec) -> Matrix { normalized(model.allNodeEmbeddings()) }
+    /// The models' node embeddings, each L2-normalised, side by side, ÷√(model count): unit rows.
+    public static func normalizedEmbeddings(_ models: [MultiKG4Rec]) -> Matrix {
+        let parts = models.map { normalized($0.allNodeEmbeddings()) }
+        let width = parts.reduce(0) { $0 + $1.cols }, scale = 1 / Float(parts.count).squareRoot()
+        var z = Matrix(rows: parts[0].rows, cols: width)
+        for r in 0..<z.rows {
+            var c0 = 0
+            for p in parts {
+                for c in 0..<p.cols { z[r, c0 + c] = p[r, c] * scale }
+                c0 += p.cols
+            }
+        }
+        return z
+    }
+
+    /// The parameters of every model (names are disjoint: `id.*` for structure, `text.*`,
+    /// `visual.*` and `fusion.*` for content).
+    public func namedParameters() -> [(name: String, value: Matrix)] { models.flatMap { $0.namedParameters() } }
 
     public static func normalized(_ z: Matrix) -> Matrix {
         var z = z
@@ -74,8 +96,9 @@ public final class AlignmentTrainer {
     public func batchLoss(a: [Int32], b: [Int32], negativesOfA: [Int32], negativesOfB: [Int32]) -> Float {
         precondition(a.count == b.count && !a.isEmpty)
         let poolB = Self.pool(b, negativesOfA), poolA = Self.pool(a, negativesOfB)
-        let tape = Tape(profile: model.profile)
-        let z = tape.l2NormalizeRows(model.nodeEmbeddings(tape, nodes: poolA + poolB))
+        let tape = Tape()
+        let parts = models.map { tape.l2NormalizeRows($0.nodeEmbeddings(tape, nodes: poolA + poolB)) }
+        let z = parts.count == 1 ? parts[0] : tape.scale(tape.concatColumns(parts), 1 / Float(parts.count).squareRoot())
         let za = tape.gatherRows(z, (0..<Int32(poolA.count)).map { $0 })
         let zb = tape.gatherRows(z, (Int32(poolA.count)..<Int32(poolA.count + poolB.count)).map { $0 })
         let anchors = (0..<Int32(a.count)).map { $0 }
@@ -83,6 +106,7 @@ public final class AlignmentTrainer {
         let ba = tape.infoNCE(anchors: tape.gatherRows(zb, anchors), candidates: za, positives: anchors, temperature: config.temperature)
         let loss = tape.scale(tape.add(ab, ba), 0.5)
         tape.backward(from: loss)
+        if !config.itemIDs { for m in models { m.zeroItemIDGradients() } }
         return tape.value(loss).data[0]
     }
 
@@ -118,13 +142,13 @@ public final class AlignmentTrainer {
         let batches = (ta.count + config.batchSize - 1) / config.batchSize
         var records = [AlignEpochRecord]()
         var best: (epoch: Int, score: Double, valid: AlignmentMetrics?, test: AlignmentMetrics?) = (0, -1, nil, nil)
-        var bestParameters = model.namedParameters()
+        var bestParameters = namedParameters()
         var sinceBest = 0
         var stoppedEarly = false
         var hard = hardNegatives(embeddings(), a: ta, b: tb)
         for epoch in 1...config.epochs {
             let t0 = ProgressLine.now()
-            model.beginEpoch()
+            for m in models { m.beginEpoch() }
             rng.shuffle(&order)
             var lossSum = 0.0
             for batch in 0..<batches {
@@ -135,7 +159,7 @@ public final class AlignmentTrainer {
                 if !hard.ofA.isEmpty { for k in ks { negA += hard.ofA[k]; negB += hard.ofB[k] } }
                 let loss = batchLoss(a: ks.map { ta[$0] }, b: ks.map { tb[$0] }, negativesOfA: negA, negativesOfB: negB)
                 guard loss.isFinite else { throw TrainError("alignment loss diverged (\(loss)) at epoch \(epoch), batch \(batch + 1)") }
-                model.step()
+                for m in models { m.step() }
                 lossSum += Double(loss)
                 let elapsed = ProgressLine.now() - t0
                 progress.elapsedPerBatch = elapsed / Double(batch + 1)
@@ -155,7 +179,7 @@ public final class AlignmentTrainer {
                 if valid.mrr > best.score {
                     let test = AlignmentEvaluator.evaluate(z, task: task, phase: .test)
                     best = (epoch, valid.mrr, valid, test)
-                    bestParameters = model.namedParameters()
+                    bestParameters = namedParameters()
                     record.test = test.flat
                     record.best = true
                     sinceBest = 0

@@ -26,4 +26,15 @@ extension MultiKG4Rec {
         let layers = propagate(tape, from: cachedLayer0(tape))
         return tape.value(finalEmbeddings(tape, layers, nodes: (0..<Int32(nodeCount)).map { $0 }))
     }
+
+    /// Holds the items' ID-embedding rows at zero in every channel (`AlignConfig.itemIDs` off):
+    /// zeroes the rows now, and `zeroItemIDGradients` after each backward keeps Adam from moving
+    /// them (zero gradient, zero moments: a zero step; weight decay would be the only other force).
+    func zeroItemIDRows() {
+        for c in channels { for k in 0..<itemCount * c.idEmbedding.value.cols { c.idEmbedding.value.data[k] = 0 } }
+    }
+
+    func zeroItemIDGradients() {
+        for c in channels { for k in 0..<itemCount * c.idEmbedding.grad.cols { c.idEmbedding.grad.data[k] = 0 } }
+    }
 }
