@@ -141,11 +141,13 @@ enum HandTask {
             trainer.batchLoss(a: Array(ta.prefix(6)), b: Array(tb.prefix(6)), negativesOfA: [nb[3], nb[9], nb.last!],
                               negativesOfB: [na[2], na.last!])
         }
+        // ε 3e-4: the propagation layers feed L2 normalisations of short rows (see the BPR check).
         let structural = MultiKG4RecTests.relativeError(models[0], names: ["id.id_embedding", "id.layer0", "id.layer1"],
-                                                        epsilon: 1e-3, loss: loss)
+                                                        epsilon: 3e-4, loss: loss)
         let content = MultiKG4RecTests.relativeError(models[1], names: ["text.projection", "text.id_embedding", "text.layer0",
                                                                         "text.layer1", "fusion.block0.text"], epsilon: 1e-3, loss: loss)
-        #expect(structural < 3e-2 && content < 3e-2, "relative errors \(structural), \(content)")
+        #expect(structural < 3e-2, "structural relative error \(structural)")
+        #expect(content < 3e-2, "content relative error \(content)")
     }
 
     /// Structure alone starts at chance (no content, item ID rows held at zero) and must learn the
