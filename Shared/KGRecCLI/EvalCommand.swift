@@ -7,7 +7,7 @@ struct EvalCommand: CLICommand {
     let summary = "evaluate a checkpoint (full ranking: Recall, NDCG, MRR, Hit @ k)"
 
     static let specs: [ModelFlags.Spec] = [
-        .init("checkpoint", "checkpoint.safetensors written by kgrec train (required)"),
+        .init("checkpoint", "checkpoint.safetensors written by kgrec train or kgrec align (required)"),
         .init("data", "dataset directory (default: the one the checkpoint was trained on)"),
         .init("phase", "test | valid (default test)"),
         .init("ks", "cut-offs (default 10,20,50)"),
@@ -19,6 +19,11 @@ struct EvalCommand: CLICommand {
             let f = try ModelFlags(args, specs: Self.specs)
             if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
             guard let path = f.string("checkpoint") else { throw ModelFlags.UsageError("--checkpoint FILE is required") }
+            if let align = try AlignmentCheckpoint.readIfAlignment(path) {  // written by kgrec align
+                let phase = try f.choice("phase", AlignmentPairs.Phase.self) ?? .test
+                try AlignCommand.evaluate(path: path, ckpt: align, dataOverride: f.string("data"), phase: phase, json: f.has("json"))
+                return 0
+            }
             let (ckpt, dataset, model) = try Self.load(path, dataOverride: f.string("data"))
             let phase: EvalPhase
             switch f.string("phase") ?? "test" {

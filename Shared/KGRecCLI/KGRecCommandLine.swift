@@ -23,6 +23,8 @@ public enum KGRecCommandLine {
         BenchScanCommand(),
         EmbedTextCommand(),
         ExportCommand(),
+        AlignCommand(),
+        AlignDataCommand(),
     ]
 
     public static func main(_ argv: [String]) -> Never {

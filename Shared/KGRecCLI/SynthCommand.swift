@@ -25,6 +25,8 @@ struct SynthCommand: CLICommand {
         .init("candidates", "items scored per user when choosing (default 2000)"),
         .init("temperature", "choice temperature (default 0.25)"),
         .init("seed", "seed (default 7)"),
+        .init("two-kgs", "write an alignment task instead: two noisy views of one world with known pairs (kgrec align; flags items, attributes, relations, text-width, latent, missing-text, noise = ν, overlap, seed, preset tiny)", value: false),
+        .init("overlap", "with --two-kgs: fraction of the world's items in both KGs (default 0.8)"),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -32,6 +34,7 @@ struct SynthCommand: CLICommand {
             let f = try ModelFlags(args, specs: Self.specs)
             if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
             guard let out = f.string("out") else { throw ModelFlags.UsageError("--out DIR is required") }
+            if f.has("two-kgs") { return try SynthTwoKGs.run(f, out: out) }
             var c = try Self.config(f)
             if let v = f.string("name") { c.name = v }
             let t0 = ProgressLine.now()
