@@ -15,7 +15,8 @@
 # Pins (RecBole 1.2.1 on Python 3.11): torch 2.13.0 (the CPU wheel where pip finds one, e.g. a local
 # wheel directory in pip's find-links; PyPI's own Linux wheel is the CUDA build and works on CPU
 # too, it is just large), numpy<2 (RecBole's Config assigns np.float = np.float_, gone in NumPy 2),
-# pandas<3 (RecBole assigns into DataFrame views, which pandas 3's copy-on-write ignores),
+# (pandas is left to pip: 3.0.6 here, which warns that RecBole's `feat[field].fillna(inplace=True)`
+# has no effect under copy-on-write; the split files have no missing values, so nothing is lost),
 # ray<=2.6.3 (RecBole's own pin; quick_start imports ray.tune). No dgl or torch-scatter: the runner
 # shims the few calls KGAT and KGIN make (Benchmarks/recbole_run.py).
 set -euo pipefail
@@ -33,7 +34,7 @@ runs=("$@"); [[ ${#runs[@]} -gt 0 ]] || runs=(BPR:defaults BPR:kgrec LightGCN:de
 
 if ! "$venv/bin/python" -c 'import recbole, torch, numpy, pandas, ray' 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'recbole==1.2.1' 'torch==2.13.0' 'numpy<2' 'pandas<3' 'ray<=2.6.3'
+    "$venv/bin/pip" install -q 'recbole==1.2.1' 'torch==2.13.0' 'numpy<2' 'ray<=2.6.3'
 fi
 scripts/fetch-ml100k.sh >/dev/null
 for s in "${seeds[@]}"; do

@@ -20,6 +20,8 @@ mean_train_seconds_per_epoch) and DIR/metrics.jsonl (epoch, trainSeconds, valid)
 Benchmarks/quality_table.py.
 
 Workarounds for RecBole 1.2.1 on Python 3.11 / torch 2.13 (documented in Benchmarks/README.md):
+- for a dataset named "ml-100k" RecBole's Config replaces data_path by its bundled example folder,
+  so data_path is set again after the Config is built;
 - torch.load defaults to weights_only=True since torch 2.6; RecBole's own checkpoints hold its Config,
   so TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 is set before torch is imported;
 - KGAT imports dgl (no wheel for torch 2.13 on PyPI) only to build the collaborative KG and take one
@@ -118,6 +120,8 @@ def main():
                                               "dynamic": True, "candidate_num": 4}})
     os.makedirs(a.out, exist_ok=True)
     config = Config(model=a.model, dataset="ml-100k", config_dict=cfg)
+    # RecBole points dataset "ml-100k" at its bundled example whatever data_path says.
+    config["data_path"] = os.path.join(os.path.abspath(a.split_dir), "ml-100k")
     init_seed(config["seed"], config["reproducibility"])
     dataset = create_dataset(config)
     train_data, valid_data, test_data = data_preparation(config, dataset)
