@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 
-.PHONY: deps build binaries test demo protos protos-check bench-rpc bench-train bench-ml100k bench-load clean
+.PHONY: deps build binaries test demo protos protos-check bench-rpc bench-train bench-ml100k bench-recbole bench-load clean
 
 deps:
 	scripts/setup.sh
@@ -38,7 +38,10 @@ bench-train: binaries
 	Benchmarks/train.sh
 
 bench-ml100k: binaries
-	KGREC_BIN=$(BIN)/kgrec Benchmarks/ml100k.sh
+	KGREC_BIN=$(BIN)/kgrec Benchmarks/quality.sh
+
+bench-recbole: binaries
+	KGREC_BIN=$(BIN)/kgrec Benchmarks/recbole.sh
 
 bench-load: binaries
 	KGREC_BIN=$(BIN)/kgrec Benchmarks/load.sh

@@ -30,7 +30,7 @@ struct RunSettings {
         .init("text-model", "sentence-encoder folder that made the text features: its hash goes into the checkpoint (default: X.textmodel beside --text-features, written by kgrec embed-text)"),
         .init("visual-features", "visual feature matrix .npy (default NAME.visual.npy in --data)"),
         .init("visual-ids", "ids of the visual rows"),
-        .init("model", "multikg4rec | bpr (matrix-factorisation baseline)"),
+        .init("model", "multikg4rec | bpr (matrix-factorisation baseline) | lightgcn (graph CF baseline)"),
         .init("ablation", "full | wo-v | wo-t | wo-tv | t2v | v2t"),
         .init("epochs", "maximum epochs (default 100)"),
         .init("batch-size", "BPR batch size (default 4096)"),
@@ -119,7 +119,7 @@ struct RunSettings {
         quiet = f.has("quiet")
         ablation?.apply(to: &model)
         data.sequenceLength = model.sequenceLength
-        if kind == .bpr { train.kgBatchesPerEpoch = 0 }
+        if kind != .multiKG4Rec { train.kgBatchesPerEpoch = 0 }
         guard !data.path.isEmpty else { throw ModelFlags.UsageError("--data DIR is required (or \"data\": {\"path\": …} in --config)") }
         try model.validate()
         try train.validate()
