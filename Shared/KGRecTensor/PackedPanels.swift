@@ -42,7 +42,10 @@ public struct PackedPanels: Sendable {
 
     /// a `[M, K]` → `[M, N]` = a · B (+ bias `[N]` on every row), then `activation` on each 16-lane
     /// group of outputs (e.g. GELU; it sees the padding lanes of the last panel, which are dropped).
-    public func multiply(_ a: Matrix, bias: [Float]? = nil,
+    /// `fused`: each step `c += a·b` is one fused multiply-add (one rounding); without it, a multiply
+    /// then an add — the rounding of the earlier 4×16 training kernel, so `GEMM` products (and the
+    /// seeded training results pinned on them) stay bitwise what they were.
+    public func multiply(_ a: Matrix, bias: [Float]? = nil, fused: Bool = true,
                          activation: ((SIMD16<Float>) -> SIMD16<Float>)? = nil) -> Matrix {
         precondition(a.cols == inputs, "packed product: A [\(a.rows), \(a.cols)] vs B [\(inputs), \(outputs)]")
         precondition(bias.map { $0.count == outputs } ?? true, "packed product: bias \(bias!.count) vs width \(outputs)")
@@ -70,7 +73,7 @@ public struct PackedPanels: Sendable {
                             for g in range {
                                 let rows = g * group..<min(m, (g + 1) * group)
                                 Self.rows(A, lda: k, rows: rows, panels: P, panelCount: panelCount, k: k,
-                                          C, ldc: n, width: n, start: S, activation: activation)
+                                          C, ldc: n, width: n, start: S, fused: fused, activation: activation)
                             }
                         }
                     }
@@ -84,19 +87,19 @@ public struct PackedPanels: Sendable {
     /// Single-threaded; `start` is the bias padded to whole panels (the accumulators' initial values).
     static func rows(_ a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panels: UnsafePointer<Float>,
                      panelCount: Int, k: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int, width: Int,
-                     start: UnsafePointer<Float>, activation: ((SIMD16<Float>) -> SIMD16<Float>)?) {
+                     start: UnsafePointer<Float>, fused: Bool, activation: ((SIMD16<Float>) -> SIMD16<Float>)?) {
         for panel in 0..<panelCount {
             let w = panels + panel * k * 16
             let lanes = min(16, width - panel * 16)
             var r = rows.lowerBound
             while r + 6 <= rows.upperBound {
                 tile6(a + r * lda, lda: lda, w, k: k, c + r * ldc + panel * 16, ldc: ldc, lanes: lanes,
-                      start: start, panel: panel, activation: activation)
+                      start: start, panel: panel, fused: fused, activation: activation)
                 r += 6
             }
             while r < rows.upperBound {
                 tile1(a + r * lda, w, k: k, c + r * ldc + panel * 16, lanes: lanes, start: start, panel: panel,
-                      activation: activation)
+                      fused: fused, activation: activation)
                 r += 1
             }
         }
@@ -116,7 +119,7 @@ public struct PackedPanels: Sendable {
     /// Six rows × one panel: `c[i, 0..<16] = start + Σ_p a[i, p] · w[p, 0..<16]`.
     @inline(__always)
     static func tile6(_ a: UnsafePointer<Float>, lda: Int, _ w: UnsafePointer<Float>, k: Int,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int, lanes: Int, start: UnsafePointer<Float>, panel: Int,
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int, lanes: Int, start: UnsafePointer<Float>, panel: Int, fused: Bool,
                       activation: ((SIMD16<Float>) -> SIMD16<Float>)?) {
         var c0 = initial(start, panel: panel)
         var c1 = initial(start, panel: panel)
@@ -126,15 +129,20 @@ public struct PackedPanels: Sendable {
         var c5 = initial(start, panel: panel)
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
         var wp = w
-        for p in 0..<k {
-            let v = UnsafeRawPointer(wp).loadUnaligned(as: SIMD16<Float>.self)
-            c0.addProduct(a0[p], v)
-            c1.addProduct(a1[p], v)
-            c2.addProduct(a2[p], v)
-            c3.addProduct(a3[p], v)
-            c4.addProduct(a4[p], v)
-            c5.addProduct(a5[p], v)
-            wp += 16
+        if fused {
+            for p in 0..<k {
+                let v = UnsafeRawPointer(wp).loadUnaligned(as: SIMD16<Float>.self)
+                c0.addProduct(a0[p], v); c1.addProduct(a1[p], v); c2.addProduct(a2[p], v)
+                c3.addProduct(a3[p], v); c4.addProduct(a4[p], v); c5.addProduct(a5[p], v)
+                wp += 16
+            }
+        } else {
+            for p in 0..<k {
+                let v = UnsafeRawPointer(wp).loadUnaligned(as: SIMD16<Float>.self)
+                c0 += a0[p] * v; c1 += a1[p] * v; c2 += a2[p] * v
+                c3 += a3[p] * v; c4 += a4[p] * v; c5 += a5[p] * v
+                wp += 16
+            }
         }
         if let activation {
             c0 = activation(c0); c1 = activation(c1); c2 = activation(c2)
@@ -151,11 +159,13 @@ public struct PackedPanels: Sendable {
     /// One row × one panel (same k order as `tile6`, so a row's result does not depend on its tile).
     @inline(__always)
     static func tile1(_ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, k: Int, _ c: UnsafeMutablePointer<Float>,
-                      lanes: Int, start: UnsafePointer<Float>, panel: Int, activation: ((SIMD16<Float>) -> SIMD16<Float>)?) {
+                      lanes: Int, start: UnsafePointer<Float>, panel: Int, fused: Bool,
+                      activation: ((SIMD16<Float>) -> SIMD16<Float>)?) {
         var c0 = initial(start, panel: panel)
         var wp = w
         for p in 0..<k {
-            c0.addProduct(a[p], UnsafeRawPointer(wp).loadUnaligned(as: SIMD16<Float>.self))
+            let v = UnsafeRawPointer(wp).loadUnaligned(as: SIMD16<Float>.self)
+            if fused { c0.addProduct(a[p], v) } else { c0 += a[p] * v }
             wp += 16
         }
         if let activation { c0 = activation(c0) }

@@ -62,6 +62,26 @@ import Testing
         #expect(Self.maxError(relu, ref.map { max($0, 0) }) < 1e-4 * Double(k))
     }
 
+    /// GEMM keeps the rounding of the earlier kernel (multiply, then add, k in order from 0), so
+    /// seeded training is bitwise what it was: every element equals that Float loop exactly.
+    @Test(arguments: [(7, 64, 17), (53, 64, 128), (300, 128, 64)])
+    func productsAreBitwiseTheInOrderMultiplyThenAddLoop(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = Xoshiro256(seed: UInt64(m + k + n))
+        let a = Matrix.uniform(rows: m, cols: k, -1, 1, rng: &rng)
+        let b = Matrix.uniform(rows: k, cols: n, -1, 1, rng: &rng)
+        var ref = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for p in 0..<k { s = s + a[i, p] * b[p, j] }
+                ref[i * n + j] = s
+            }
+        }
+        #expect(GEMM.multiply(a, b).data == ref)
+        #expect(GEMM.multiply(a, b.transposed(), transB: true).data == ref)
+    }
+
     @Test func emptyOperandsGiveZeroOrEmptyResults() {
         let a = Matrix(rows: 0, cols: 4), b = Matrix(rows: 4, cols: 3)
         #expect(GEMM.multiply(a, b).rows == 0)
