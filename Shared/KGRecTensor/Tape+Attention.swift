@@ -44,6 +44,21 @@ extension Tape {
                                 }
                                 let inv = sum > 0 ? 1 / sum : 0
                                 let orow = O + (sq * nq + i) * d + h * dh
+                                if dh == 8 {
+                                    // The output row in a register (the same adds as `axpy`, no
+                                    // store-to-load chain through memory per key).
+                                    var acc = SIMD8<Float>()
+                                    for j in 0..<nk {
+                                        prow[j] *= inv
+                                        let p = prow[j]
+                                        if p == 0 { continue }
+                                        let vrow: UnsafePointer<Float> = Vd + ((sq * nk + j) * d + h * dh)
+                                        let v = UnsafeRawPointer(vrow).loadUnaligned(as: SIMD8<Float>.self)
+                                        acc += p * v
+                                    }
+                                    UnsafeMutableRawPointer(orow).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                    continue
+                                }
                                 for j in 0..<nk {
                                     prow[j] *= inv
                                     let p = prow[j]

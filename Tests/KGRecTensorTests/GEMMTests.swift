@@ -45,6 +45,43 @@ import Testing
         #expect(Self.maxError(c, Self.naive(a, b, transA: true, transB: false)) < 1e-3)
     }
 
+    /// The packed 6×16 kernel at ragged shapes: rows not a multiple of 6 (the one-row tiles), widths
+    /// not a multiple of 16 (the zero-padded last panel), bias and activation, both packings.
+    @Test(arguments: [(1, 3, 1), (7, 64, 17), (13, 5, 40), (53, 64, 128), (100, 128, 64)])
+    func packedPanelsWithBiasAndActivationMatchTheNaiveProduct(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = Xoshiro256(seed: UInt64(m * 7 + k * 3 + n))
+        let a = Matrix.uniform(rows: m, cols: k, -1, 1, rng: &rng)
+        let b = Matrix.uniform(rows: k, cols: n, -1, 1, rng: &rng)
+        let bias = (0..<n).map { Float($0) / Float(n) - 0.5 }
+        let ref = Self.naive(a, b, transA: false, transB: false)
+        let plain = PackedPanels(b).multiply(a, bias: bias)
+        #expect(plain.rows == m && plain.cols == n)
+        #expect(Self.maxError(plain, (0..<m * n).map { ref[$0] + Double(bias[$0 % n]) }) < 1e-4 * Double(k))
+        let relu = PackedPanels(transposed: b.transposed()).multiply(a, activation: { pointwiseMax($0, .zero) })
+        #expect(Self.maxError(relu, ref.map { max($0, 0) }) < 1e-4 * Double(k))
+    }
+
+    /// GEMM keeps the rounding of the earlier kernel (multiply, then add, k in order from 0), so
+    /// seeded training is bitwise what it was: every element equals that Float loop exactly.
+    @Test(arguments: [(7, 64, 17), (53, 64, 128), (300, 128, 64)])
+    func productsAreBitwiseTheInOrderMultiplyThenAddLoop(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = Xoshiro256(seed: UInt64(m + k + n))
+        let a = Matrix.uniform(rows: m, cols: k, -1, 1, rng: &rng)
+        let b = Matrix.uniform(rows: k, cols: n, -1, 1, rng: &rng)
+        var ref = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for p in 0..<k { s = s + a[i, p] * b[p, j] }
+                ref[i * n + j] = s
+            }
+        }
+        #expect(GEMM.multiply(a, b).data == ref)
+        #expect(GEMM.multiply(a, b.transposed(), transB: true).data == ref)
+    }
+
     @Test func emptyOperandsGiveZeroOrEmptyResults() {
         let a = Matrix(rows: 0, cols: 4), b = Matrix(rows: 4, cols: 3)
         #expect(GEMM.multiply(a, b).rows == 0)

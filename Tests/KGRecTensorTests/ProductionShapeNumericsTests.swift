@@ -152,6 +152,22 @@ import Testing
         #expect(e < tolerance)
     }
 
+    /// The fusion FFN's linears (d 64 → F 128 → d 64; without the ReLU, whose kink finite differences
+    /// would straddle) through the packed kernel: gradients by finite differences, and bitwise-equal
+    /// values and input gradients on one and two threads.
+    @Test func fusionFFNLinearsMatchFiniteDifferencesAndAreBitwiseEqualOnOneAndTwoThreads() {
+        let inputs = [GradientCheck.random(2048, Self.d, seed: 40), GradientCheck.random(Self.d, 128, seed: 41),
+                      GradientCheck.random(1, 128, seed: 42), GradientCheck.random(128, Self.d, seed: 43),
+                      GradientCheck.random(1, Self.d, seed: 44)]
+        let build: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.linear(t.linear(v[0], v[1], v[2]), v[3], v[4]) }
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: inputs, coordinates: 32, build) }
+        #expect(e < tolerance)
+        let one = Self.withThreads(1) { Self.valueAndGradients(inputs, build) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(inputs, build) }
+        #expect(one[0] == two[0])
+        #expect(one[1] == two[1])
+    }
+
     @Test func gemmRowSplitsAreBitwiseEqualAndPartialSumsAgreeOnOneAndTwoThreads() {
         let build: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.linear(v[0], v[1], v[2]) }
         let one = Self.withThreads(1) { Self.valueAndGradients(Self.gemmInputs, build) }
