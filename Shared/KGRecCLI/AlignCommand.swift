@@ -54,14 +54,7 @@ struct AlignCommand: CLICommand {
             if f.has("item-ids") { align.itemIDs = true }
             var base = ModelConfig()
             base.learningRate = 0.01  // the recommender's 1e-3 left structure-only synthetic alignment at Hits@1 0.03 after 100 epochs
-            if let v = try f.double("lr") { base.learningRate = Float(v) }
-            if let v = try f.int("dim") { base.embeddingSize = v }
-            if let v = try f.ints("layers") { base.layerSizes = v }
-            if let v = try f.int("fusion-blocks") { base.fusionBlocks = v }
-            if let v = try f.int("heads") { base.heads = v }
-            if let v = try f.int("seq-len") { base.sequenceLength = v }
-            if let v = try f.double("dropout") { base.messageDropout = Float(v) }
-            if let v = try f.double("edge-dropout") { base.edgeDropout = Float(v) }
+            try base.apply(architectureFlags: f)
             if let v = try f.seed("seed") { base.seed = v; align.seed = v }
             try align.validate()
             let progress = ProgressLine(enabled: !f.has("quiet"))
@@ -77,19 +70,8 @@ struct AlignCommand: CLICommand {
             let configs = try align.modelConfigs(base, features: task.features)
             let models = try configs.map { try MultiKG4Rec(config: $0, graph: task.graph, features: task.features) }
             let trainer = try AlignmentTrainer(models: models, task: task, config: align, progress: progress)
-            var metrics: FileHandle? = nil
-            if let out = f.string("out") {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                let path = (out as NSString).appendingPathComponent("metrics.jsonl")
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                metrics = FileHandle(forWritingAtPath: path)
-            }
-            defer { try? metrics?.close() }
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
-            trainer.onEpoch = { record in
-                if let m = metrics, let line = try? enc.encode(record) { m.write(line + Data("\n".utf8)) }
-            }
+            let metrics = try MetricsLog(directory: f.string("out"))
+            trainer.onEpoch = { metrics.append($0) }
             let result = try trainer.run()
             if let out = f.string("out") {
                 let ckpt = AlignmentCheckpoint(models: configs, align: align, counts: task.counts, bestEpoch: result.bestEpoch,

@@ -93,15 +93,8 @@ struct RunSettings {
         if let v = try f.int("max-batches") { train.maxBatchesPerEpoch = v }
         if let v = try f.choice("propagation", PropagationMode.self) { train.propagation = v }
         if let v = try f.double("memory-budget") { train.memoryBudgetGiB = v }
-        if let v = try f.double("lr") { model.learningRate = Float(v) }
+        try model.apply(architectureFlags: f)
         if let v = try f.double("l2") { model.l2 = Float(v) }
-        if let v = try f.int("dim") { model.embeddingSize = v }
-        if let v = try f.ints("layers") { model.layerSizes = v }
-        if let v = try f.int("fusion-blocks") { model.fusionBlocks = v }
-        if let v = try f.int("heads") { model.heads = v }
-        if let v = try f.int("seq-len") { model.sequenceLength = v }
-        if let v = try f.double("dropout") { model.messageDropout = Float(v) }
-        if let v = try f.double("edge-dropout") { model.edgeDropout = Float(v) }
         if let v = try f.double("feature-mask") { model.featureMask = Float(v) }
         if let v = try f.choice("aggregator", ModelConfig.Aggregator.self) { model.aggregator = v }
         if let v = try f.double("weight-decay") { model.weightDecay = Float(v) }

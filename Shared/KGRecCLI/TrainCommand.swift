@@ -49,19 +49,8 @@ enum TrainingRun {
         }
         let textModel = try TextModelRecord.fingerprint(s, dataset: dataset)
         let trainer = try Trainer(model: model, dataset: dataset, config: s.train, progress: progress)
-        var metrics: FileHandle? = nil
-        if let out = s.out {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let path = (out as NSString).appendingPathComponent("metrics.jsonl")
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            metrics = FileHandle(forWritingAtPath: path)
-        }
-        defer { try? metrics?.close() }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        trainer.onEpoch = { record in
-            if let m = metrics, let line = try? enc.encode(record) { m.write(line + Data("\n".utf8)) }
-        }
+        let metrics = try MetricsLog(directory: s.out)
+        trainer.onEpoch = { metrics.append($0) }
         let result = try trainer.run()
         if let out = s.out {
             // Restore the best epoch's parameters so the checkpoint is the reported model.
