@@ -7,7 +7,7 @@ struct AblateCommand: CLICommand {
     let name = "ablate"
     let summary = "train every ablation (full, w/o v, w/o t, w/o t&v, t2v, v2t) and print the table"
 
-    static var specs: [ModelFlags.Spec] {
+    static var specs: [CommandFlags.Spec] {
         RunSettings.specs.filter { $0.name != "ablation" } + [
             .init("variants", "comma-separated subset (default full,wo-v,wo-t,wo-tv,t2v,v2t)"),
             .init("with-bpr", "also train the BPR matrix-factorisation baseline", value: false),
@@ -16,14 +16,14 @@ struct AblateCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let flags = try ModelFlags(args, specs: Self.specs)
-            if flags.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            let flags = try CommandFlags(args, specs: Self.specs)
+            if flags.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             let base = try RunSettings(flags: flags)
             var variants = Ablation.allCases
             if let list = flags.string("variants") {
                 variants = try list.split(separator: ",").map {
                     guard let v = Ablation(rawValue: String($0)) else {
-                        throw ModelFlags.UsageError("--variants: unknown variant '\($0)' (expected \(Ablation.allCases.map(\.rawValue).joined(separator: ",")))")
+                        throw CommandFlags.UsageError("--variants: unknown variant '\($0)' (expected \(Ablation.allCases.map(\.rawValue).joined(separator: ",")))")
                     }
                     return v
                 }

@@ -8,7 +8,7 @@ struct AlignCommand: CLICommand {
     let name = "align"
     let summary = "pre-train entity encoders by aligning two KGs (InfoNCE), report Hits@1/10 and MRR"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("data", "alignment data directory (a.item, a.kg, b.item, b.kg, alignment.pairs, optional a/b.text.npy; kgrec synth --two-kgs, kgrec align-data)"),
         .init("encoder", "structure | content | both (default both)"),
         .init("temperature", "InfoNCE temperature τ (default 0.1)"),
@@ -18,14 +18,7 @@ struct AlignCommand: CLICommand {
         .init("hard-negatives", "nearest non-aligned entities per anchor, refreshed per epoch (default 4; 0 = none)"),
         .init("patience", "early stopping after N evaluations without a better validation MRR (default 20)"),
         .init("eval-every", "evaluate every N epochs (default 1)"),
-        .init("lr", "Adam learning rate (default 1e-2)"),
-        .init("dim", "embedding size d (default 64)"),
-        .init("layers", "propagation layer sizes (default 64,32,16)"),
-        .init("fusion-blocks", "fusion blocks (default 3)"),
-        .init("heads", "attention heads (default 8)"),
-        .init("seq-len", "BFS sequence length n (default 8)"),
-        .init("dropout", "message dropout (default 0.1)"),
-        .init("edge-dropout", "edge dropout per epoch (default 0)"),
+    ] + ModelConfig.architectureFlagSpecs(learningRate: "1e-2") + [
         .init("seed", "seed of initialisation and sampling (default 2020)"),
         .init("split-seed", "seed of the pair split when alignment.pairs has no split column (default 2020)"),
         .init("item-ids", "give items trainable ID embeddings (default: items are encoded from content and neighbourhood only)", value: false),
@@ -37,10 +30,10 @@ struct AlignCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             var align = AlignConfig()
-            guard let data = f.string("data") else { throw ModelFlags.UsageError("--data DIR is required") }
+            guard let data = f.string("data") else { throw CommandFlags.UsageError("--data DIR is required") }
             align.data = data
             if let v = try f.choice("encoder", AlignConfig.Encoder.self) { align.encoder = v }
             if let v = try f.double("temperature") { align.temperature = Float(v) }

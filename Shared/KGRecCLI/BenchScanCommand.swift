@@ -7,7 +7,7 @@ struct BenchScanCommand: CLICommand {
     let name = "bench-scan"
     let summary = "Top-k scan and IVF latency, GB/s and recall@k over .npy item vectors"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("items", "item matrix .npy [N, W] float32 (required)"),
         .init("queries", "query matrix .npy [Q, W] float32 (required)"),
         .init("split", "width of the first (visual) block (default W/2)"),
@@ -20,14 +20,14 @@ struct BenchScanCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             guard let itemsPath = f.string("items"), let queriesPath = f.string("queries") else {
-                throw ModelFlags.UsageError("--items and --queries are required")
+                throw CommandFlags.UsageError("--items and --queries are required")
             }
             let items = try NpyFile.read(path: itemsPath), queries = try NpyFile.read(path: queriesPath)
             guard queries.cols == items.cols, items.rows > 0, queries.rows > 0 else {
-                throw ModelFlags.UsageError("\(queriesPath) has \(queries.cols) columns, \(itemsPath) has \(items.cols)")
+                throw CommandFlags.UsageError("\(queriesPath) has \(queries.cols) columns, \(itemsPath) has \(items.cols)")
             }
             var b = ScanBenchmark(items: items.values, count: items.rows, width: items.cols,
                                   queries: queries.values, queryCount: queries.rows)
@@ -37,7 +37,7 @@ struct BenchScanCommand: CLICommand {
             b.lists = try f.int("lists")
             b.nprobes = try f.ints("nprobe") ?? [4, 8, 16, 32, 64]
             if let p = f.string("ivf-precision") {
-                guard let p = ScanPrecision(rawValue: p) else { throw ModelFlags.UsageError("--ivf-precision: fp32, fp16 or int8") }
+                guard let p = ScanPrecision(rawValue: p) else { throw CommandFlags.UsageError("--ivf-precision: fp32, fp16 or int8") }
                 b.ivfPrecision = p
             }
             print(b.run())

@@ -6,7 +6,7 @@ struct BenchTensorCommand: CLICommand {
     let name = "bench-tensor"
     let summary = "GEMM GFLOP/s and a per-op profile of Multi-KG4Rec training batches"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("data", "RecBole dataset directory (optional; without it only the GEMM table)"),
         .init("text", "text features .npy (with --text-ids)"),
         .init("text-ids", "ids file of the text features"),
@@ -19,8 +19,8 @@ struct BenchTensorCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             if !f.has("no-gemm") { print(ModelBenchmark.gemmReport()) }
             guard let path = f.string("data") else { return 0 }
             var options = DataOptions(path: path)

@@ -7,7 +7,7 @@ struct BreakdownCommand: CLICommand {
     let name = "breakdown"
     let summary = "per-user visual vs text share of the top-k scores of a checkpoint"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint.safetensors (a model with both a visual and a text channel)"),
         .init("data", "dataset directory (default: the checkpoint's)"),
         .init("users", "how many users to list (default 5)"),
@@ -17,15 +17,15 @@ struct BreakdownCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
-            guard let path = f.string("checkpoint") else { throw ModelFlags.UsageError("--checkpoint FILE is required") }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let path = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
             let (_, dataset, model) = try EvalCommand.load(path, dataOverride: f.string("data"))
             let k = try f.int("k") ?? 5
-            guard k > 0 else { throw ModelFlags.UsageError("--k must be positive") }
+            guard k > 0 else { throw CommandFlags.UsageError("--k must be positive") }
             var users = Array(0..<min(try f.int("users") ?? 5, dataset.userCount))
             if let token = f.string("user") {
-                guard let u = dataset.users.index(of: token) else { throw ModelFlags.UsageError("--user: unknown user '\(token)'") }
+                guard let u = dataset.users.index(of: token) else { throw CommandFlags.UsageError("--user: unknown user '\(token)'") }
                 users = [Int(u)]
             }
             print(try Self.render(dataset: dataset, model: model, users: users, k: k))

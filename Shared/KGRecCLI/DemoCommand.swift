@@ -9,7 +9,7 @@ struct DemoCommand: CLICommand {
     let name = "demo"
     let summary = "the main job: synthesise, train briefly, evaluate, then serve through the three services"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("out", "working directory (default runs/demo)"),
         .init("budget", "training time budget in seconds (default 75)"),
         .init("epochs", "maximum epochs (default 40)"),
@@ -33,8 +33,8 @@ struct DemoCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             let out = f.string("out") ?? "runs/demo"
             var s = Self.settings(out: out)
             s.train.maxSeconds = try f.double("budget") ?? 75

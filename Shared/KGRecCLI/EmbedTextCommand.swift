@@ -10,7 +10,7 @@ struct EmbedTextCommand: CLICommand {
     let name = "embed-text"
     let summary = "embed id<TAB>text lines with a MiniLM sentence encoder into X.npy + X.ids"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("model", "sentence-transformers model folder (default data/minilm, from scripts/fetch-minilm.sh)"),
         .init("in", "input: one 'id<TAB>text' line per item, UTF-8"),
         .init("out", "output matrix X.npy (X.ids and X.textmodel are written beside it)"),
@@ -22,23 +22,23 @@ struct EmbedTextCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             let records: [(id: String, text: String)]
             switch (f.string("in"), f.string("from-ml100k-item")) {
             case let (path?, nil): records = try TextRecords.read(path: path)
             case let (nil, item?):
                 records = try TextRecords.ml100kItems(path: item)
                 if let t = f.string("texts-out") { try TextRecords.write(records, to: t) }
-            default: throw ModelFlags.UsageError("give exactly one of --in FILE and --from-ml100k-item FILE")
+            default: throw CommandFlags.UsageError("give exactly one of --in FILE and --from-ml100k-item FILE")
             }
             guard let out = f.string("out") else {
                 if f.string("texts-out") != nil { return 0 }
-                throw ModelFlags.UsageError("--out X.npy is required")
+                throw CommandFlags.UsageError("--out X.npy is required")
             }
-            guard out.hasSuffix(".npy") else { throw ModelFlags.UsageError("--out must end in .npy, got '\(out)'") }
+            guard out.hasSuffix(".npy") else { throw CommandFlags.UsageError("--out must end in .npy, got '\(out)'") }
             let batchSize = try f.int("batch-size") ?? 64
-            guard batchSize > 0 else { throw ModelFlags.UsageError("--batch-size must be positive") }
+            guard batchSize > 0 else { throw CommandFlags.UsageError("--batch-size must be positive") }
             let progress = ProgressLine(enabled: !f.has("quiet"))
             let encoder = try SentenceEncoder(modelDirectory: f.string("model") ?? "data/minilm")
             let d = encoder.dimension

@@ -6,7 +6,7 @@ struct EvalCommand: CLICommand {
     let name = "eval"
     let summary = "evaluate a checkpoint (full ranking: Recall, NDCG, MRR, Hit @ k)"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint.safetensors written by kgrec train or kgrec align (required)"),
         .init("data", "dataset directory (default: the one the checkpoint was trained on)"),
         .init("phase", "test | valid (default test)"),
@@ -16,9 +16,9 @@ struct EvalCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
-            guard let path = f.string("checkpoint") else { throw ModelFlags.UsageError("--checkpoint FILE is required") }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let path = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
             if let align = try AlignmentCheckpoint.readIfAlignment(path) {  // written by kgrec align
                 let phase = try f.choice("phase", AlignmentPairs.Phase.self) ?? .test
                 try AlignCommand.evaluate(path: path, ckpt: align, dataOverride: f.string("data"), phase: phase, json: f.has("json"))
@@ -29,10 +29,10 @@ struct EvalCommand: CLICommand {
             switch f.string("phase") ?? "test" {
             case "test": phase = .test
             case "valid": phase = .valid
-            case let p: throw ModelFlags.UsageError("--phase: expected test or valid, got '\(p)'")
+            case let p: throw CommandFlags.UsageError("--phase: expected test or valid, got '\(p)'")
             }
             let ks = try f.ints("ks") ?? [10, 20, 50]
-            guard ks.allSatisfy({ $0 > 0 }) else { throw ModelFlags.UsageError("--ks must be positive") }
+            guard ks.allSatisfy({ $0 > 0 }) else { throw CommandFlags.UsageError("--ks must be positive") }
             let t0 = ProgressLine.now()
             let metrics = Evaluator(split: dataset.split, ks: ks).evaluate(model.inferenceEmbeddings(), phase: phase)
             if f.has("json") {

@@ -8,7 +8,7 @@ struct ExportCommand: CLICommand {
     let name = "export"
     let summary = "write a checkpoint's start-up artifacts (fused item vectors) for the graph service"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint (.safetensors) written by kgrec train"),
         .init("data", "dataset directory (default: the one recorded in the checkpoint)"),
         .init("out", "output directory (created); fused-items.kgrf is written inside"),
@@ -16,10 +16,10 @@ struct ExportCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
-            guard let checkpoint = f.string("checkpoint") else { throw ModelFlags.UsageError("--checkpoint FILE is required") }
-            guard let out = f.string("out") else { throw ModelFlags.UsageError("--out DIR is required") }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let checkpoint = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
+            guard let out = f.string("out") else { throw CommandFlags.UsageError("--out DIR is required") }
             let t0 = ProgressLine.now()
             let model = try ServingModel.load(checkpoint: checkpoint, dataOverride: f.string("data"))
             let t1 = ProgressLine.now()

@@ -19,7 +19,7 @@ struct RunSettings {
     var textModel: String? = nil
     var quiet = false
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("config", "JSON config file (keys kind, ablation, model, train, data); flags override it"),
         .init("data", "dataset directory"),
         .init("dataset-format", "recbole | kgat (default recbole)"),
@@ -39,15 +39,8 @@ struct RunSettings {
         .init("max-batches", "cap on BPR batches per epoch (benchmarks)"),
         .init("propagation", "BPR batches' propagation: full (whole graph, exact) | history (batch + 1-hop, per-epoch history tables; default full)"),
         .init("memory-budget", "refuse to train when the estimated peak memory exceeds this many GiB (default: the available memory)"),
-        .init("lr", "Adam learning rate (default 1e-3)"),
+    ] + ModelConfig.architectureFlagSpecs(learningRate: "1e-3") + [
         .init("l2", "L2 weight λ (default 1e-5)"),
-        .init("dim", "embedding size d (default 64)"),
-        .init("layers", "propagation layer sizes (default 64,32,16)"),
-        .init("fusion-blocks", "fusion blocks (default 3)"),
-        .init("heads", "attention heads (default 8)"),
-        .init("seq-len", "BFS sequence length n (default 8)"),
-        .init("dropout", "message dropout (default 0.1)"),
-        .init("edge-dropout", "edge dropout per epoch (default 0)"),
         .init("feature-mask", "fraction of raw content-feature columns masked per training epoch (default 0)"),
         .init("aggregator", "propagation aggregator: bi-interaction (KGAT, per-epoch attention) | gat-jk (GAT with gradient + jumping knowledge; --propagation full only) (default bi-interaction)"),
         .init("weight-decay", "L2 on every parameter, applied by Adam (default 0)"),
@@ -74,7 +67,7 @@ struct RunSettings {
         data.sequenceLength = model.sequenceLength
     }
 
-    init(flags f: ModelFlags) throws {
+    init(flags f: CommandFlags) throws {
         if let path = f.string("config") { try loadFile(path) }
         if let d = f.string("data") { data.path = d }
         if let v = try f.choice("dataset-format", DataOptions.Format.self) { data.format = v }
@@ -113,11 +106,11 @@ struct RunSettings {
         ablation?.apply(to: &model)
         data.sequenceLength = model.sequenceLength
         if kind != .multiKG4Rec { train.kgBatchesPerEpoch = 0 }
-        guard !data.path.isEmpty else { throw ModelFlags.UsageError("--data DIR is required (or \"data\": {\"path\": …} in --config)") }
+        guard !data.path.isEmpty else { throw CommandFlags.UsageError("--data DIR is required (or \"data\": {\"path\": …} in --config)") }
         try model.validate()
         try train.validate()
         if model.aggregator == .gatJK && (train.propagation ?? .full) != .full {
-            throw ModelFlags.UsageError("--aggregator gat-jk trains with --propagation full only (history tables hold Bi-Interaction layers)")
+            throw CommandFlags.UsageError("--aggregator gat-jk trains with --propagation full only (history tables hold Bi-Interaction layers)")
         }
     }
 

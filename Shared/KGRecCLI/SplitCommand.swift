@@ -9,16 +9,16 @@ struct SplitCommand: CLICommand {
     let summary = "write the train/valid/test split as RecBole benchmark files (NAME.{train,valid,test}.inter)"
 
     /// The data flags are `kgrec train`'s (same names, same meaning).
-    static let specs: [ModelFlags.Spec] = RunSettings.specs.filter {
+    static let specs: [CommandFlags.Spec] = RunSettings.specs.filter {
         ["data", "dataset-name", "all-interactions", "split-seed"].contains($0.name)
     } + [.init("out", "directory for the three files (required; may be --data itself)")]
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
-            guard let path = f.string("data") else { throw ModelFlags.UsageError("--data DIR is required") }
-            guard let out = f.string("out") else { throw ModelFlags.UsageError("--out DIR is required") }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let path = f.string("data") else { throw CommandFlags.UsageError("--data DIR is required") }
+            guard let out = f.string("out") else { throw CommandFlags.UsageError("--out DIR is required") }
             var options = DataOptions(path: path)
             options.name = f.string("dataset-name")
             if f.has("all-interactions") { options.linkedOnly = false }

@@ -6,7 +6,7 @@ struct SynthCommand: CLICommand {
     let name = "synth"
     let summary = "generate a seeded synthetic multimodal KG dataset (RecBole files + .npy features)"
 
-    static let specs: [ModelFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = [
         .init("out", "output directory (required)"),
         .init("preset", "default | tiny (unit tests) | ablation (the pinned ablation test)"),
         .init("nodes", "scale preset: about N nodes (40% users, 40% items, 20% attributes)"),
@@ -31,9 +31,9 @@ struct SynthCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let f = try ModelFlags(args, specs: Self.specs)
-            if f.helpRequested { print(ModelFlags.usage(name, summary, Self.specs)); return 0 }
-            guard let out = f.string("out") else { throw ModelFlags.UsageError("--out DIR is required") }
+            let f = try CommandFlags(args, specs: Self.specs)
+            if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
+            guard let out = f.string("out") else { throw CommandFlags.UsageError("--out DIR is required") }
             if f.has("two-kgs") { return try SynthTwoKGs.run(f, out: out) }
             var c = try Self.config(f)
             if let v = f.string("name") { c.name = v }
@@ -50,7 +50,7 @@ struct SynthCommand: CLICommand {
     }
 
     /// The config from `--preset`/`--nodes` and the individual flags.
-    static func config(_ f: ModelFlags) throws -> SynthConfig {
+    static func config(_ f: CommandFlags) throws -> SynthConfig {
         var c: SynthConfig
         if let n = try f.int("nodes") {
             c = .scaled(nodes: n)
@@ -59,7 +59,7 @@ struct SynthCommand: CLICommand {
             case "default": c = SynthConfig()
             case "tiny": c = .tiny
             case "ablation": c = .ablationTest
-            case let p: throw ModelFlags.UsageError("--preset: expected default, tiny or ablation, got '\(p)'")
+            case let p: throw CommandFlags.UsageError("--preset: expected default, tiny or ablation, got '\(p)'")
             }
         }
         if let v = try f.int("users") { c.users = v }

@@ -4,12 +4,12 @@ import KGRecModel
 /// `kgrec synth --two-kgs`: a seeded synthetic alignment task (`SyntheticTwoKG`) written as
 /// `TwoKGFiles`.
 enum SynthTwoKGs {
-    static func run(_ f: ModelFlags, out: String) throws -> Int32 {
+    static func run(_ f: CommandFlags, out: String) throws -> Int32 {
         var c: TwoKGSynthConfig
         switch f.string("preset") ?? "default" {
         case "default": c = TwoKGSynthConfig()
         case "tiny": c = .tiny
-        case let p: throw ModelFlags.UsageError("--preset: with --two-kgs expected default or tiny, got '\(p)'")
+        case let p: throw CommandFlags.UsageError("--preset: with --two-kgs expected default or tiny, got '\(p)'")
         }
         if let v = f.string("name") { c.name = v }
         if let v = try f.int("items") { c.items = v }

@@ -9,8 +9,8 @@ struct TrainCommand: CLICommand {
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
-            let flags = try ModelFlags(args, specs: RunSettings.specs)
-            if flags.helpRequested { print(ModelFlags.usage(name, summary, RunSettings.specs)); return 0 }
+            let flags = try CommandFlags(args, specs: RunSettings.specs)
+            if flags.helpRequested { print(CommandFlags.usage(name, summary, RunSettings.specs)); return 0 }
             let s = try RunSettings(flags: flags)
             let progress = ProgressLine(enabled: !s.quiet)
             let t0 = ProgressLine.now()

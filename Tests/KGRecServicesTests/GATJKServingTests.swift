@@ -48,15 +48,15 @@ import Testing
 
     @Test func aggregatorAndFeatureMaskFlagsAreParsedAndGATJKRefusesHistoryPropagation() throws {
         func settings(_ extra: [String]) throws -> RunSettings {
-            try RunSettings(flags: ModelFlags(["--data", "/nonexistent"] + extra, specs: RunSettings.specs))
+            try RunSettings(flags: CommandFlags(["--data", "/nonexistent"] + extra, specs: RunSettings.specs))
         }
         let s = try settings(["--aggregator", "gat-jk", "--feature-mask", "0.2"])
         #expect(s.model.aggregator == .gatJK && s.model.featureMask == 0.2)
         #expect(try settings([]).model.aggregator == .biInteraction)
-        let e = #expect(throws: ModelFlags.UsageError.self) {
+        let e = #expect(throws: CommandFlags.UsageError.self) {
             _ = try settings(["--aggregator", "gat-jk", "--propagation", "history"])
         }
         #expect(e?.description.contains("--propagation full") == true)
-        #expect(throws: ModelFlags.UsageError.self) { _ = try settings(["--aggregator", "gat"]) }
+        #expect(throws: CommandFlags.UsageError.self) { _ = try settings(["--aggregator", "gat"]) }
     }
 }

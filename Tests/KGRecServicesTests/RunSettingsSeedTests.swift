@@ -6,7 +6,7 @@ import Testing
 /// `--seed` seeds the model and the sampler, `--split-seed` the split: one can change without the other.
 @Suite struct RunSettingsSeedTests {
     static func settings(_ dir: String, _ extra: [String]) throws -> RunSettings {
-        try RunSettings(flags: ModelFlags(["--data", dir] + extra, specs: RunSettings.specs))
+        try RunSettings(flags: CommandFlags(["--data", dir] + extra, specs: RunSettings.specs))
     }
 
     @Test func withoutSeedFlagsEverySeedIsRecBoles2020() throws {
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func aNegativeSeedIsAUsageError() throws {
-        let e = #expect(throws: ModelFlags.UsageError.self) { try Self.settings("/x", ["--split-seed", "-1"]) }
+        let e = #expect(throws: CommandFlags.UsageError.self) { try Self.settings("/x", ["--split-seed", "-1"]) }
         #expect(e?.code == .invalidValue)
     }
 }
