@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 
-.PHONY: deps build binaries test test-checked demo protos protos-check bench-rpc bench-train bench-ml100k bench-recbole bench-load clean
+.PHONY: deps build binaries test demo protos protos-check bench-rpc bench-train bench-ml100k bench-recbole bench-load clean
 
 deps:
 	scripts/setup.sh
@@ -26,18 +26,6 @@ test: build protos-check
 	# transport tests' deadline and keepalive checks rely on (the whole suite takes ~15 s).
 	swift test $(SWIFT_FLAGS) --skip-build --no-parallel
 	KGREC_BIN=$(BIN)/kgrec .venv/bin/python -m pytest -q Tests/interop
-
-# The numeric suites with shape preconditions kept: `build` compiles the tensor and model code with
-# -Ounchecked, which removes precondition() and bounds checks from the binary under test. This builds
-# a second, debug-configuration tree (.build/debug: the -Ounchecked settings apply to release only)
-# at -O, which keeps them, and runs the tensor, model, text and serving tests there. Not part of
-# `test` (a second full build); run it after changing numeric code.
-CHECKED_FLAGS := -c debug -Xswiftc -O
-CHECKED_SUITES := KGRecTensorTests|KGRecModelTests|KGRecTextTests|KGRecServingTests
-
-test-checked: deps
-	swift build $(CHECKED_FLAGS) --build-tests
-	swift test $(CHECKED_FLAGS) --skip-build --no-parallel --filter '$(CHECKED_SUITES)'
 
 demo: binaries
 	$(BIN)/kgrec demo
