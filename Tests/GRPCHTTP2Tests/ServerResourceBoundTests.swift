@@ -6,7 +6,6 @@ import Testing
 /// What a hostile or broken peer can make the server hold: each bound is asserted as a counter
 /// the server exposes (timers, buffered bytes, open connections), never as elapsed time.
 @Suite struct ServerResourceBoundTests {
-    func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
 
     @Test func longStatusMessageIsTruncatedAndTheCallStillEnds() async throws {
         let (server, _) = try startServer()

@@ -7,7 +7,6 @@ import Testing
 /// for a queued response) is reset after `streamProgressTimeout`; a handler that is merely slow is
 /// not. Asserted as counters (open streams, buffered response bytes), not as elapsed time.
 @Suite struct ServerStreamProgressTests {
-    func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
 
     @Test func streamsWaitingOnASilentPeerAreCancelledAndTheirBuffersFreed() async throws {
         let (server, service) = try startServer {
