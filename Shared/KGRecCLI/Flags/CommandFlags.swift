@@ -191,7 +191,9 @@ extension String: CommandFlags.DefaultText { var defaultText: String { self } }
 extension Bool: CommandFlags.DefaultText { var defaultText: String { self ? "true" : "false" } }
 /// Whole numbers without a fraction (0, 75), others as the shortest text that reads back as the
 /// same value (0.1, 1e-05).
-extension Float: CommandFlags.DefaultText { var defaultText: String { Double(self).defaultText } }
+extension Float: CommandFlags.DefaultText {
+    var defaultText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
+}
 extension Double: CommandFlags.DefaultText {
     var defaultText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
 }
@@ -215,3 +217,6 @@ extension CommandFlags.DefaultText where Self: RawRepresentable, RawValue == Str
 extension DataOptions.Format: CommandFlags.DefaultText {}
 extension PropagationMode: CommandFlags.DefaultText {}
 extension ModelConfig.Aggregator: CommandFlags.DefaultText {}
+extension RestartPolicy.Mode: CommandFlags.DefaultText {}
+extension EvalPhase: CommandFlags.DefaultText {}
+extension ModelConfig.Modalities: CommandFlags.DefaultText {}
