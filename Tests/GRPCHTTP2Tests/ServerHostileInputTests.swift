@@ -1,4 +1,3 @@
-import CNGHTTP2
 import GRPCCore
 @testable import GRPCHTTP2
 import KGRecPOSIX
@@ -68,7 +67,7 @@ import Glibc
             if c.connectionClosed { break }
         }
         #expect(await c.runUntilConnectionClosed())
-        #expect(c.goawayCode == UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+        #expect(c.goawayCode == .enhanceYourCalm)
         try await stillServes(server)
         await server.shutdown(grace: .zero)
     }
@@ -90,9 +89,9 @@ import Glibc
         // Sent before the server's SETTINGS arrive, so the client does not hold them back.
         let ids = (0..<5).map { _ in c.request(path: "/test.Control/Stall", body: [], endStream: false) }
         for _ in 0..<20 { await c.pump() }
-        let refused = ids.filter { c.streams[$0]?.resetCode == UInt32(NGHTTP2_REFUSED_STREAM.rawValue) }
+        let refused = ids.filter { c.streams[$0]?.resetCode == .refusedStream }
         #expect(refused.count == 2)
-        #expect(nghttp2_session_get_remote_settings(c.session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) == 3)
+        #expect(c.serverSetting(.maxConcurrentStreams) == 3)
         await server.shutdown(grace: .zero)
     }
 
@@ -118,8 +117,7 @@ import Glibc
         }
         // Huge windows so flow control does not stop the server: only our own bounds can.
         let c = try RawH2Client(port: server.port,
-                                settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), UInt32(Int32.max))])
-        nghttp2_submit_window_update(c.session, 0, 0, Int32.max - 65535)
+                                openWindows: true)
         c.reading = false
         // 8 streams × 100 messages × 100 KB = 80 MB requested.
         let streams = 8
@@ -160,8 +158,7 @@ import Glibc
             $0.maxBufferedOutputBytesPerConnection = 64 << 20
         }
         let c = try RawH2Client(port: server.port,
-                                settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), UInt32(Int32.max))])
-        nghttp2_submit_window_update(c.session, 0, 0, Int32.max - 65535)
+                                openWindows: true)
         c.reading = false
         // 10 × 2 MB of responses, more than the sockets hold: the rest waits in the server.
         for _ in 0..<10 { c.request(path: "/test.Control/Big", body: MessageFramer.framed(bigEndian(2_000_000))) }
