@@ -11,6 +11,7 @@ struct AlignCommand: CLICommand {
     static let specs: [CommandFlags.Spec] = [
         .init("data", "alignment data directory (a.item, a.kg, b.item, b.kg, alignment.pairs, optional a/b.text.npy; kgrec synth --two-kgs, kgrec align-data)"),
         .init("encoder", "structure | content | both (default both)"),
+        .init("candidates", "what a query is ranked against and negatives are drawn from: alignable (the other KG's items and paired entities) | all (every entity) (default alignable)"),
         .init("temperature", "InfoNCE temperature τ (default 0.1)"),
         .init("epochs", "maximum epochs (default 200)"),
         .init("batch-size", "training pairs per batch (default 512)"),
@@ -24,7 +25,7 @@ struct AlignCommand: CLICommand {
         .init("item-ids", "give items trainable ID embeddings (default: items are encoded from content and neighbourhood only)", value: false),
         .init("baseline", "evaluate the nearest-text-neighbour baseline instead of training", value: false),
         .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
-        .init("json", "print the test metrics as one JSON line", value: false),
+        .init("json", "print the test metrics (and the best epoch's validation metrics as valid_…) as one JSON line", value: false),
         .init("quiet", "no progress lines", value: false),
     ]
 
@@ -36,6 +37,7 @@ struct AlignCommand: CLICommand {
             guard let data = f.string("data") else { throw CommandFlags.UsageError("--data DIR is required") }
             align.data = data
             if let v = try f.choice("encoder", AlignConfig.Encoder.self) { align.encoder = v }
+            if let v = try f.choice("candidates", AlignmentCandidates.self) { align.candidates = v }
             if let v = try f.double("temperature") { align.temperature = Float(v) }
             if let v = try f.int("epochs") { align.epochs = v }
             if let v = try f.int("batch-size") { align.batchSize = v }
@@ -56,7 +58,7 @@ struct AlignCommand: CLICommand {
 
             if f.has("baseline") {
                 guard let z = TextNeighbourBaseline.vectors(task) else { throw DataError(file: data, "the baseline needs text features") }
-                let m = AlignmentEvaluator.evaluate(z, task: task, phase: .test)
+                let m = AlignmentEvaluator.evaluate(z, task: task, phase: .test, candidates: align.candidates)
                 print(f.has("json") ? try Self.json(m.flat) : "text-neighbour baseline, test \(m.line)")
                 return 0
             }
@@ -71,7 +73,8 @@ struct AlignCommand: CLICommand {
                                                test: result.bestTest?.flat ?? [:], tensors: result.bestParameters)
                 try ckpt.write(to: (out as NSString).appendingPathComponent("checkpoint.safetensors"))
                 let summary: [String: Any] = [
-                    "data": task.summary, "encoder": align.encoder.rawValue, "temperature": Double(align.temperature),
+                    "data": task.summary, "encoder": align.encoder.rawValue, "candidates": align.candidates.rawValue,
+                    "temperature": Double(align.temperature),
                     "best_epoch": result.bestEpoch, "epochs_run": result.records.count, "stopped_early": result.stoppedEarly,
                     "seconds": result.totalSeconds, "valid": result.bestValid?.flat ?? [:], "test": result.bestTest?.flat ?? [:],
                 ]
@@ -80,7 +83,10 @@ struct AlignCommand: CLICommand {
             }
             let test = result.bestTest ?? AlignmentMetrics()
             if f.has("json") {
-                print(try Self.json(test.flat.merging(["best_epoch": Double(result.bestEpoch)]) { a, _ in a }))
+                var d = test.flat
+                d["best_epoch"] = Double(result.bestEpoch)
+                for (k, v) in result.bestValid?.flat ?? [:] { d["valid_" + k] = v }
+                print(try Self.json(d))
             } else {
                 print("\(align.encoder.rawValue) encoder, τ \(align.temperature): best epoch \(result.bestEpoch) of \(result.records.count)"
                       + "\(result.stoppedEarly ? " (early stop)" : ""), \(ProgressLine.fmt(result.totalSeconds, 1))s")
@@ -101,7 +107,8 @@ struct AlignCommand: CLICommand {
         let task = try TwoKGFiles.read(directory: dir, splitSeed: ckpt.align.splitSeed)
         let models = try ckpt.restore(task: task, path: path)
         let t0 = ProgressLine.now()
-        let m = AlignmentEvaluator.evaluate(AlignmentTrainer.normalizedEmbeddings(models), task: task, phase: phase)
+        let m = AlignmentEvaluator.evaluate(AlignmentTrainer.normalizedEmbeddings(models), task: task, phase: phase,
+                                           candidates: ckpt.align.candidates)
         if json { print(try Self.json(m.flat)); return }
         print("align (\(ckpt.align.encoder.rawValue) encoder, best epoch \(ckpt.bestEpoch)) on \(task.summary)")
         print("\(phase.rawValue) in \(ProgressLine.fmt(ProgressLine.now() - t0, 2))s: \(m.line)")

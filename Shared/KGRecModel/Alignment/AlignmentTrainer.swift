@@ -123,7 +123,7 @@ public final class AlignmentTrainer {
     func hardNegatives(_ z: Matrix, a: [Int32], b: [Int32]) -> (ofA: [[Int32]], ofB: [[Int32]]) {
         let h = config.hardNegatives
         guard h > 0 else { return ([], []) }
-        let na = task.nodes(of: .a), nb = task.nodes(of: .b)
+        let na = task.nodes(of: .a, config.candidates), nb = task.nodes(of: .b, config.candidates)
         let ofA = AlignmentEvaluator.nearest(queries: Kernels.gatherRows(z, a), candidates: Kernels.gatherRows(z, nb), k: h,
                                              exclude: AlignmentEvaluator.rows(of: b, in: nb)).map { $0.map { nb[Int($0)] } }
         let ofB = AlignmentEvaluator.nearest(queries: Kernels.gatherRows(z, b), candidates: Kernels.gatherRows(z, na), k: h,
@@ -137,7 +137,7 @@ public final class AlignmentTrainer {
         let (ta, tb) = task.pairNodes(.train)
         guard !ta.isEmpty else { throw TrainError("no training pairs") }
         let hasValid = !task.pairNodes(.valid).a.isEmpty
-        let na = task.nodes(of: .a), nb = task.nodes(of: .b)
+        let na = task.nodes(of: .a, config.candidates), nb = task.nodes(of: .b, config.candidates)
         var order = Array(0..<ta.count)
         let batches = (ta.count + config.batchSize - 1) / config.batchSize
         var records = [AlignEpochRecord]()
@@ -174,10 +174,10 @@ public final class AlignmentTrainer {
                                           trainSeconds: trainSeconds, pairsPerSecond: Double(ta.count) / max(trainSeconds, 1e-9),
                                           evalSeconds: 0, valid: nil, test: nil, best: false)
             if epoch % config.evalEvery == 0 || epoch == config.epochs {
-                let valid = AlignmentEvaluator.evaluate(z, task: task, phase: hasValid ? .valid : .train)
+                let valid = AlignmentEvaluator.evaluate(z, task: task, phase: hasValid ? .valid : .train, candidates: config.candidates)
                 record.valid = valid.flat
                 if valid.mrr > best.score {
-                    let test = AlignmentEvaluator.evaluate(z, task: task, phase: .test)
+                    let test = AlignmentEvaluator.evaluate(z, task: task, phase: .test, candidates: config.candidates)
                     best = (epoch, valid.mrr, valid, test)
                     bestParameters = namedParameters()
                     record.test = test.flat
