@@ -23,6 +23,7 @@ struct AlignCommand: CLICommand {
         .init("seed", "seed of initialisation and sampling (default 2020)"),
         .init("split-seed", "seed of the pair split when alignment.pairs has no split column (default 2020)"),
         .init("item-ids", "give items trainable ID embeddings (default: items are encoded from content and neighbourhood only)", value: false),
+        .init("leaf-ids", "give attributes linked to a single item trainable ID embeddings (default: held at zero like items')", value: false),
         .init("baseline", "evaluate the nearest-text-neighbour baseline instead of training", value: false),
         .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
         .init("json", "print the test metrics (and the best epoch's validation metrics as valid_…) as one JSON line", value: false),
@@ -47,6 +48,7 @@ struct AlignCommand: CLICommand {
             if let v = try f.int("eval-every") { align.evalEvery = v }
             if let v = try f.seed("split-seed") { align.splitSeed = v }
             if f.has("item-ids") { align.itemIDs = true }
+            if f.has("leaf-ids") { align.leafAttributeIDs = true }
             var base = ModelConfig()
             base.learningRate = 0.01  // the recommender's 1e-3 left structure-only synthetic alignment at Hits@1 0.03 after 100 epochs
             try base.apply(architectureFlags: f)

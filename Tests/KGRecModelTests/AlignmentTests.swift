@@ -146,6 +146,7 @@ enum HandTask {
         #expect(configs.map(\.modalities) == [.none, .textOnly])
         align.temperature = 0.2
         align.itemIDs = true  // every parameter row in the check moves the loss
+        align.leafAttributeIDs = true
         // The content encoder with propagation layers and neighbours, so the check covers fusion over
         // a sequence and Bi-Interaction layers as well.
         configs[1].layerSizes = [16, 8]
@@ -189,6 +190,42 @@ enum HandTask {
         #expect(records == result.records.count && result.bestEpoch >= 1)
         #expect(before.hits1 < 0.1)
         #expect(after.hits1 >= 0.35 && after.mrr > before.mrr + 0.3, "test \(after.line), untrained \(before.line)")
+    }
+
+    /// An attribute linked to one item is a second free per-item parameter: its ID row is held at
+    /// zero unless `leafAttributeIDs`; an attribute shared by two items keeps training.
+    @Test func attributesOfASingleItemKeepZeroIDRows() throws {
+        func side(_ p: String) -> KGSide {
+            var s = KGSide()
+            for t in ["\(p)0", "\(p)1", "\(p)2", "\(p)3"] { s.entities.insert(t) }
+            s.itemCount = 2
+            // p2 is linked to both items, p3 to p0 only (twice, by two relations: still one item).
+            s.triples = KGTriples(heads: [0, 1, 0, 3], relations: [0, 0, 0, 1], tails: [2, 2, 3, 0], relationNames: ["r", "s"])
+            return s
+        }
+        var pairs = AlignmentPairs()
+        pairs.append(0, 0, .train)
+        pairs.append(1, 1, .train)
+        let task = TwoKG(name: "leaf", a: side("a"), b: side("b"), pairs: pairs)
+        // Union nodes: items 0–3, A's attributes 4 (shared), 5 (leaf), B's 6 (shared), 7 (leaf).
+        #expect(task.attributesOfOneItem() == [5, 7])
+        for leafIDs in [false, true] {
+            var (configs, align) = try Self.tinyConfig(.structure, task: task)
+            align.leafAttributeIDs = leafIDs
+            let models = try configs.map { try MultiKG4Rec(config: $0, graph: task.graph, features: task.features) }
+            let trainer = try AlignmentTrainer(models: models, task: task, config: align)
+            #expect(trainer.frozenIDRows == (leafIDs ? [0, 1, 2, 3] : [0, 1, 2, 3, 5, 7]))
+            let id = models[0].channels[0].idEmbedding
+            func norm(_ n: Int) -> Float { (0..<id.value.cols).reduce(0) { $0 + abs(id.value[n, $1]) } }
+            let shared = norm(4)
+            for _ in 0..<3 {
+                _ = trainer.batchLoss(a: [0, 1], b: [2, 3], negativesOfA: [], negativesOfB: [])
+                models[0].step()
+            }
+            #expect(norm(4) != shared && norm(4) > 0)
+            #expect(leafIDs ? norm(5) > 0 && norm(7) > 0 : norm(5) == 0 && norm(7) == 0)
+            #expect((0..<4).allSatisfy { norm($0) == 0 })
+        }
     }
 
     /// A KG aligned with a shuffled copy of itself: every item's neighbourhood is the same on both

@@ -39,11 +39,15 @@ public struct AlignConfig: Codable, Equatable, Sendable {
     /// unseen pairs, so items' ID rows are held at zero and an item is encoded from its content and
     /// its neighbourhood only (attributes keep their ID embeddings).
     public var itemIDs = false
+    /// Give attributes linked to a single item of their KG trainable ID rows. Off by default for the
+    /// same reason: such an attribute is a second free per-item parameter (ml-100k's Freebase KG
+    /// has tens of thousands: actors, writers and producers of one film).
+    public var leafAttributeIDs = false
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case data, splitSeed, encoder, candidates, temperature, epochs, batchSize, sampledNegatives, hardNegatives, patience, evalEvery, seed, itemIDs
+        case data, splitSeed, encoder, candidates, temperature, epochs, batchSize, sampledNegatives, hardNegatives, patience, evalEvery, seed, itemIDs, leafAttributeIDs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +62,8 @@ public struct AlignConfig: Codable, Equatable, Sendable {
         try read(.temperature, &temperature); try read(.epochs, &epochs); try read(.batchSize, &batchSize)
         try read(.sampledNegatives, &sampledNegatives); try read(.hardNegatives, &hardNegatives)
         try read(.patience, &patience); try read(.evalEvery, &evalEvery); try read(.seed, &seed); try read(.itemIDs, &itemIDs)
+        leafAttributeIDs = true  // checkpoints written before the choice existed trained them
+        try read(.leafAttributeIDs, &leafAttributeIDs)
     }
 
     public func validate() throws {

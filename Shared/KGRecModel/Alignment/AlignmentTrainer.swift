@@ -51,10 +51,24 @@ public final class AlignmentTrainer {
         self.task = task
         self.config = config
         self.progress = progress
+        frozenIDRows = Self.frozenIDRows(task, config)
         for m in models {
             m.setPropagation(.full)
-            if !config.itemIDs { m.zeroItemIDRows() }
+            m.zeroIDRows(frozenIDRows)
         }
+    }
+
+    /// Union nodes whose ID-embedding rows are held at zero: free per-entity parameters that let
+    /// InfoNCE fit the training pairs without anything that transfers to unseen pairs — the items
+    /// (unless `itemIDs`), and the attributes linked to a single item of their KG (unless
+    /// `leafAttributeIDs`; on ml-100k most Freebase actors, writers and producers are in one film).
+    let frozenIDRows: [Int32]
+
+    static func frozenIDRows(_ task: TwoKG, _ config: AlignConfig) -> [Int32] {
+        var out = [Int32]()
+        if !config.itemIDs { out += (0..<Int32(task.graph.itemCount)) }
+        if !config.leafAttributeIDs { out += task.attributesOfOneItem() }
+        return out
     }
 
     /// Every node's encoding `[N, W]` with unit rows (cosine similarity by inner product).
@@ -106,7 +120,7 @@ public final class AlignmentTrainer {
         let ba = tape.infoNCE(anchors: tape.gatherRows(zb, anchors), candidates: za, positives: anchors, temperature: config.temperature)
         let loss = tape.scale(tape.add(ab, ba), 0.5)
         tape.backward(from: loss)
-        if !config.itemIDs { for m in models { m.zeroItemIDGradients() } }
+        for m in models { m.zeroIDGradients(frozenIDRows) }
         return tape.value(loss).data[0]
     }
 

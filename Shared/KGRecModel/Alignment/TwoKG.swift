@@ -136,6 +136,21 @@ public struct TwoKG: Sendable {
         }
     }
 
+    /// Union nodes of the attributes linked (as head or tail, any relation) to exactly one item of
+    /// their own KG, ascending.
+    public func attributesOfOneItem() -> [Int32] {
+        let items = Int32(graph.itemCount)
+        var linked = [Int32](repeating: -1, count: graph.entityCount)  // -1 none, the item, or -2 several
+        func note(_ attribute: Int32, _ item: Int32) {
+            let k = Int(attribute)
+            linked[k] = linked[k] == -1 || linked[k] == item ? item : -2
+        }
+        for e in 0..<graph.tripleCount where graph.heads[e] < items && graph.tails[e] >= items {  // every edge both ways
+            note(graph.tails[e], graph.heads[e])
+        }
+        return (items..<Int32(graph.entityCount)).filter { linked[Int($0)] >= 0 }
+    }
+
     /// The pairs of a phase as union nodes.
     public func pairNodes(_ p: AlignmentPairs.Phase) -> (a: [Int32], b: [Int32]) {
         let (xs, ys) = pairs.of(p)
