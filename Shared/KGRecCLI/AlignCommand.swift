@@ -16,25 +16,27 @@ struct AlignCommand: CLICommand {
         return c
     }()
 
-    static let specs: [CommandFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = { let d = AlignConfig(); return [
         .init("data", "alignment data directory (a.item, a.kg, b.item, b.kg, alignment.pairs, optional a/b.text.npy; kgrec synth --two-kgs, kgrec align-data)"),
-        .init("encoder", "structure | content | both (default both)"),
-        .init("temperature", "InfoNCE temperature τ (default 0.1)"),
-        .init("epochs", "maximum epochs (default 200)"),
-        .init("batch-size", "training pairs per batch (default 512)"),
-        .init("negatives", "uniformly sampled negatives per batch and side (default 256)"),
-        .init("hard-negatives", "nearest non-aligned entities per anchor, refreshed per epoch (default 4; 0 = none)"),
-        .init("patience", "early stopping after N evaluations without a better validation MRR (default 20)"),
-        .init("eval-every", "evaluate every N epochs (default 1)"),
+        .init("encoder", "structure | content | both", default: d.encoder),
+        .init("candidates", "what a query is ranked against and negatives are drawn from: alignable (the other KG's items and paired entities) | all (every entity)", default: d.candidates),
+        .init("temperature", "InfoNCE temperature τ", default: d.temperature),
+        .init("epochs", "maximum epochs", default: d.epochs),
+        .init("batch-size", "training pairs per batch", default: d.batchSize),
+        .init("negatives", "uniformly sampled negatives per batch and side", default: d.sampledNegatives),
+        .init("hard-negatives", "nearest non-aligned entities per anchor, refreshed per epoch (0 = none)", default: d.hardNegatives),
+        .init("patience", "early stopping after N evaluations without a better validation MRR", default: d.patience),
+        .init("eval-every", "evaluate every N epochs", default: d.evalEvery),
     ] + ModelConfig.architectureFlagSpecs(defaults: AlignCommand.modelDefaults) + [
-        .init("seed", "seed of initialisation and sampling (default 2020)"),
-        .init("split-seed", "seed of the pair split when alignment.pairs has no split column (default 2020)"),
+        .init("seed", "seed of initialisation and sampling", default: d.seed),
+        .init("split-seed", "seed of the pair split when alignment.pairs has no split column", default: d.splitSeed),
         .init("item-ids", "give items trainable ID embeddings (default: items are encoded from content and neighbourhood only)", value: false),
+        .init("leaf-ids", "give attributes linked to a single item trainable ID embeddings (default: held at zero like items')", value: false),
         .init("baseline", "evaluate the nearest-text-neighbour baseline instead of training", value: false),
         .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
-        .init("json", "print the test metrics as one JSON line", value: false),
+        .init("json", "print the test metrics (and the best epoch's validation metrics as valid_…) as one JSON line", value: false),
         .init("quiet", "no progress lines", value: false),
-    ]
+    ] }()
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
@@ -44,6 +46,7 @@ struct AlignCommand: CLICommand {
             guard let data = f.string("data") else { throw CommandFlags.UsageError("--data DIR is required") }
             align.data = data
             if let v = try f.choice("encoder", AlignConfig.Encoder.self) { align.encoder = v }
+            if let v = try f.choice("candidates", AlignmentCandidates.self) { align.candidates = v }
             if let v = try f.double("temperature") { align.temperature = Float(v) }
             if let v = try f.int("epochs") { align.epochs = v }
             if let v = try f.int("batch-size") { align.batchSize = v }
@@ -53,6 +56,7 @@ struct AlignCommand: CLICommand {
             if let v = try f.int("eval-every") { align.evalEvery = v }
             if let v = try f.seed("split-seed") { align.splitSeed = v }
             if f.has("item-ids") { align.itemIDs = true }
+            if f.has("leaf-ids") { align.leafAttributeIDs = true }
             var base = Self.modelDefaults
             try base.apply(architectureFlags: f)
             if let v = try f.seed("seed") { base.seed = v; align.seed = v }
@@ -63,7 +67,7 @@ struct AlignCommand: CLICommand {
 
             if f.has("baseline") {
                 guard let z = TextNeighbourBaseline.vectors(task) else { throw DataError(file: data, "the baseline needs text features") }
-                let m = AlignmentEvaluator.evaluate(z, task: task, phase: .test)
+                let m = AlignmentEvaluator.evaluate(z, task: task, phase: .test, candidates: align.candidates)
                 print(f.has("json") ? try Self.json(m.flat) : "text-neighbour baseline, test \(m.line)")
                 return 0
             }
@@ -78,7 +82,8 @@ struct AlignCommand: CLICommand {
                                                test: result.bestTest?.flat ?? [:], tensors: result.bestParameters)
                 try ckpt.write(to: (out as NSString).appendingPathComponent("checkpoint.safetensors"))
                 let summary: [String: Any] = [
-                    "data": task.summary, "encoder": align.encoder.rawValue, "temperature": Double(align.temperature),
+                    "data": task.summary, "encoder": align.encoder.rawValue, "candidates": align.candidates.rawValue,
+                    "temperature": Double(align.temperature),
                     "best_epoch": result.bestEpoch, "epochs_run": result.records.count, "stopped_early": result.stoppedEarly,
                     "seconds": result.totalSeconds, "valid": result.bestValid?.flat ?? [:], "test": result.bestTest?.flat ?? [:],
                 ]
@@ -87,7 +92,10 @@ struct AlignCommand: CLICommand {
             }
             let test = result.bestTest ?? AlignmentMetrics()
             if f.has("json") {
-                print(try Self.json(test.flat.merging(["best_epoch": Double(result.bestEpoch)]) { a, _ in a }))
+                var d = test.flat
+                d["best_epoch"] = Double(result.bestEpoch)
+                for (k, v) in result.bestValid?.flat ?? [:] { d["valid_" + k] = v }
+                print(try Self.json(d))
             } else {
                 print("\(align.encoder.rawValue) encoder, τ \(align.temperature): best epoch \(result.bestEpoch) of \(result.records.count)"
                       + "\(result.stoppedEarly ? " (early stop)" : ""), \(ProgressLine.fmt(result.totalSeconds, 1))s")
@@ -108,9 +116,13 @@ struct AlignCommand: CLICommand {
         let task = try TwoKGFiles.read(directory: dir, splitSeed: ckpt.align.splitSeed)
         let models = try ckpt.restore(task: task, path: path)
         let t0 = ProgressLine.now()
-        let m = AlignmentEvaluator.evaluate(AlignmentTrainer.normalizedEmbeddings(models), task: task, phase: phase)
+        let m = AlignmentEvaluator.evaluate(AlignmentTrainer.normalizedEmbeddings(models), task: task, phase: phase,
+                                           candidates: ckpt.align.candidates)
         if json { print(try Self.json(m.flat)); return }
         print("align (\(ckpt.align.encoder.rawValue) encoder, best epoch \(ckpt.bestEpoch)) on \(task.summary)")
         print("\(phase.rawValue) in \(ProgressLine.fmt(ProgressLine.now() - t0, 2))s: \(m.line)")
     }
 }
+
+extension AlignConfig.Encoder: CommandFlags.DefaultText {}
+extension AlignmentCandidates: CommandFlags.DefaultText {}

@@ -18,15 +18,17 @@ enum HandTask {
         pairs.append(1, 1, .test)
         return TwoKG(name: "hand", a: side("a"), b: side("b"), pairs: pairs)
     }
+
+    /// Rows: a0 (1,0), a1 (0,1), b0 (.2,.1), b1 (.9,.3), a2 (0,0), b2 (.5,1).
+    static let z = Matrix(rows: 6, cols: 2, data: [1, 0, 0, 1, 0.2, 0.1, 0.9, 0.3, 0, 0, 0.5, 1])
 }
 
 @Suite struct AlignmentTests {
+    /// Ranked against every entity of the other KG (`--candidates all`), attributes included.
     @Test func hitsAndMRRMatchAHandComputedExample() {
         let task = HandTask.make()
         #expect(task.node(.a, 2) == 4 && task.node(.b, 0) == 2 && task.node(.b, 2) == 5)
-        // Rows: a0 (1,0), a1 (0,1), b0 (.2,.1), b1 (.9,.3), a2 (0,0), b2 (.5,1).
-        let z = Matrix(rows: 6, cols: 2, data: [1, 0, 0, 1, 0.2, 0.1, 0.9, 0.3, 0, 0, 0.5, 1])
-        let m = AlignmentEvaluator.evaluate(z, task: task, phase: .test)
+        let m = AlignmentEvaluator.evaluate(HandTask.z, task: task, phase: .test, candidates: .all)
         // A→B: a0 scores b0 .2, b1 .9, b2 .5 → rank 3; a1 scores .1, .3, 1 → b1 rank 2.
         #expect(m.aToB.hits1 == 0 && m.aToB.hits10 == 1)
         #expect(abs(m.aToB.mrr - (1.0 / 3 + 1.0 / 2) / 2) < 1e-12)
@@ -34,6 +36,25 @@ enum HandTask {
         #expect(m.bToA.hits1 == 0.5 && m.bToA.hits10 == 1)
         #expect(abs(m.bToA.mrr - 0.75) < 1e-12)
         #expect(abs(m.mrr - (0.75 + 5.0 / 12) / 2) < 1e-12 && m.hits1 == 0.25)
+        #expect(m.aToB.candidates == 3 && m.bToA.candidates == 3)
+    }
+
+    /// The default candidates are the entities that can be a partner: the other KG's items, plus
+    /// an attribute only when some pair aligns it.
+    @Test func evaluationRanksAgainstTheAlignableEntitiesOnly() {
+        var task = HandTask.make()
+        #expect(task.nodes(of: .b, .alignable) == [2, 3] && task.nodes(of: .b, .all) == [2, 3, 5])
+        let m = AlignmentEvaluator.evaluate(HandTask.z, task: task, phase: .test, candidates: .alignable)
+        // A→B: a0 scores b0 .2, b1 .9 → rank 2; a1 scores b0 .1, b1 .3 → rank 1 (b2's 1 no longer counts).
+        #expect(m.aToB.hits1 == 0.5 && abs(m.aToB.mrr - 0.75) < 1e-12)
+        // B→A: b0 scores a0 .2, a1 .1 → rank 1; b1 scores a0 .9, a1 .3 → rank 2.
+        #expect(m.bToA.hits1 == 0.5 && abs(m.bToA.mrr - 0.75) < 1e-12)
+        #expect(m.aToB.candidates == 2 && m.bToA.candidates == 2 && m.flat["a2b_candidates"] == 2)
+        task.pairs.append(2, 2, .train)  // a2 ↔ b2: the attributes become alignable
+        task = TwoKG(name: task.name, a: task.sides[0], b: task.sides[1], pairs: task.pairs)
+        #expect(task.nodes(of: .a, .alignable) == [0, 1, 4] && task.nodes(of: .b, .alignable) == [2, 3, 5])
+        let paired = AlignmentEvaluator.evaluate(HandTask.z, task: task, phase: .test, candidates: .alignable)
+        #expect(paired.aToB.candidates == 3 && abs(paired.aToB.mrr - (1.0 / 3 + 1.0 / 2) / 2) < 1e-12)
     }
 
     @Test func tiedScoresCountAgainstTheQuery() {
@@ -125,6 +146,7 @@ enum HandTask {
         #expect(configs.map(\.modalities) == [.none, .textOnly])
         align.temperature = 0.2
         align.itemIDs = true  // every parameter row in the check moves the loss
+        align.leafAttributeIDs = true
         // The content encoder with propagation layers and neighbours, so the check covers fusion over
         // a sequence and Bi-Interaction layers as well.
         configs[1].layerSizes = [16, 8]
@@ -136,7 +158,7 @@ enum HandTask {
         }
         let trainer = try AlignmentTrainer(models: models, task: task, config: align)
         let (ta, tb) = task.pairNodes(.train)
-        let (na, nb) = (task.nodes(of: .a), task.nodes(of: .b))
+        let (na, nb) = (task.nodes(of: .a, .all), task.nodes(of: .b, .all))
         let loss = {
             trainer.batchLoss(a: Array(ta.prefix(6)), b: Array(tb.prefix(6)), negativesOfA: [nb[3], nb[9], nb.last!],
                               negativesOfB: [na[2], na.last!])
@@ -160,7 +182,7 @@ enum HandTask {
         align.epochs = 40
         let models = try configs.map { try MultiKG4Rec(config: $0, graph: task.graph, features: task.features) }
         let trainer = try AlignmentTrainer(models: models, task: task, config: align)
-        let before = AlignmentEvaluator.evaluate(trainer.embeddings(), task: task, phase: .test)
+        let before = AlignmentEvaluator.evaluate(trainer.embeddings(), task: task, phase: .test, candidates: align.candidates)
         var records = 0
         trainer.onEpoch = { _ in records += 1 }
         let result = try trainer.run()
@@ -168,5 +190,86 @@ enum HandTask {
         #expect(records == result.records.count && result.bestEpoch >= 1)
         #expect(before.hits1 < 0.1)
         #expect(after.hits1 >= 0.35 && after.mrr > before.mrr + 0.3, "test \(after.line), untrained \(before.line)")
+    }
+
+    /// An attribute linked to one item is a second free per-item parameter: its ID row is held at
+    /// zero unless `leafAttributeIDs`; an attribute shared by two items keeps training.
+    @Test func attributesOfASingleItemKeepZeroIDRows() throws {
+        func side(_ p: String) -> KGSide {
+            var s = KGSide()
+            for t in ["\(p)0", "\(p)1", "\(p)2", "\(p)3"] { s.entities.insert(t) }
+            s.itemCount = 2
+            // p2 is linked to both items, p3 to p0 only (twice, by two relations: still one item).
+            s.triples = KGTriples(heads: [0, 1, 0, 3], relations: [0, 0, 0, 1], tails: [2, 2, 3, 0], relationNames: ["r", "s"])
+            return s
+        }
+        var pairs = AlignmentPairs()
+        pairs.append(0, 0, .train)
+        pairs.append(1, 1, .train)
+        let task = TwoKG(name: "leaf", a: side("a"), b: side("b"), pairs: pairs)
+        // Union nodes: items 0–3, A's attributes 4 (shared), 5 (leaf), B's 6 (shared), 7 (leaf).
+        #expect(task.attributesOfOneItem() == [5, 7])
+        for leafIDs in [false, true] {
+            var (configs, align) = try Self.tinyConfig(.structure, task: task)
+            align.leafAttributeIDs = leafIDs
+            let models = try configs.map { try MultiKG4Rec(config: $0, graph: task.graph, features: task.features) }
+            let trainer = try AlignmentTrainer(models: models, task: task, config: align)
+            #expect(trainer.frozenIDRows == (leafIDs ? [0, 1, 2, 3] : [0, 1, 2, 3, 5, 7]))
+            let id = models[0].channels[0].idEmbedding
+            func norm(_ n: Int) -> Float { (0..<id.value.cols).reduce(0) { $0 + abs(id.value[n, $1]) } }
+            let shared = norm(4)
+            for _ in 0..<3 {
+                _ = trainer.batchLoss(a: [0, 1], b: [2, 3], negativesOfA: [], negativesOfB: [])
+                models[0].step()
+            }
+            #expect(norm(4) != shared && norm(4) > 0)
+            #expect(leafIDs ? norm(5) > 0 && norm(7) > 0 : norm(5) == 0 && norm(7) == 0)
+            #expect((0..<4).allSatisfy { norm($0) == 0 })
+        }
+    }
+
+    /// A KG aligned with a shuffled copy of itself: every item's neighbourhood is the same on both
+    /// sides, so structure alone must find nearly every partner; a test item it cannot tell apart
+    /// from another (same attributes) is the only excuse, and there are few (counted below).
+    /// Measured with the default encoder: test Hits@1 0.956–0.979 over three seeds and both attribute
+    /// orders. On the tiny preset (141 items, 14 validation pairs) it ranged 0.79–0.98 by seed: the
+    /// validation MRR saturates at 1 and picks an early epoch; the tiny encoder of the other tests
+    /// (d 16, layers 16/8) stayed at 0.65–0.74 there even after 150 epochs.
+    @Test func identicalCopyAlignsWithStructureOnly() throws {
+        var c = TwoKGSynthConfig.tiny
+        c.noise = 0
+        c.items = 480
+        c.attributes = 72
+        let side = try SyntheticTwoKG.make(c).sides[0]
+        let task = SelfAlignment.make(side, name: "self", seed: 7)
+        #expect(task.pairs.count == side.itemCount && task.sides[1].triples.count == side.triples.count)
+        // The copy is shuffled: few items keep their index.
+        #expect((0..<task.pairs.count).filter { task.pairs.a[$0] == task.pairs.b[$0] }.count < side.itemCount / 10)
+        // The default encoder (`kgrec align --encoder structure`).
+        var base = ModelConfig()
+        base.learningRate = 0.01
+        var align = AlignConfig()
+        align.encoder = .structure
+        align.epochs = 60
+        align.patience = 60
+        let models = try align.modelConfigs(base, features: task.features).map {
+            try MultiKG4Rec(config: $0, graph: task.graph, features: task.features)
+        }
+        let trainer = try AlignmentTrainer(models: models, task: task, config: align)
+        let before = AlignmentEvaluator.evaluate(trainer.embeddings(), task: task, phase: .test, candidates: .alignable)
+        let after = try #require(try trainer.run().bestTest)
+        // Items whose neighbourhood (relation, neighbour) set is shared with another item.
+        var signature = [Set<[Int32]>](repeating: [], count: side.itemCount)
+        for k in 0..<side.triples.count {
+            let (h, r, t) = (side.triples.heads[k], side.triples.relations[k], side.triples.tails[k])
+            if h < Int32(side.itemCount) { signature[Int(h)].insert([r, t]) }
+            if t < Int32(side.itemCount) { signature[Int(t)].insert([-1 - r, h]) }
+        }
+        var bySignature = [Set<[Int32]>: Int]()
+        for s in signature { bySignature[s, default: 0] += 1 }
+        let ambiguous = signature.filter { bySignature[$0]! > 1 }.count
+        #expect(Double(ambiguous) < 0.05 * Double(side.itemCount), "\(ambiguous) of \(side.itemCount) items share their neighbourhood")
+        #expect(before.hits1 < 0.1)
+        #expect(after.hits1 >= 0.93 && after.mrr >= 0.95, "test \(after.line), untrained \(before.line)")
     }
 }

@@ -56,3 +56,31 @@ def test_malformed_pairs_file_is_an_error_naming_file_and_line(task, tmp_path):
     r = run("align", "--data", bad, "--epochs", "1", "--quiet")
     assert r.returncode == 1
     assert f"{pairs}:3: a_id 'no-such-entity' is not an entity of KG A" in r.stderr
+
+
+def test_ranking_is_among_the_alignable_entities_unless_all_is_asked(task):
+    n_items = {s: len((task / f"{s}.item").read_text().splitlines()) - 1 for s in "ab"}
+    counts = {}
+    for cands in ("alignable", "all"):
+        r = run("align", "--data", task, "--baseline", "--json", "--candidates", cands)
+        assert r.returncode == 0, r.stderr
+        d = json.loads(r.stdout)
+        counts[cands] = (d["a2b_candidates"], d["b2a_candidates"])
+    assert counts["alignable"] == (n_items["b"], n_items["a"])  # the synthetic pairs align items only
+    assert counts["all"][0] > n_items["b"] and counts["all"][1] > n_items["a"]
+
+
+def test_self_align_writes_a_kg_against_its_renamed_copy(task, tmp_path):
+    out = tmp_path / "self"
+    r = run("align-data", "--self-align", "a", "--from-task", task, "--out", out)
+    assert r.returncode == 0, r.stderr
+    items = (task / "a.item").read_text().splitlines()[1:]
+    pairs = [l.split("\t") for l in (out / "alignment.pairs").read_text().splitlines()[1:]]
+    assert sorted(p[0] for p in pairs) == sorted(items)
+    assert all(b == "copy:" + a for a, b, _ in pairs)
+    b_items = (out / "b.item").read_text().splitlines()[1:]
+    assert sorted(b_items) == sorted("copy:" + a for a in items) and b_items != ["copy:" + a for a in items]  # shuffled
+    assert {p[2] for p in pairs} == {"train", "valid", "test"}
+    a_kg = (task / "a.kg").read_text().splitlines()[1:]
+    b_kg = (out / "b.kg").read_text().splitlines()[1:]
+    assert sorted(b_kg) == sorted("\t".join("copy:" + f if i != 1 else f for i, f in enumerate(l.split("\t"))) for l in a_kg)

@@ -22,9 +22,11 @@ public struct AlignConfig: Codable, Equatable, Sendable {
     public var epochs = 200
     /// Training pairs per InfoNCE batch; every other pair of the batch is an in-batch negative.
     public var batchSize = 512
-    /// Uniformly sampled negatives per batch and side (from all entities of the other KG).
+    /// What a query is ranked against in evaluation, and what negatives are drawn from.
+    public var candidates = AlignmentCandidates.alignable
+    /// Uniformly sampled negatives per batch and side (from the other KG's candidates).
     public var sampledNegatives = 256
-    /// Dynamic hard negatives per anchor: its nearest non-aligned entities of the other KG under the
+    /// Dynamic hard negatives per anchor: its nearest non-aligned candidates of the other KG under the
     /// last epoch's embeddings (refreshed every epoch). 0 = none.
     public var hardNegatives = 4
     /// Early stopping on validation MRR after this many evaluations without improvement.
@@ -37,11 +39,15 @@ public struct AlignConfig: Codable, Equatable, Sendable {
     /// unseen pairs, so items' ID rows are held at zero and an item is encoded from its content and
     /// its neighbourhood only (attributes keep their ID embeddings).
     public var itemIDs = false
+    /// Give attributes linked to a single item of their KG trainable ID rows. Off by default for the
+    /// same reason: such an attribute is a second free per-item parameter (ml-100k's Freebase KG
+    /// has tens of thousands: actors, writers and producers of one film).
+    public var leafAttributeIDs = false
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case data, splitSeed, encoder, temperature, epochs, batchSize, sampledNegatives, hardNegatives, patience, evalEvery, seed, itemIDs
+        case data, splitSeed, encoder, candidates, temperature, epochs, batchSize, sampledNegatives, hardNegatives, patience, evalEvery, seed, itemIDs, leafAttributeIDs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,9 +57,13 @@ public struct AlignConfig: Codable, Equatable, Sendable {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
         try read(.data, &data); try read(.splitSeed, &splitSeed); try read(.encoder, &encoder)
+        candidates = .all  // checkpoints written before the choice existed ranked against every entity
+        try read(.candidates, &candidates)
         try read(.temperature, &temperature); try read(.epochs, &epochs); try read(.batchSize, &batchSize)
         try read(.sampledNegatives, &sampledNegatives); try read(.hardNegatives, &hardNegatives)
         try read(.patience, &patience); try read(.evalEvery, &evalEvery); try read(.seed, &seed); try read(.itemIDs, &itemIDs)
+        leafAttributeIDs = true  // checkpoints written before the choice existed trained them
+        try read(.leafAttributeIDs, &leafAttributeIDs)
     }
 
     public func validate() throws {

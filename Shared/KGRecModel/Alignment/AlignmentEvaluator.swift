@@ -4,12 +4,15 @@ import KGRecTensor
 public struct AlignmentScores: Codable, Equatable, Sendable {
     public var hits1 = 0.0, hits10 = 0.0, mrr = 0.0
     public var queries = 0
+    /// How many entities each query was ranked against.
+    public var candidates = 0
 
     public init() {}
 
-    /// From 1-based ranks.
-    public init(ranks: [Int]) {
+    /// From 1-based ranks among `candidates` entities.
+    public init(ranks: [Int], candidates: Int) {
         queries = ranks.count
+        self.candidates = candidates
         guard !ranks.isEmpty else { return }
         let n = Double(ranks.count)
         hits1 = Double(ranks.filter { $0 <= 1 }.count) / n
@@ -21,6 +24,8 @@ public struct AlignmentScores: Codable, Equatable, Sendable {
 /// Both directions and their mean.
 public struct AlignmentMetrics: Codable, Equatable, Sendable {
     public var aToB = AlignmentScores(), bToA = AlignmentScores()
+    /// What the queries were ranked against.
+    public var candidates = AlignmentCandidates.alignable
 
     public init() {}
 
@@ -28,11 +33,14 @@ public struct AlignmentMetrics: Codable, Equatable, Sendable {
     public var hits10: Double { (aToB.hits10 + bToA.hits10) / 2 }
     public var mrr: Double { (aToB.mrr + bToA.mrr) / 2 }
 
-    /// `"hits@1"`, `"hits@10"`, `"mrr"` (means) and the per-direction `"a2b_…"`, `"b2a_…"` values.
+    /// `"hits@1"`, `"hits@10"`, `"mrr"` (means) and the per-direction `"a2b_…"`, `"b2a_…"` values,
+    /// with `"a2b_candidates"` / `"b2a_candidates"`: how many entities of the other KG each query
+    /// was ranked against (the candidate set's name is in the line and the result files).
     public var flat: [String: Double] {
         var d = ["hits@1": hits1, "hits@10": hits10, "mrr": mrr]
         for (p, s) in [("a2b", aToB), ("b2a", bToA)] {
             d["\(p)_hits@1"] = s.hits1; d["\(p)_hits@10"] = s.hits10; d["\(p)_mrr"] = s.mrr
+            d["\(p)_candidates"] = Double(s.candidates)
         }
         return d
     }
@@ -40,25 +48,28 @@ public struct AlignmentMetrics: Codable, Equatable, Sendable {
     public var line: String {
         func f(_ v: Double) -> String { String(format: "%.4f", v) }
         return "hits@1 \(f(hits1)) hits@10 \(f(hits10)) mrr \(f(mrr))  (A→B \(f(aToB.hits1))/\(f(aToB.hits10))/\(f(aToB.mrr)), "
-            + "B→A \(f(bToA.hits1))/\(f(bToA.hits10))/\(f(bToA.mrr)), \(aToB.queries) pairs)"
+            + "B→A \(f(bToA.hits1))/\(f(bToA.hits10))/\(f(bToA.mrr)), \(aToB.queries) pairs, "
+            + "ranked among \(aToB.candidates) / \(bToA.candidates) \(candidates == .all ? "entities" : "alignable entities"))"
     }
 }
 
 /// Full-ranking alignment evaluation: each query entity is scored (inner product) against every
-/// entity of the other KG; rank = 1 + the number of other candidates scoring at least as high as
+/// candidate of the other KG (`AlignmentCandidates`: its alignable entities, or all); rank = 1 + the number of other candidates scoring at least as high as
 /// the true partner (ties count against the query, so a constant score ranks last, not first).
 /// Scores are computed in blocks of queries (one GEMM each), rows ranked across threads.
 public enum AlignmentEvaluator {
     /// Metrics of `phase`'s pairs in both directions from node embeddings `z` `[N, D]` of the union
     /// graph (normalise rows first for cosine similarity).
-    public static func evaluate(_ z: Matrix, task: TwoKG, phase: AlignmentPairs.Phase) -> AlignmentMetrics {
+    public static func evaluate(_ z: Matrix, task: TwoKG, phase: AlignmentPairs.Phase,
+                                candidates: AlignmentCandidates) -> AlignmentMetrics {
         let (pa, pb) = task.pairNodes(phase)
-        let na = task.nodes(of: .a), nb = task.nodes(of: .b)
+        let na = task.nodes(of: .a, candidates), nb = task.nodes(of: .b, candidates)
         var m = AlignmentMetrics()
+        m.candidates = candidates
         m.aToB = AlignmentScores(ranks: ranks(queries: Kernels.gatherRows(z, pa), candidates: Kernels.gatherRows(z, nb),
-                                              truth: rows(of: pb, in: nb)))
+                                              truth: rows(of: pb, in: nb)), candidates: nb.count)
         m.bToA = AlignmentScores(ranks: ranks(queries: Kernels.gatherRows(z, pb), candidates: Kernels.gatherRows(z, na),
-                                              truth: rows(of: pa, in: na)))
+                                              truth: rows(of: pa, in: na)), candidates: na.count)
         return m
     }
 

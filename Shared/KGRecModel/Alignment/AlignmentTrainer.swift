@@ -51,10 +51,24 @@ public final class AlignmentTrainer {
         self.task = task
         self.config = config
         self.progress = progress
+        frozenIDRows = Self.frozenIDRows(task, config)
         for m in models {
             m.setPropagation(.full)
-            if !config.itemIDs { m.zeroItemIDRows() }
+            m.zeroIDRows(frozenIDRows)
         }
+    }
+
+    /// Union nodes whose ID-embedding rows are held at zero: free per-entity parameters that let
+    /// InfoNCE fit the training pairs without anything that transfers to unseen pairs — the items
+    /// (unless `itemIDs`), and the attributes linked to a single item of their KG (unless
+    /// `leafAttributeIDs`; on ml-100k most Freebase actors, writers and producers are in one film).
+    let frozenIDRows: [Int32]
+
+    static func frozenIDRows(_ task: TwoKG, _ config: AlignConfig) -> [Int32] {
+        var out = [Int32]()
+        if !config.itemIDs { out += (0..<Int32(task.graph.itemCount)) }
+        if !config.leafAttributeIDs { out += task.attributesOfOneItem() }
+        return out
     }
 
     /// Every node's encoding `[N, W]` with unit rows (cosine similarity by inner product).
@@ -106,7 +120,7 @@ public final class AlignmentTrainer {
         let ba = tape.infoNCE(anchors: tape.gatherRows(zb, anchors), candidates: za, positives: anchors, temperature: config.temperature)
         let loss = tape.scale(tape.add(ab, ba), 0.5)
         tape.backward(from: loss)
-        if !config.itemIDs { for m in models { m.zeroItemIDGradients() } }
+        for m in models { m.zeroIDGradients(frozenIDRows) }
         return tape.value(loss).data[0]
     }
 
@@ -123,7 +137,7 @@ public final class AlignmentTrainer {
     func hardNegatives(_ z: Matrix, a: [Int32], b: [Int32]) -> (ofA: [[Int32]], ofB: [[Int32]]) {
         let h = config.hardNegatives
         guard h > 0 else { return ([], []) }
-        let na = task.nodes(of: .a), nb = task.nodes(of: .b)
+        let na = task.nodes(of: .a, config.candidates), nb = task.nodes(of: .b, config.candidates)
         let ofA = AlignmentEvaluator.nearest(queries: Kernels.gatherRows(z, a), candidates: Kernels.gatherRows(z, nb), k: h,
                                              exclude: AlignmentEvaluator.rows(of: b, in: nb)).map { $0.map { nb[Int($0)] } }
         let ofB = AlignmentEvaluator.nearest(queries: Kernels.gatherRows(z, b), candidates: Kernels.gatherRows(z, na), k: h,
@@ -137,7 +151,7 @@ public final class AlignmentTrainer {
         let (ta, tb) = task.pairNodes(.train)
         guard !ta.isEmpty else { throw TrainError("no training pairs") }
         let hasValid = !task.pairNodes(.valid).a.isEmpty
-        let na = task.nodes(of: .a), nb = task.nodes(of: .b)
+        let na = task.nodes(of: .a, config.candidates), nb = task.nodes(of: .b, config.candidates)
         var order = Array(0..<ta.count)
         let batches = (ta.count + config.batchSize - 1) / config.batchSize
         var records = [AlignEpochRecord]()
@@ -174,10 +188,10 @@ public final class AlignmentTrainer {
                                           trainSeconds: trainSeconds, pairsPerSecond: Double(ta.count) / max(trainSeconds, 1e-9),
                                           evalSeconds: 0, valid: nil, test: nil, best: false)
             if epoch % config.evalEvery == 0 || epoch == config.epochs {
-                let valid = AlignmentEvaluator.evaluate(z, task: task, phase: hasValid ? .valid : .train)
+                let valid = AlignmentEvaluator.evaluate(z, task: task, phase: hasValid ? .valid : .train, candidates: config.candidates)
                 record.valid = valid.flat
                 if valid.mrr > best.score {
-                    let test = AlignmentEvaluator.evaluate(z, task: task, phase: .test)
+                    let test = AlignmentEvaluator.evaluate(z, task: task, phase: .test, candidates: config.candidates)
                     best = (epoch, valid.mrr, valid, test)
                     bestParameters = namedParameters()
                     record.test = test.flat

@@ -27,14 +27,20 @@ extension MultiKG4Rec {
         return tape.value(finalEmbeddings(tape, layers, nodes: (0..<Int32(nodeCount)).map { $0 }))
     }
 
-    /// Holds the items' ID-embedding rows at zero in every channel (`AlignConfig.itemIDs` off):
-    /// zeroes the rows now, and `zeroItemIDGradients` after each backward keeps Adam from moving
-    /// them (zero gradient, zero moments: a zero step; weight decay would be the only other force).
-    func zeroItemIDRows() {
-        for c in channels { for k in 0..<itemCount * c.idEmbedding.value.cols { c.idEmbedding.value.data[k] = 0 } }
+    /// Holds the ID-embedding rows of `nodes` at zero in every channel (`AlignmentTrainer.frozenIDRows`):
+    /// zeroes the rows now, and `zeroIDGradients` after each backward keeps Adam from moving them
+    /// (zero gradient, zero moments: a zero step; weight decay would be the only other force).
+    func zeroIDRows(_ nodes: [Int32]) {
+        for c in channels {
+            let w = c.idEmbedding.value.cols
+            for n in nodes { for k in Int(n) * w..<(Int(n) + 1) * w { c.idEmbedding.value.data[k] = 0 } }
+        }
     }
 
-    func zeroItemIDGradients() {
-        for c in channels { for k in 0..<itemCount * c.idEmbedding.grad.cols { c.idEmbedding.grad.data[k] = 0 } }
+    func zeroIDGradients(_ nodes: [Int32]) {
+        for c in channels {
+            let w = c.idEmbedding.grad.cols
+            for n in nodes { for k in Int(n) * w..<(Int(n) + 1) * w { c.idEmbedding.grad.data[k] = 0 } }
+        }
     }
 }

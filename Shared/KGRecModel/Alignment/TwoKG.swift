@@ -20,6 +20,16 @@ public enum AlignmentSide: String, Sendable, CaseIterable {
     case a, b
 }
 
+/// Which entities of the other KG a query is ranked against (and negatives are drawn from).
+public enum AlignmentCandidates: String, Codable, Sendable, CaseIterable {
+    /// The entities that can be a partner: the other KG's items (the aligned kind — movies), plus
+    /// any non-item entity some pair aligns. The default: attributes (genres, years, actors) are
+    /// never the answer, and ranking a movie against 33,000 Freebase attributes measures nothing.
+    case alignable
+    /// Every entity of the other KG, items and attributes.
+    case all
+}
+
 /// Aligned entity pairs, split into train / valid / test: `a[k]` (entity index in KG A) is the same
 /// real-world entity as `b[k]` (entity index in KG B). One-to-one: no entity is in two pairs.
 public struct AlignmentPairs: Sendable, Equatable {
@@ -114,9 +124,31 @@ public struct TwoKG: Sendable {
         return e < Int32(sides[s].itemCount) ? itemBase[s] + e : attributeBase[s] + e - Int32(sides[s].itemCount)
     }
 
-    /// Every union node of `side` (its items, then its attributes): the candidates of a ranking.
-    public func nodes(of side: AlignmentSide) -> [Int32] {
-        (0..<Int32(sides[side == .a ? 0 : 1].entities.count)).map { node(side, $0) }
+    /// The union nodes of `side` in `kind` (`alignable`: its items, then the other entities a pair
+    /// aligns, ascending; `all`: its items, then its attributes): the candidates of a ranking.
+    public func nodes(of side: AlignmentSide, _ kind: AlignmentCandidates) -> [Int32] {
+        let s = sides[side == .a ? 0 : 1]
+        switch kind {
+        case .all: return (0..<Int32(s.entities.count)).map { node(side, $0) }
+        case .alignable:
+            let paired = Set(side == .a ? pairs.a : pairs.b).filter { $0 >= Int32(s.itemCount) }.sorted()
+            return (0..<Int32(s.itemCount)).map { node(side, $0) } + paired.map { node(side, $0) }
+        }
+    }
+
+    /// Union nodes of the attributes linked (as head or tail, any relation) to exactly one item of
+    /// their own KG, ascending.
+    public func attributesOfOneItem() -> [Int32] {
+        let items = Int32(graph.itemCount)
+        var linked = [Int32](repeating: -1, count: graph.entityCount)  // -1 none, the item, or -2 several
+        func note(_ attribute: Int32, _ item: Int32) {
+            let k = Int(attribute)
+            linked[k] = linked[k] == -1 || linked[k] == item ? item : -2
+        }
+        for e in 0..<graph.tripleCount where graph.heads[e] < items && graph.tails[e] >= items {  // every edge both ways
+            note(graph.tails[e], graph.heads[e])
+        }
+        return (items..<Int32(graph.entityCount)).filter { linked[Int($0)] >= 0 }
     }
 
     /// The pairs of a phase as union nodes.
