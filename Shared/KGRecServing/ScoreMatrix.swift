@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An item matrix `[count, width]` split into two column blocks `[first | second]` (the ranker's
 /// `[visual | text]`), stored in one `ScanPrecision`, with the inner-product kernels over it.
 ///
@@ -34,23 +38,42 @@ public final class ScoreMatrix: @unchecked Sendable {
         scales = precision == .int8 ? .allocate(capacity: max(1, 2 * count)) : nil
         guard count > 0, width > 0, let base = rows.baseAddress else { return }
         for r in 0..<count {
-            let src = base + (order?[r] ?? r) * width
-            switch precision {
-            case .fp32:
-                (storage + r * rowBytes).copyMemory(from: src, byteCount: rowBytes)
-            case .fp16:
-                let dst = (storage + r * rowBytes).bindMemory(to: Float16.self, capacity: width)
-                for j in 0..<width { dst[j] = Float16(src[j]) }
-            case .int8:
-                let dst = (storage + r * rowBytes).bindMemory(to: Int8.self, capacity: width)
-                for (b, range) in [(0, 0..<split), (1, split..<width)] {
-                    var m: Float = 0
-                    for j in range { m = max(m, abs(src[j])) }
-                    let scale = m > 0 ? m / 127 : 1
-                    scales![2 * r + b] = scale
-                    for j in range { dst[j] = Int8(max(-127, min(127, (src[j] / scale).rounded()))) }
-                }
+            Self.store(base + (order?[r] ?? r) * width, into: storage + r * rowBytes, scales: scales.map { $0 + 2 * r },
+                       width: width, split: split, precision: precision)
+        }
+    }
+
+    /// Quantises one fp32 row `src` (`[width]`) into `dst` (`width × bytesPerValue` bytes) and,
+    /// for int8, its two block scales into `scales[0...1]`.
+    private static func store(_ src: UnsafePointer<Float>, into dst: UnsafeMutableRawPointer,
+                              scales: UnsafeMutablePointer<Float>?, width: Int, split: Int, precision: ScanPrecision)
+    {
+        switch precision {
+        case .fp32:
+            dst.copyMemory(from: src, byteCount: 4 * width)
+        case .fp16:
+            let d = dst.bindMemory(to: Float16.self, capacity: width)
+            for j in 0..<width { d[j] = Float16(src[j]) }
+        case .int8:
+            let d = dst.bindMemory(to: Int8.self, capacity: width)
+            for (b, range) in [(0, 0..<split), (1, split..<width)] {
+                var m: Float = 0
+                for j in range { m = max(m, abs(src[j])) }
+                let scale = m > 0 ? m / 127 : 1
+                scales![b] = scale
+                for j in range { d[j] = Int8(max(-127, min(127, (src[j] / scale).rounded()))) }
             }
+        }
+    }
+
+    /// True when row `r` holds exactly what storing `src` (`[width]` fp32) would: the vector is
+    /// unchanged as far as this matrix can tell (same stored values and scales).
+    public func holds(row r: Int, _ src: UnsafePointer<Float>) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: max(1, rowBytes) + 8, alignment: 16) { tmp in
+            let scale = (tmp.baseAddress! + rowBytes).bindMemory(to: Float.self, capacity: 2)
+            Self.store(src, into: tmp.baseAddress!, scales: scale, width: width, split: split, precision: precision)
+            guard memcmp(tmp.baseAddress!, storage + r * rowBytes, rowBytes) == 0 else { return false }
+            return precision != .int8 || (scale[0] == scales![2 * r] && scale[1] == scales![2 * r + 1])
         }
     }
 
@@ -96,6 +119,86 @@ public final class ScoreMatrix: @unchecked Sendable {
             let s = UnsafeRawPointer(scales!).loadUnaligned(fromByteOffset: 8 * r, as: SIMD2<Float>.self)
             return s * SIMD2(Self.dot8(user, p, split), Self.dot8(user + split, p + split, w2))
         }
+    }
+
+    /// `parts` of the four rows `r ..< r + 4` at once (each user chunk loaded once for the four),
+    /// bit for bit what four `parts` calls give (each row keeps its own accumulators, in the same
+    /// order). Scores of the four rows: `first + second`.
+    @inline(__always)
+    public func parts4(_ user: UnsafePointer<Float>, row r: Int) -> (first: SIMD4<Float>, second: SIMD4<Float>) {
+        let p = UnsafeRawPointer(storage) + r * rowBytes
+        let w2 = width - split
+        switch precision {
+        case .fp32:
+            return (Self.dot32x4(user, p, rowBytes, split), Self.dot32x4(user + split, p + 4 * split, rowBytes, w2))
+        case .fp16:
+            return (Self.dot16x4(user, p, rowBytes, split), Self.dot16x4(user + split, p + 2 * split, rowBytes, w2))
+        case .int8:
+            let s = UnsafeRawPointer(scales!).loadUnaligned(fromByteOffset: 8 * r, as: SIMD8<Float>.self)
+            let a = Self.dot8x4(user, p, rowBytes, split), b = Self.dot8x4(user + split, p + split, rowBytes, w2)
+            return (SIMD4(s[0], s[2], s[4], s[6]) * a, SIMD4(s[1], s[3], s[5], s[7]) * b)
+        }
+    }
+
+    /// Four `dot32`s: rows `v`, `v + stride`, `v + 2·stride`, `v + 3·stride`, same arithmetic per row.
+    @inline(__always)
+    static func dot32x4(_ u: UnsafePointer<Float>, _ v: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
+        dotx4(u, n) { row, j in (v + row * stride).loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) }
+            scalar: { row, j in (v + row * stride).loadUnaligned(fromByteOffset: 4 * j, as: Float.self) }
+    }
+
+    @inline(__always)
+    static func dot16x4(_ u: UnsafePointer<Float>, _ v: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
+        dotx4(u, n) { row, j in SIMD8<Float>((v + row * stride).loadUnaligned(fromByteOffset: 2 * j, as: SIMD8<Float16>.self)) }
+            scalar: { row, j in Float((v + row * stride).loadUnaligned(fromByteOffset: 2 * j, as: Float16.self)) }
+    }
+
+    @inline(__always)
+    static func dot8x4(_ u: UnsafePointer<Float>, _ q: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
+        // dot8 has no lone 8-wide step: an n % 16 tail is scalar; `dotx4` does the 8-wide step, so
+        // for the same arithmetic it is only used when n % 16 < 8 (else four dot8 calls).
+        guard n % 16 < 8 else {
+            return SIMD4(dot8(u, q, n), dot8(u, q + stride, n), dot8(u, q + 2 * stride, n), dot8(u, q + 3 * stride, n))
+        }
+        return dotx4(u, n) { row, j in
+            SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (q + row * stride).loadUnaligned(fromByteOffset: j, as: SIMD8<Int8>.self)))
+        } scalar: { row, j in Float((q + row * stride).load(fromByteOffset: j, as: Int8.self)) }
+    }
+
+    /// The shared loop of the `…x4` kernels: per row two SIMD8 accumulators over 16 values a step,
+    /// one more 8-wide step into the first, `(a0 + a1).sum()`, then a scalar tail — the order of
+    /// `dot32` / `dot16` / `dot8`. `load(row, j)` gives values `j ..< j + 8` of a row as fp32.
+    @inline(__always)
+    private static func dotx4(_ u: UnsafePointer<Float>, _ n: Int, _ load: (Int, Int) -> SIMD8<Float>,
+                              scalar: (Int, Int) -> Float) -> SIMD4<Float>
+    {
+        let ru = UnsafeRawPointer(u)
+        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+        var j = 0
+        while j + 16 <= n {
+            let u0 = ru.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            let u1 = ru.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
+            a00 = a00.addingProduct(u0, load(0, j)); a01 = a01.addingProduct(u1, load(0, j + 8))
+            a10 = a10.addingProduct(u0, load(1, j)); a11 = a11.addingProduct(u1, load(1, j + 8))
+            a20 = a20.addingProduct(u0, load(2, j)); a21 = a21.addingProduct(u1, load(2, j + 8))
+            a30 = a30.addingProduct(u0, load(3, j)); a31 = a31.addingProduct(u1, load(3, j + 8))
+            j += 16
+        }
+        if j + 8 <= n {
+            let u0 = ru.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            a00 = a00.addingProduct(u0, load(0, j))
+            a10 = a10.addingProduct(u0, load(1, j))
+            a20 = a20.addingProduct(u0, load(2, j))
+            a30 = a30.addingProduct(u0, load(3, j))
+            j += 8
+        }
+        var s = SIMD4((a00 + a01).sum(), (a10 + a11).sum(), (a20 + a21).sum(), (a30 + a31).sum())
+        while j < n {
+            s += SIMD4(repeating: u[j]) * SIMD4(scalar(0, j), scalar(1, j), scalar(2, j), scalar(3, j))
+            j += 1
+        }
+        return s
     }
 
     /// `Σ_{j<n} u[j]·v[j]` over fp32 `v`; 16 values per step in two SIMD8 accumulators, scalar tail.
