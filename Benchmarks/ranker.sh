@@ -18,7 +18,8 @@
 # (kgrec_ann_recall_at_k, probes at --recall-probe-rate, default 0.01: the ANN answer against the
 # exact scan of the same catalogue) and its peak RSS. The load tool shares the machine's cores.
 # Env: KGREC_BIN (default .build/release/kgrec; kgrec-ranker beside it), WORK (default /tmp/kgrec-ranker-bench),
-#      DURATION, CONFIGS, RANKER_ARGS.
+#      DURATION, CONFIGS, RANKER_ARGS, RANKER_BINS (kgrec-ranker executables to compare, each with every
+#      configuration, in this one invocation; default the one beside KGREC_BIN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${KGREC_BIN:-.build/release/kgrec}"
@@ -47,19 +48,29 @@ wait_port() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m {print $2}'; }
 rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
-# "req/s p50 p99" from a kgrec load --json report.
-summary() { python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("%.0f %.2f %.2f %d" % (r["throughput_rps"], l["p50_ms"], l["p99_ms"], r["requests"] - r["ok"]))'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# load PID ARGS...: runs kgrec load --json; prints "req/s p50 p99 errors cpu_us_per_request" (the
+# ranker's utime+stime over the run, which other jobs on the machine disturb far less than req/s).
+load() {
+    local pid=$1; shift
+    local t0 out t1; t0=$(cpu_ticks "$pid")
+    out=$("$bin" load "$@" --duration "$duration" --json)
+    t1=$(cpu_ticks "$pid")
+    echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; t=int(sys.argv[1]); print("%.0f %.2f %.2f %d %.0f" % (r["throughput_rps"], l["p50_ms"], l["p99_ms"], r["requests"] - r["ok"], t * 1e6 / int(sys.argv[2]) / max(1, r["ok"])))' \
+        "$((t1 - t0))" "$(getconf CLK_TCK)"
+}
 
 rows=()
 measure() {   # measure LABEL RANKER_PORT ADMIN_PORT GRAPH RANKER_PID
     local label=$1 port=$2 admin=$3 graph=$4 pid=$5 r4 r1 s4
-    r4=$("$bin" load --target "127.0.0.1:$port" --method recommend --k 10 --concurrency 4 --duration "$duration" --ids-from "$graph" --json | summary)
-    r1=$("$bin" load --target "127.0.0.1:$port" --method recommend --k 10 --concurrency 1 --duration "$duration" --ids-from "$graph" --json | summary)
-    s4=$("$bin" load --target "127.0.0.1:$port" --method score --candidates 100 --concurrency 4 --duration "$duration" --ids-from "$graph" --json | summary)
+    local common=(--target "127.0.0.1:$port" --ids-from "$graph")
+    r4=$(load "$pid" "${common[@]}" --method recommend --k 10 --concurrency 4)
+    r1=$(load "$pid" "${common[@]}" --method recommend --k 10 --concurrency 1)
+    s4=$(load "$pid" "${common[@]}" --method score --candidates 100 --concurrency 4)
     local recall; recall=$(metric "$admin" kgrec_ann_recall_at_k)
-    rows+=("$(printf "| %s | %s | %s | %s | %s | %s | %s |" "$label" "$(echo "$r4" | awk '{print $1" | "$2" | "$3}')" \
-        "$(echo "$r1" | awk '{print $1" | "$3}')" "$(echo "$s4" | awk '{print $1" | "$3}')" "${recall:-–}" "$(rss_mb "$pid")" \
-        "$(echo "$r4 $r1 $s4" | awk '{print $4+$8+$12}')")")
+    rows+=("$(printf "| %s | %s | %s | %s | %.3f | %s | %s |" "$label" "$(echo "$r4" | awk '{print $1" | "$2" | "$3" | "$5}')" \
+        "$(echo "$r1" | awk '{print $1" | "$3" | "$5}')" "$(echo "$s4" | awk '{print $1" | "$3" | "$5}')" "${recall:-0}" "$(rss_mb "$pid")" \
+        "$(echo "$r4 $r1 $s4" | awk '{print $4+$9+$14}')")")
     echo "${rows[-1]}"
 }
 
@@ -85,21 +96,26 @@ table|synthetic)
     gpid=$!; pids+=($gpid)
     gport=$(wait_port "$work/graph.log" "$gpid")
     IFS=';' read -ra configs <<<"${CONFIGS:-}"; [[ ${#configs[@]} -gt 0 ]] || configs=("")
+    # Binaries interleaved within each configuration, so load from elsewhere hits them alike.
     for cfg in "${configs[@]}"; do
+    for rbin in ${RANKER_BINS:-$bindir/kgrec-ranker}; do
         # shellcheck disable=SC2086
         port=$(free_port); admin=$(free_port)
-        "$bindir/kgrec-ranker" --graph "127.0.0.1:$gport" --port "$port" --admin-port "$admin" --host 127.0.0.1 \
+        "$rbin" --graph "127.0.0.1:$gport" --port "$port" --admin-port "$admin" --host 127.0.0.1 \
             --admin-host 127.0.0.1 --no-reflection $cfg ${RANKER_ARGS:-} >"$work/ranker.log" 2>&1 &
         rpid=$!
         until curl -sf "http://127.0.0.1:$admin/healthz" >/dev/null; do kill -0 "$rpid" || { cat "$work/ranker.log" >&2; exit 1; }; sleep 0.5; done
-        measure "${cfg:-defaults}" "$port" "$admin" "127.0.0.1:$gport" "$rpid"
+        label="${cfg:-defaults}"; [[ -n "${RANKER_BINS:-}" ]] && label="$rbin $label"
+        measure "$label" "$port" "$admin" "127.0.0.1:$gport" "$rpid"
         kill -TERM "$rpid"; wait "$rpid" || true
+    done
     done
     ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
 echo
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, $(date -u +%FT%TZ), $bin"
-echo "| ranker flags | Recommend c=4 req/s | p50 ms | p99 ms | Recommend c=1 req/s | p99 ms | Score(100) c=4 req/s | p99 ms | recall@10 gauge | ranker peak RSS MB | errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "(CPU µs/req: the ranker's utime+stime per answered request; recall: kgrec_ann_recall_at_k, ANN vs the exact scan of the same precision, 0 = no ANN)"
+echo "| ranker | Recommend c=4 req/s | p50 ms | p99 ms | CPU µs/req | Recommend c=1 req/s | p99 ms | CPU µs/req | Score(100) c=4 req/s | p99 ms | CPU µs/req | recall@10 | peak RSS MB | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf "%s\n" "${rows[@]}"

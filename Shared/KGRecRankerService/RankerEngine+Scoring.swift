@@ -33,6 +33,7 @@ extension RankerEngine {
             }
         }
         guard let user = cachedUser(request.userId, snap) else { return nil }
+        metrics.inlineScore.increment()
         return Self.scored(request, rows: rows, user: user, snapshot: snap, fetched: [:])
     }
 
@@ -91,7 +92,12 @@ extension RankerEngine {
         let snap = try snapshot()
         let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,
                                          deadline: downstreamDeadline(remaining: remaining))
-        return recommended(request, k: k, user: user, snapshot: snap, parallelBytes: TopKScan.defaultParallelBytes)
+        // A scan is split over the cores only while it is the only one running: with several in
+        // flight the cores are busy anyway and the hand-offs would only add work.
+        let running = scansInFlight.add(1, ordering: .relaxed).newValue
+        defer { scansInFlight.subtract(1, ordering: .relaxed) }
+        return recommended(request, k: k, user: user, snapshot: snap,
+                           parallelBytes: running == 1 ? TopKScan.defaultParallelBytes : .max)
     }
 
     /// `recommend` on the event loop, or nil when it should run as a task: the user is not
@@ -106,6 +112,7 @@ extension RankerEngine {
         let share = index.map { min(1, Double(nprobe(request)) / Double($0.lists)) } ?? 1
         guard Double(c.matrix.bytes) * share <= Double(options.inlineScanBytes),
               let user = cachedUser(request.userId, snap) else { return nil }
+        metrics.inlineRecommend.increment()
         return recommended(request, k: k, user: user, snapshot: snap, parallelBytes: .max)
     }
 

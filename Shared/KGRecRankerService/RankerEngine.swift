@@ -21,6 +21,8 @@ public final class RankerEngine: Sendable {
     let state = Mutex(State())
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let probing = Mutex(false)
+    /// Recommend scans running as tasks now (see `recommend`).
+    let scansInFlight = Atomic<Int>(0)
     private let onReady: @Sendable () -> Void
     private var coalescer: MissCoalescer<FetchedEmbeddings> { _coalescer! }
     private nonisolated(unsafe) var _coalescer: MissCoalescer<FetchedEmbeddings>?
