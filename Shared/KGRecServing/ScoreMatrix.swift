@@ -121,58 +121,32 @@ public final class ScoreMatrix: @unchecked Sendable {
         }
     }
 
-    /// `parts` of the four rows `r ..< r + 4` at once (each user chunk loaded once for the four),
-    /// bit for bit what four `parts` calls give (each row keeps its own accumulators, in the same
-    /// order). Scores of the four rows: `first + second`.
+    /// `parts` of the four rows `r ..< r + 4`, bit for bit what four `parts` calls give. For int8
+    /// the four rows share each user chunk (each row keeps its own accumulators, in `dot8`'s
+    /// order), which made an int8 scan ~25% faster; for fp32 and fp16 the interleaved rows were
+    /// slower once the matrix is out of cache (`Benchmarks/scan.sh`, docs/services.md), so those
+    /// are four single-row calls.
     @inline(__always)
     public func parts4(_ user: UnsafePointer<Float>, row r: Int) -> (first: SIMD4<Float>, second: SIMD4<Float>) {
-        let p = UnsafeRawPointer(storage) + r * rowBytes
-        let w2 = width - split
-        switch precision {
-        case .fp32:
-            return (Self.dot32x4(user, p, rowBytes, split), Self.dot32x4(user + split, p + 4 * split, rowBytes, w2))
-        case .fp16:
-            return (Self.dot16x4(user, p, rowBytes, split), Self.dot16x4(user + split, p + 2 * split, rowBytes, w2))
-        case .int8:
-            let s = UnsafeRawPointer(scales!).loadUnaligned(fromByteOffset: 8 * r, as: SIMD8<Float>.self)
-            let a = Self.dot8x4(user, p, rowBytes, split), b = Self.dot8x4(user + split, p + split, rowBytes, w2)
-            return (SIMD4(s[0], s[2], s[4], s[6]) * a, SIMD4(s[1], s[3], s[5], s[7]) * b)
+        guard precision == .int8 else {
+            let p0 = parts(user, row: r), p1 = parts(user, row: r + 1)
+            let p2 = parts(user, row: r + 2), p3 = parts(user, row: r + 3)
+            return (SIMD4(p0.x, p1.x, p2.x, p3.x), SIMD4(p0.y, p1.y, p2.y, p3.y))
         }
+        let p = UnsafeRawPointer(storage) + r * rowBytes
+        let s = UnsafeRawPointer(scales!).loadUnaligned(fromByteOffset: 8 * r, as: SIMD8<Float>.self)
+        let a = Self.dot8x4(user, p, rowBytes, split), b = Self.dot8x4(user + split, p + split, rowBytes, width - split)
+        return (SIMD4(s[0], s[2], s[4], s[6]) * a, SIMD4(s[1], s[3], s[5], s[7]) * b)
     }
 
-    /// Four `dot32`s: rows `v`, `v + stride`, `v + 2·stride`, `v + 3·stride`, same arithmetic per row.
-    @inline(__always)
-    static func dot32x4(_ u: UnsafePointer<Float>, _ v: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
-        dotx4(u, n) { row, j in (v + row * stride).loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) }
-            scalar: { row, j in (v + row * stride).loadUnaligned(fromByteOffset: 4 * j, as: Float.self) }
-    }
-
-    @inline(__always)
-    static func dot16x4(_ u: UnsafePointer<Float>, _ v: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
-        dotx4(u, n) { row, j in SIMD8<Float>((v + row * stride).loadUnaligned(fromByteOffset: 2 * j, as: SIMD8<Float16>.self)) }
-            scalar: { row, j in Float((v + row * stride).loadUnaligned(fromByteOffset: 2 * j, as: Float16.self)) }
-    }
-
+    /// Four `dot8`s over the int8 rows `q + i·stride`, `i < 4`: per row two SIMD8 accumulators
+    /// over 16 values a step, `(a0 + a1).sum()`, then the scalar tail, as `dot8` does.
     @inline(__always)
     static func dot8x4(_ u: UnsafePointer<Float>, _ q: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
-        // dot8 has no lone 8-wide step: an n % 16 tail is scalar; `dotx4` does the 8-wide step, so
-        // for the same arithmetic it is only used when n % 16 < 8 (else four dot8 calls).
-        guard n % 16 < 8 else {
-            return SIMD4(dot8(u, q, n), dot8(u, q + stride, n), dot8(u, q + 2 * stride, n), dot8(u, q + 3 * stride, n))
-        }
-        return dotx4(u, n) { row, j in
-            SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (q + row * stride).loadUnaligned(fromByteOffset: j, as: SIMD8<Int8>.self)))
-        } scalar: { row, j in Float((q + row * stride).load(fromByteOffset: j, as: Int8.self)) }
-    }
-
-    /// The shared loop of the `…x4` kernels: per row two SIMD8 accumulators over 16 values a step,
-    /// one more 8-wide step into the first, `(a0 + a1).sum()`, then a scalar tail — the order of
-    /// `dot32` / `dot16` / `dot8`. `load(row, j)` gives values `j ..< j + 8` of a row as fp32.
-    @inline(__always)
-    private static func dotx4(_ u: UnsafePointer<Float>, _ n: Int, _ load: (Int, Int) -> SIMD8<Float>,
-                              scalar: (Int, Int) -> Float) -> SIMD4<Float>
-    {
         let ru = UnsafeRawPointer(u)
+        @inline(__always) func load(_ row: Int, _ j: Int) -> SIMD8<Float> {
+            SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (q + row * stride).loadUnaligned(fromByteOffset: j, as: SIMD8<Int8>.self)))
+        }
         var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
         var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
         var j = 0
@@ -185,17 +159,13 @@ public final class ScoreMatrix: @unchecked Sendable {
             a30 = a30.addingProduct(u0, load(3, j)); a31 = a31.addingProduct(u1, load(3, j + 8))
             j += 16
         }
-        if j + 8 <= n {
-            let u0 = ru.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-            a00 = a00.addingProduct(u0, load(0, j))
-            a10 = a10.addingProduct(u0, load(1, j))
-            a20 = a20.addingProduct(u0, load(2, j))
-            a30 = a30.addingProduct(u0, load(3, j))
-            j += 8
-        }
         var s = SIMD4((a00 + a01).sum(), (a10 + a11).sum(), (a20 + a21).sum(), (a30 + a31).sum())
         while j < n {
-            s += SIMD4(repeating: u[j]) * SIMD4(scalar(0, j), scalar(1, j), scalar(2, j), scalar(3, j))
+            let v = SIMD4(Float(q.load(fromByteOffset: j, as: Int8.self)),
+                          Float(q.load(fromByteOffset: stride + j, as: Int8.self)),
+                          Float(q.load(fromByteOffset: 2 * stride + j, as: Int8.self)),
+                          Float(q.load(fromByteOffset: 3 * stride + j, as: Int8.self)))
+            s += SIMD4(repeating: u[j]) * v
             j += 1
         }
         return s
