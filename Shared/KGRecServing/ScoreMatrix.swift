@@ -121,56 +121,6 @@ public final class ScoreMatrix: @unchecked Sendable {
         }
     }
 
-    /// `parts` of the four rows `r ..< r + 4`, bit for bit what four `parts` calls give. For int8
-    /// the four rows share each user chunk (each row keeps its own accumulators, in `dot8`'s
-    /// order), which made an int8 scan ~25% faster; for fp32 and fp16 the interleaved rows were
-    /// slower once the matrix is out of cache (`Benchmarks/scan.sh`, docs/services.md), so those
-    /// are four single-row calls.
-    @inline(__always)
-    public func parts4(_ user: UnsafePointer<Float>, row r: Int) -> (first: SIMD4<Float>, second: SIMD4<Float>) {
-        guard precision == .int8 else {
-            let p0 = parts(user, row: r), p1 = parts(user, row: r + 1)
-            let p2 = parts(user, row: r + 2), p3 = parts(user, row: r + 3)
-            return (SIMD4(p0.x, p1.x, p2.x, p3.x), SIMD4(p0.y, p1.y, p2.y, p3.y))
-        }
-        let p = UnsafeRawPointer(storage) + r * rowBytes
-        let s = UnsafeRawPointer(scales!).loadUnaligned(fromByteOffset: 8 * r, as: SIMD8<Float>.self)
-        let a = Self.dot8x4(user, p, rowBytes, split), b = Self.dot8x4(user + split, p + split, rowBytes, width - split)
-        return (SIMD4(s[0], s[2], s[4], s[6]) * a, SIMD4(s[1], s[3], s[5], s[7]) * b)
-    }
-
-    /// Four `dot8`s over the int8 rows `q + i·stride`, `i < 4`: per row two SIMD8 accumulators
-    /// over 16 values a step, `(a0 + a1).sum()`, then the scalar tail, as `dot8` does.
-    @inline(__always)
-    static func dot8x4(_ u: UnsafePointer<Float>, _ q: UnsafeRawPointer, _ stride: Int, _ n: Int) -> SIMD4<Float> {
-        let ru = UnsafeRawPointer(u)
-        @inline(__always) func load(_ row: Int, _ j: Int) -> SIMD8<Float> {
-            SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (q + row * stride).loadUnaligned(fromByteOffset: j, as: SIMD8<Int8>.self)))
-        }
-        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
-        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
-        var j = 0
-        while j + 16 <= n {
-            let u0 = ru.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-            let u1 = ru.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
-            a00 = a00.addingProduct(u0, load(0, j)); a01 = a01.addingProduct(u1, load(0, j + 8))
-            a10 = a10.addingProduct(u0, load(1, j)); a11 = a11.addingProduct(u1, load(1, j + 8))
-            a20 = a20.addingProduct(u0, load(2, j)); a21 = a21.addingProduct(u1, load(2, j + 8))
-            a30 = a30.addingProduct(u0, load(3, j)); a31 = a31.addingProduct(u1, load(3, j + 8))
-            j += 16
-        }
-        var s = SIMD4((a00 + a01).sum(), (a10 + a11).sum(), (a20 + a21).sum(), (a30 + a31).sum())
-        while j < n {
-            let v = SIMD4(Float(q.load(fromByteOffset: j, as: Int8.self)),
-                          Float(q.load(fromByteOffset: stride + j, as: Int8.self)),
-                          Float(q.load(fromByteOffset: 2 * stride + j, as: Int8.self)),
-                          Float(q.load(fromByteOffset: 3 * stride + j, as: Int8.self)))
-            s += SIMD4(repeating: u[j]) * v
-            j += 1
-        }
-        return s
-    }
-
     /// `Σ_{j<n} u[j]·v[j]` over fp32 `v`; 16 values per step in two SIMD8 accumulators, scalar tail.
     @inline(__always)
     public static func dot32(_ u: UnsafePointer<Float>, _ v: UnsafeRawPointer, _ n: Int) -> Float {

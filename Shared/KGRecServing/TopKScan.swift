@@ -38,36 +38,13 @@ public enum TopKScan {
     {
         var top = TopK(k: k)
         guard k > 0 else { return top }
-        // Most rows lose to the current k-th score: reject them here, without a call into TopK
-        // (same outcome as `offer`: when full, only a strictly higher score gets in).
-        var full = false, floor = -Float.infinity
-        @inline(__always) func offer(_ r: Int, _ s: Float) {
-            guard !full || s > floor else { return }
-            top.offer(Int32(r), s)
-            if top.scores.count == k { full = true; floor = top.scores[k - 1] }
-        }
         for range in ranges where !range.isEmpty {
             var e = lowerBound(excluded, Int32(range.lowerBound))
-            var r = range.lowerBound
-            while r < range.upperBound {
+            for r in range {
                 while e < excluded.count && Int(excluded[e]) < r { e += 1 }
-                // Rows r ..< free are not excluded: four at a time, then one by one.
-                let free = e < excluded.count ? min(range.upperBound, Int(excluded[e])) : range.upperBound
-                while r + 4 <= free {
-                    let p = m.parts4(user, row: r)
-                    let s = p.first + p.second
-                    offer(r, s[0])
-                    offer(r + 1, s[1])
-                    offer(r + 2, s[2])
-                    offer(r + 3, s[3])
-                    r += 4
-                }
-                while r < free {
-                    let p = m.parts(user, row: r)
-                    offer(r, p.x + p.y)
-                    r += 1
-                }
-                if r < range.upperBound && r == free { r += 1 }  // the excluded row
+                if e < excluded.count && Int(excluded[e]) == r { continue }
+                let p = m.parts(user, row: r)
+                top.offer(Int32(r), p.x + p.y)
             }
         }
         return top

@@ -53,28 +53,6 @@ import Testing
         #expect(worst > 0)  // the quantisation did change the numbers
     }
 
-    /// The four-row kernel the scan uses gives exactly the numbers of four `parts` calls (so Score,
-    /// which scores rows one by one, and Recommend agree bit for bit), for every precision and for
-    /// widths with and without 8- and 16-value tails.
-    @Test(arguments: [ScanPrecision.fp32, .fp16, .int8])
-    func fourRowKernelEqualsFourSingleRowsBitForBit(precision: ScanPrecision) {
-        for split in [0, 1, 7, 8, 9, 16, 24, 31, 176] {
-            let w = split + 21, n = 8
-            let m = Self.rows(n, w, seed: 5), u = Self.rows(1, w, seed: 6)
-            let matrix = ScoreMatrix.quantising(m, width: w, split: split, precision: precision)
-            u.withUnsafeBufferPointer { u in
-                for r in 0...(n - 4) {
-                    let four = matrix.parts4(u.baseAddress!, row: r)
-                    for i in 0..<4 {
-                        let one = matrix.parts(u.baseAddress!, row: r + i)
-                        #expect(four.first[i].bitPattern == one.x.bitPattern && four.second[i].bitPattern == one.y.bitPattern,
-                                "precision \(precision), split \(split), row \(r + i)")
-                    }
-                }
-            }
-        }
-    }
-
     /// `holds` tells an unchanged vector from a changed one in every precision (what lets a table
     /// swap keep a known item in its IVF list only while its vector stays the same).
     @Test(arguments: [ScanPrecision.fp32, .fp16, .int8])
