@@ -36,6 +36,11 @@ struct RankerInlineAnswerTests {
         #expect(a.unknownItemIds == ["nope"] && m.inlineScore.value == 2)
         let b = try await h.score("u1", withUnknown)
         #expect(b == a && m.inlineScore.value == 3)
+        // Each call is in the RPC metrics once, whichever path answered (5 Score, 1 Recommend).
+        let score = h.metrics.rpc.method(Kgrec_V1_Ranker.Method.score, type: .unary)
+        let rec = h.metrics.rpc.method(Kgrec_V1_Ranker.Method.recommend, type: .unary)
+        #expect(score.startedCount == 5 && score.counter(.ok).value == 5 && score.latency.count == 5)
+        #expect(rec.startedCount == 1 && rec.counter(.ok).value == 1 && rec.latency.count == 1)
         await h.stop()
     }
 

@@ -97,13 +97,14 @@ struct EmbeddingTable: Sendable {
         var start = 0
         while start < max(users, items) {
             var b = Kgrec_V1_EmbeddingBatch(version: 1)
-            for u in start..<min(users, start + batchSize) {
+            // `stride`, not a range: past the shorter of the two lists the bounds cross (no rows).
+            for u in stride(from: start, to: min(users, start + batchSize), by: 1) {
                 b.users.append(embedding("u\(u)"))
                 var s = Set<Int>()
                 while s.count < min(seen, items) { s.insert(Int(rng.next() % UInt64(items))) }
                 b.seen.append(Kgrec_V1_SeenItems(itemIds: s.sorted().map { "i\($0)" }))
             }
-            for i in start..<min(items, start + batchSize) { b.items.append(embedding("i\(i)")) }
+            for i in stride(from: start, to: min(items, start + batchSize), by: 1) { b.items.append(embedding("i\(i)")) }
             batches.append(Data(b.serializedBytes()))
             start += batchSize
         }
