@@ -235,8 +235,11 @@ final class ServerStream {
         accountedInbound = now
     }
 
-    /// The handler took `n` request bytes off its queue: release held-back credit.
+    /// The handler took `n` request bytes off its queue: release held-back credit. A closed
+    /// stream has settled its accounting (`streamClosed`), and its connection may be gone (a
+    /// task outlives it), so nothing is left to do.
     func handlerTook(bytes n: Int) {
+        guard !state.isClosed else { return }
         queuedInbound -= n
         syncInbound()
         if pendingConsume > 0, !state.isClosed,
