@@ -114,7 +114,10 @@ def h2load(port, path, data_file, args):
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + args.warmup + 60)
     if out.returncode != 0:
         raise RuntimeError(f"h2load failed: {out.stderr or out.stdout}")
-    return parse_h2load(out.stdout), " ".join(cmd[:-1])
+    parsed = parse_h2load(out.stdout)
+    if parsed[3] == 0:  # h2load exits 0 even when the server died: no request done is a failure
+        raise RuntimeError(f"h2load: no request completed on port {port} {path} (server down?)")
+    return parsed, " ".join(cmd[:-1])
 
 
 def check_grpc(port, pb):
@@ -141,6 +144,8 @@ def main():
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median run is reported")
     p.add_argument("--ranker-items", type=int, default=2000,
                    help="users and items of the ranker's synthetic table (0 = no ranker rows)")
+    p.add_argument("--ranker-arg", action="append", default=[],
+                   help="extra kgrec-ranker flag (repeatable), e.g. --ranker-arg=--inline-scan-bytes=0")
     p.add_argument("--grpcio-aio", action="store_true",
                    help="benchmark grpcio's asyncio server (its fastest) instead of the thread-pool one")
     args = p.parse_args()
@@ -220,7 +225,7 @@ def main():
                 print(f"{name:<16} {target:<8} {rps:>10.0f} {mean:>9.2f} {mx:>9.2f}  {ratio:>12}")
         if ranker_rpcs:
             base = results[(ranker_rpcs[0][0][0], "ranker")][0]
-            print(f"\nranker: kgrec-ranker (default flags: {os.cpu_count()} event loops) over kgrec table-graph serve "
+            print(f"\nranker: kgrec-ranker (default flags{' + ' + ' '.join(args.ranker_arg) if args.ranker_arg else ''}: {os.cpu_count()} event loops) over kgrec table-graph serve "
                   f"--synthetic {args.ranker_items},{args.ranker_items} (176+176 floats); EmptyCall on kgrec interop-server "
                   f"--event-loops {os.cpu_count()}; same rounds\n")
             print(f"{'rpc':<28} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'/EmptyCall':>10}")
@@ -246,7 +251,7 @@ def start_ranker(args, pb, work, procs):
     ranker_port = free_port()
     ranker = subprocess.Popen([str(Path(args.kgrec).parent / "kgrec-ranker"), "--graph", f"127.0.0.1:{graph_port}",
                                "--host", "127.0.0.1", "--port", str(ranker_port), "--admin-port", "-1",
-                               "--no-reflection", "--log-level", "warn"],
+                               "--no-reflection", "--log-level", "warn", *args.ranker_arg],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs.append(ranker)
     loops = subprocess.Popen([args.kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0",

@@ -26,11 +26,7 @@ import Testing
             if (try? await io.receive()) != nil { probe.took.add(1, ordering: .relaxed) }
         })
         router.register(MethodDescriptor(service: "test.Late", method: "Echo"), .inlineUnary { r, _ in Array(r) })
-        var config = ServerConfig()
-        config.host = "127.0.0.1"
-        config.port = 0
-        config.eventLoops = 1
-        let server = GRPCServer(router: router, config: config)
+        let server = GRPCServer(router: router, config: loopbackConfig())
         try server.start()
         for round in 1...3 {
             var c: RawH2Client? = try RawH2Client(port: server.port)

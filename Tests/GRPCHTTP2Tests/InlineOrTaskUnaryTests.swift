@@ -32,11 +32,7 @@ import Testing
             }
             return RawMessage(r.bytes + [0xB])
         }
-        var config = ServerConfig()
-        config.host = "127.0.0.1"
-        config.port = 0
-        config.eventLoops = 1
-        let server = GRPCServer(router: router, config: config)
+        let server = GRPCServer(router: router, config: loopbackConfig())
         try server.start()
         return server
     }
