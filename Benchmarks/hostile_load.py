@@ -101,6 +101,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--work", default="runs/hostile-load")
+    ap.add_argument("--trim-probe", action="store_true", help="after the attack, call malloc_trim(0) in the server (gdb) and report RSS before/after")
     args = ap.parse_args()
     kgrec = os.environ.get("KGREC_BIN", ".build/release/kgrec")
     bindir = Path(kgrec).resolve().parent
@@ -287,6 +288,15 @@ def main():
             a.join(timeout=15)
         print("RSS of kgrec-graph over time (MiB):")
         print("  " + "  ".join(f"{t:.0f}s:{k / 1024:.0f}" for t, k in rss))
+        if args.trim_probe:
+            # Live objects or free memory the allocator keeps? glibc's malloc_trim(0) returns
+            # free heap pages to the kernel: what it gives back was not in use.
+            time.sleep(5)
+            before = rss_kib(server.pid)
+            subprocess.run(["gdb", "-p", str(server.pid), "-batch", "-ex", "call (int) malloc_trim(0)"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            after = rss_kib(server.pid)
+            print(f"after the attack, idle 5 s: RSS {before / 1024:.0f} MiB; after malloc_trim(0): {after / 1024:.0f} MiB")
         for a in attacks[1:]:
             print(f"{a.name_:>12}: {a.outcome}")
         lat = sorted(latencies)

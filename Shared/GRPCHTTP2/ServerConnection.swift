@@ -150,6 +150,10 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             if chunk.isEmpty { sessionDrained = true; break }
             out.append(contentsOf: chunk)
         }
+        // nghttp2 ended the session itself (its GOAWAY after a connection error has gone into
+        // `out`) or has nothing more to read (GOAWAY sent or received, no stream left): as when
+        // we decide to close, only the last output goes out and nothing more is read.
+        if !session.wantsRead { wantClose = true }
         if out.count > outOffset {
             let w = out.withUnsafeBytes { raw in
                 TCPSocket.send(fd, raw.baseAddress!.advanced(by: outOffset), count: raw.count - outOffset)

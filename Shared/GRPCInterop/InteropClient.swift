@@ -12,7 +12,9 @@ public struct InteropClient: Sendable {
 
     public let channel: GRPCChannel
     /// Deadline of every call a case makes (except the one that tests deadlines).
-    public var callTimeout: Duration = .seconds(20)
+    public var callTimeout: Duration = InteropClient.defaultCallTimeout
+    /// How long each case's calls may take unless `callTimeout` is set.
+    public static let defaultCallTimeout: Duration = .seconds(20)
 
     public init(channel: GRPCChannel) {
         self.channel = channel

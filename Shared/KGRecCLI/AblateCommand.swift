@@ -9,7 +9,7 @@ struct AblateCommand: CLICommand {
 
     static var specs: [CommandFlags.Spec] {
         RunSettings.specs.filter { $0.name != "ablation" } + [
-            .init("variants", "comma-separated subset (default full,wo-v,wo-t,wo-tv,t2v,v2t)"),
+            .init("variants", "comma-separated subset", default: Ablation.allCases.map(\.rawValue)),
             .init("with-bpr", "also train the BPR matrix-factorisation baseline", value: false),
         ]
     }

@@ -7,16 +7,16 @@ struct BenchScanCommand: CLICommand {
     let name = "bench-scan"
     let summary = "Top-k scan and IVF latency, GB/s and recall@k over .npy item vectors"
 
-    static let specs: [CommandFlags.Spec] = [
+    static let specs: [CommandFlags.Spec] = { let d = ScanBenchmark(items: [], count: 0, width: 0, queries: [], queryCount: 0); return [
         .init("items", "item matrix .npy [N, W] float32 (required)"),
         .init("queries", "query matrix .npy [Q, W] float32 (required)"),
-        .init("split", "width of the first (visual) block (default W/2)"),
-        .init("k", "top-k (default 10)"),
+        .init("split", "width of the first (visual) block (default: W/2)"),
+        .init("k", "top-k", default: d.k),
         .init("lists", "IVF lists (default: the ranker's auto choice for N)"),
-        .init("nprobe", "comma-separated IVF nprobe values (default 4,8,16,32,64)"),
-        .init("ivf-precision", "precision of the IVF-ordered rows: fp32 | fp16 | int8 (default int8)"),
-        .init("repeats", "passes over the queries per measurement (default 2)"),
-    ]
+        .init("nprobe", "comma-separated IVF nprobe values", default: d.nprobes),
+        .init("ivf-precision", "precision of the IVF-ordered rows: fp32 | fp16 | int8", default: d.ivfPrecision),
+        .init("repeats", "passes over the queries per measurement", default: d.repeats),
+    ] }()
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
@@ -32,16 +32,14 @@ struct BenchScanCommand: CLICommand {
             var b = ScanBenchmark(items: items.values, count: items.rows, width: items.cols,
                                   queries: queries.values, queryCount: queries.rows)
             b.split = try f.int("split") ?? items.cols / 2
-            b.k = try f.int("k") ?? 10
-            b.repeats = try f.int("repeats") ?? 2
+            b.k = try f.int("k") ?? b.k
+            b.repeats = try f.int("repeats") ?? b.repeats
             b.lists = try f.int("lists")
-            b.nprobes = try f.ints("nprobe") ?? [4, 8, 16, 32, 64]
-            if let p = f.string("ivf-precision") {
-                guard let p = ScanPrecision(rawValue: p) else { throw CommandFlags.UsageError("--ivf-precision: fp32, fp16 or int8") }
-                b.ivfPrecision = p
-            }
+            b.nprobes = try f.ints("nprobe") ?? b.nprobes
+            b.ivfPrecision = try f.choice("ivf-precision", ScanPrecision.self) ?? b.ivfPrecision
             print(b.run())
             return 0
         }
     }
 }
+extension ScanPrecision: CommandFlags.DefaultText {}

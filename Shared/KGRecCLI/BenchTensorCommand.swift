@@ -6,15 +6,21 @@ struct BenchTensorCommand: CLICommand {
     let name = "bench-tensor"
     let summary = "GEMM GFLOP/s and a per-op profile of Multi-KG4Rec training batches"
 
+    /// Batches profiled and their size when the flags do not say.
+    enum Defaults {
+        static let batches = 3
+        static let batch = 4096
+    }
+
     static let specs: [CommandFlags.Spec] = [
         .init("data", "RecBole dataset directory (optional; without it only the GEMM table)"),
         .init("text", "text features .npy (with --text-ids)"),
         .init("text-ids", "ids file of the text features"),
-        .init("modalities", "both | visual | text | none (KGAT); default both"),
-        .init("batches", "batches to profile (default 3)"),
-        .init("batch", "triples per batch (default 4096)"),
+        .init("modalities", "both | visual | text | none (KGAT)", default: ModelConfig().modalities),
+        .init("batches", "batches to profile", default: Defaults.batches),
+        .init("batch", "triples per batch", default: Defaults.batch),
         .init("no-gemm", "skip the GEMM table", value: false),
-        .init("propagation", "full | history (default full)"),
+        .init("propagation", "full | history", default: TrainConfig().propagationMode),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -29,13 +35,13 @@ struct BenchTensorCommand: CLICommand {
             let dataset = try DatasetLoader.load(options)
             print(dataset.summary)
             var config = ModelConfig()
-            config.modalities = try f.choice("modalities", ModelConfig.Modalities.self) ?? .both
+            config.modalities = try f.choice("modalities", ModelConfig.Modalities.self) ?? ModelConfig().modalities
             let model = try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features,
                                         sequences: dataset.sequences)
-            model.setPropagation(try f.choice("propagation", PropagationMode.self) ?? .full)
+            model.setPropagation(try f.choice("propagation", PropagationMode.self) ?? TrainConfig().propagationMode)
             print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
-            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? 3,
-                                         batchSize: try f.int("batch") ?? 4096,
+            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? Defaults.batches,
+                                         batchSize: try f.int("batch") ?? Defaults.batch,
                                          trainPairs: dataset.split.trainUsers.count))
             return 0
         }

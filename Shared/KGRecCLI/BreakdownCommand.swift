@@ -7,12 +7,18 @@ struct BreakdownCommand: CLICommand {
     let name = "breakdown"
     let summary = "per-user visual vs text share of the top-k scores of a checkpoint"
 
+    /// Users listed and items per user when the flags do not say.
+    enum Defaults {
+        static let users = 5
+        static let k = 5
+    }
+
     static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint.safetensors (a model with both a visual and a text channel)"),
         .init("data", "dataset directory (default: the checkpoint's)"),
-        .init("users", "how many users to list (default 5)"),
+        .init("users", "how many users to list", default: Defaults.users),
         .init("user", "list this user token instead"),
-        .init("k", "top-k items per user (default 5)"),
+        .init("k", "top-k items per user", default: Defaults.k),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -21,9 +27,9 @@ struct BreakdownCommand: CLICommand {
             if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             guard let path = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
             let (_, dataset, model) = try EvalCommand.load(path, dataOverride: f.string("data"))
-            let k = try f.int("k") ?? 5
+            let k = try f.int("k") ?? Defaults.k
             guard k > 0 else { throw CommandFlags.UsageError("--k must be positive") }
-            var users = Array(0..<min(try f.int("users") ?? 5, dataset.userCount))
+            var users = Array(0..<min(try f.int("users") ?? Defaults.users, dataset.userCount))
             if let token = f.string("user") {
                 guard let u = dataset.users.index(of: token) else { throw CommandFlags.UsageError("--user: unknown user '\(token)'") }
                 users = [Int(u)]

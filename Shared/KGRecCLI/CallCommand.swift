@@ -11,12 +11,15 @@ struct CallCommand: CLICommand {
     let name = "call"
     let summary = "call a service method with JSON input (grpcurl-like); --list shows the methods"
 
+    /// Deadline of a call when `--timeout` is not given.
+    static let defaultTimeout: Duration = .seconds(30)
+
     static let flags: [CommandFlags.Flag] = [
         .init("data", short: "d", "JSON|@FILE|@-", "request(s): JSON text, a file, or stdin; streaming methods take several values (one per line)"),
         .init("field", short: "f", "NAME=VALUE", "set a top-level request field (VALUE is JSON, or else a string); repeat for lists", repeatable: true),
         .init("header", short: "H", "'KEY: VALUE'", "request metadata", repeatable: true),
         .init("token", "TOKEN", "send authorization: Bearer TOKEN (or env KGREC_TOKEN)"),
-        .init("timeout", "DURATION", "deadline of the call, e.g. 5s, 500ms (default 30s; 0 = none)"),
+        .init("timeout", "DURATION", "deadline of the call, e.g. 5s, 500ms (0 = none)", default: Self.defaultTimeout),
         .init("pretty", nil, "indent the JSON output"),
         .init("list", nil, "list the services and methods (the server's by reflection with HOST:PORT, else the built-in ones)"),
         .init("require-serving", nil, "with grpc.health.v1.Health/Check: exit 1 unless the status is SERVING (for probes)"),
@@ -124,7 +127,7 @@ struct CallCommand: CLICommand {
         if let token = f.string("token") ?? ProcessInfo.processInfo.environment["KGREC_TOKEN"], !token.isEmpty {
             md.add("authorization", "Bearer \(token)")
         }
-        let timeout = try f.duration("timeout") ?? .seconds(30)
+        let timeout = try f.duration("timeout") ?? Self.defaultTimeout
         return CallOptions(timeout: timeout == .zero ? nil : timeout, metadata: md)
     }
 

@@ -9,12 +9,20 @@ struct DemoCommand: CLICommand {
     let name = "demo"
     let summary = "the main job: synthesise, train briefly, evaluate, then serve through the three services"
 
+    /// The demo's defaults: where it works, its training budget and epoch cap, users it explains.
+    enum Defaults {
+        static let out = "runs/demo"
+        static let budgetSeconds = 75.0
+        static let epochs = 40
+        static let users = 3
+    }
+
     static let specs: [CommandFlags.Spec] = [
-        .init("out", "working directory (default runs/demo)"),
-        .init("budget", "training time budget in seconds (default 75)"),
-        .init("epochs", "maximum epochs (default 40)"),
-        .init("users", "users to explain (default 3)"),
-        .init("seed", "synthetic data seed (default 7)"),
+        .init("out", "working directory", default: Defaults.out),
+        .init("budget", "training time budget in seconds", default: Defaults.budgetSeconds),
+        .init("epochs", "maximum epochs", default: Defaults.epochs),
+        .init("users", "users to explain", default: Defaults.users),
+        .init("seed", "synthetic data seed", default: SynthConfig().seed),
         .init("quiet", "no progress lines", value: false),
         .init("no-services", "stop after the model part (do not start the services)", value: false),
     ]
@@ -35,13 +43,13 @@ struct DemoCommand: CLICommand {
         runCommand(name) {
             let f = try CommandFlags(args, specs: Self.specs)
             if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
-            let out = f.string("out") ?? "runs/demo"
+            let out = f.string("out") ?? Defaults.out
             var s = Self.settings(out: out)
-            s.train.maxSeconds = try f.double("budget") ?? 75
-            s.train.epochs = try f.int("epochs") ?? 40
+            s.train.maxSeconds = try f.double("budget") ?? Defaults.budgetSeconds
+            s.train.epochs = try f.int("epochs") ?? Defaults.epochs
             s.quiet = f.has("quiet")
             var c = SynthConfig()
-            if let seed = try f.int("seed") { c.seed = UInt64(seed) }
+            if let seed = try f.seed("seed") { c.seed = seed }
             let t0 = ProgressLine.now()
             let synth = try SyntheticKG(c)
             try synth.write(to: s.data.path)
@@ -53,7 +61,7 @@ struct DemoCommand: CLICommand {
             let outcome = try TrainingRun.execute(s, dataset: dataset, progress: ProgressLine(enabled: !s.quiet))
             print(TrainingRun.report(outcome.result, ks: s.train.ks))
             print("3/4 top-5 of a few users with the share of each score from the visual and the text channel:")
-            let users = Array(0..<min(try f.int("users") ?? 3, dataset.userCount))
+            let users = Array(0..<min(try f.int("users") ?? Defaults.users, dataset.userCount))
             print(try BreakdownCommand.render(dataset: dataset, model: outcome.model, users: users, k: 5), terminator: "")
             let checkpoint = "\(s.out!)/checkpoint.safetensors"
             print("checkpoint: \(checkpoint)  (kgrec eval --checkpoint …, kgrec breakdown --checkpoint …)")

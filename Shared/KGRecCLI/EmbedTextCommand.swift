@@ -10,13 +10,19 @@ struct EmbedTextCommand: CLICommand {
     let name = "embed-text"
     let summary = "embed id<TAB>text lines with a MiniLM sentence encoder into X.npy + X.ids"
 
+    /// The model folder `scripts/fetch-minilm.sh` fills, and sentences per forward pass.
+    enum Defaults {
+        static let model = "data/minilm"
+        static let batchSize = 64
+    }
+
     static let specs: [CommandFlags.Spec] = [
-        .init("model", "sentence-transformers model folder (default data/minilm, from scripts/fetch-minilm.sh)"),
+        .init("model", "sentence-transformers model folder (from scripts/fetch-minilm.sh)", default: Defaults.model),
         .init("in", "input: one 'id<TAB>text' line per item, UTF-8"),
         .init("out", "output matrix X.npy (X.ids and X.textmodel are written beside it)"),
         .init("from-ml100k-item", "build the input from RecBole's ml-100k.item instead of --in"),
         .init("texts-out", "with --from-ml100k-item: also write the id<TAB>text file here"),
-        .init("batch-size", "sentences per forward pass (default 64)"),
+        .init("batch-size", "sentences per forward pass", default: Defaults.batchSize),
         .init("quiet", "no progress lines", value: false),
     ]
 
@@ -37,10 +43,10 @@ struct EmbedTextCommand: CLICommand {
                 throw CommandFlags.UsageError("--out X.npy is required")
             }
             guard out.hasSuffix(".npy") else { throw CommandFlags.UsageError("--out must end in .npy, got '\(out)'") }
-            let batchSize = try f.int("batch-size") ?? 64
+            let batchSize = try f.int("batch-size") ?? Defaults.batchSize
             guard batchSize > 0 else { throw CommandFlags.UsageError("--batch-size must be positive") }
             let progress = ProgressLine(enabled: !f.has("quiet"))
-            let encoder = try SentenceEncoder(modelDirectory: f.string("model") ?? "data/minilm")
+            let encoder = try SentenceEncoder(modelDirectory: f.string("model") ?? Defaults.model)
             let d = encoder.dimension
             var values = [Float]()
             values.reserveCapacity(records.count * d)

@@ -9,8 +9,8 @@ struct EvalCommand: CLICommand {
     static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint.safetensors written by kgrec train or kgrec align (required)"),
         .init("data", "dataset directory (default: the one the checkpoint was trained on)"),
-        .init("phase", "test | valid (default test)"),
-        .init("ks", "cut-offs (default 10,20,50)"),
+        .init("phase", "test | valid", default: EvalPhase.test),
+        .init("ks", "cut-offs", default: TrainConfig().ks),
         .init("json", "print the metrics as JSON", value: false),
     ]
 
@@ -25,13 +25,8 @@ struct EvalCommand: CLICommand {
                 return 0
             }
             let (ckpt, dataset, model) = try Self.load(path, dataOverride: f.string("data"))
-            let phase: EvalPhase
-            switch f.string("phase") ?? "test" {
-            case "test": phase = .test
-            case "valid": phase = .valid
-            case let p: throw CommandFlags.UsageError("--phase: expected test or valid, got '\(p)'")
-            }
-            let ks = try f.ints("ks") ?? [10, 20, 50]
+            let phase = try f.choice("phase", EvalPhase.self) ?? .test
+            let ks = try f.ints("ks") ?? TrainConfig().ks
             guard ks.allSatisfy({ $0 > 0 }) else { throw CommandFlags.UsageError("--ks must be positive") }
             let t0 = ProgressLine.now()
             let metrics = Evaluator(split: dataset.split, ks: ks).evaluate(model.inferenceEmbeddings(), phase: phase)

@@ -8,18 +8,21 @@ struct InteropClientCommand: CLICommand {
     let name = "interop-client"
     let summary = "run gRPC interop client cases against a grpc.testing server"
 
+    /// The `--case` that runs every case (the default).
+    static let everyCase = "all"
+
     static let flags: [CommandFlags.Flag] = [
         .init("server", "HOST:PORT of the server (required)"),
-        .init("case", "a case name or 'all' (default all): " + InteropCase.allCases.map(\.rawValue).joined(separator: ", ")),
-        .init("timeout", "seconds each call may take (default 20)"),
+        .init("case", "a case name or 'all': " + InteropCase.allCases.map(\.rawValue).joined(separator: ", "), default: Self.everyCase),
+        .init("timeout", "how long each call may take (10s, 500ms, or plain seconds)", default: InteropClient.defaultCallTimeout),
     ]
 
     func run(_ args: [String]) -> Int32 {
         InteropFlags.run(name, summary, Self.flags, args) { f in
             guard let server = f.string("server") else { throw UsageError(.missingRequired, "--server HOST:PORT is required") }
-            let caseName = f.string("case") ?? "all"
+            let caseName = f.string("case") ?? Self.everyCase
             let cases: [InteropCase]
-            if caseName == "all" {
+            if caseName == Self.everyCase {
                 cases = InteropCase.allCases
             } else if let c = InteropCase(rawValue: caseName) {
                 cases = [c]
@@ -34,7 +37,7 @@ struct InteropClientCommand: CLICommand {
                 throw UsageError(.invalidValue, "--server: \(error)", cause: error)
             }
             var client = InteropClient(channel: channel)
-            if let t = try f.double("timeout", nonNegative: true) { client.callTimeout = .milliseconds(Int(t * 1000)) }
+            if let t = try f.duration("timeout") { client.callTimeout = t }
             let runner = client
             return InteropFlags.runBlocking {
                 var failed = false

@@ -14,25 +14,33 @@ struct InteropServerCommand: CLICommand {
     let name = "interop-server"
     let summary = "serve grpc.testing.TestService + health (gRPC interop server)"
 
+    /// What the interop server binds and how it stops when the flags do not say.
+    enum Defaults {
+        static let host = "0.0.0.0"
+        static let port = 8080
+        static let graceSeconds = 5.0
+        static let reflection = true
+    }
+
     static let flags: [CommandFlags.Flag] = [
-        .init("host", "address to bind (default 0.0.0.0)"),
-        .init("port", "port to bind; 0 picks a free one (default 8080)"),
+        .init("host", "address to bind", default: Defaults.host),
+        .init("port", "port to bind; 0 picks a free one", default: Defaults.port),
         .init("event-loops", "event loop threads (default: one per core)"),
-        .init("grace", "seconds in-flight calls get after SIGTERM (default 5)"),
-        .init("reflection", "serve gRPC server reflection: true or false (default true)"),
+        .init("grace", "seconds in-flight calls get after SIGTERM", default: Defaults.graceSeconds),
+        .init("reflection", "serve gRPC server reflection: true or false", default: Defaults.reflection),
     ]
 
     func run(_ args: [String]) -> Int32 {
         InteropFlags.run(name, summary, Self.flags, args) { f in
             var config = ServerConfig()
-            config.host = f.string("host") ?? "0.0.0.0"
-            config.port = try f.int("port", in: 0...65535) ?? 8080
+            config.host = f.string("host") ?? Defaults.host
+            config.port = try f.int("port", in: 0...65535) ?? Defaults.port
             if let n = try f.int("event-loops", in: 1...1024) { config.eventLoops = n }
-            let grace = try f.double("grace", nonNegative: true) ?? 5
+            let grace = try f.double("grace", nonNegative: true) ?? Defaults.graceSeconds
             let health = HealthStatusRegistry()
             health.set(Grpc_Testing_TestService.name, .serving)
             var router = RPCRouter(services: [TestService(), HealthService(registry: health)])
-            if try f.bool("reflection") ?? true { router.registerReflection() }
+            if try f.bool("reflection") ?? Defaults.reflection { router.registerReflection() }
             let server = GRPCServer(router: router, config: config)
             // Swift's executor (libdispatch) creates its epoll descriptors when its first worker
             // thread starts and traps if that fails: run one task before the listener exists, so

@@ -8,25 +8,25 @@ struct LoadCommand: CLICommand {
     let name = "load"
     let summary = "load-test one service method (rate or max, concurrency, duration): latency percentiles, errors by status"
 
-    static let flags: [CommandFlags.Flag] = [
+    static let flags: [CommandFlags.Flag] = { let d = LoadGenerator.defaults; return [
         .init("target", "HOST:PORT", "the service to load (required)"),
-        .init("method", "METHOD", "one of: " + LoadMethod.allCases.map(\.alias).joined(separator: ", ") + " (or the full name; default recommend)"),
-        .init("rate", "N|max", "requests per second across all workers, or max (default max)"),
-        .init("concurrency", "C", "concurrent workers (streams for the streaming methods; default 4)"),
-        .init("duration", "DURATION", "stop after this long (default 10s unless --requests is given)"),
+        .init("method", "METHOD", "one of: " + LoadMethod.allCases.map(\.alias).joined(separator: ", ") + " (or the full name)", default: d.method.alias),
+        .init("rate", "N|max", "requests per second across all workers, or max", default: "max"),
+        .init("concurrency", "C", "concurrent workers (streams for the streaming methods)", default: d.concurrency),
+        .init("duration", "DURATION", "stop after this long (default \(d.duration!.defaultText) unless --requests is given)"),
         .init("requests", "N", "stop after N requests"),
-        .init("connections", "N", "HTTP/2 connections to spread the workers over (default 1)"),
+        .init("connections", "N", "HTTP/2 connections to spread the workers over", default: d.connections),
         .init("checkpoint", "FILE", "draw ids (and encoder neighbour sequences) from this checkpoint's dataset"),
         .init("data", "DIR", "dataset directory overriding the checkpoint's"),
         .init("ids-from", "HOST:PORT", "draw ids from a graph service's ExportEmbeddings (default: --target for graph methods)"),
-        .init("batch", "N", "items per Encode / ids per GetEmbeddings (default 8)"),
-        .init("candidates", "N", "candidate items per Score (default 100)"),
-        .init("k", "N", "k of Recommend (default 10)"),
+        .init("batch", "N", "items per Encode / ids per GetEmbeddings", default: d.shape.batch),
+        .init("candidates", "N", "candidate items per Score", default: d.shape.candidates),
+        .init("k", "N", "k of Recommend", default: Int(d.shape.k)),
         .init("explain", nil, "ask for the per-modality breakdown"),
-        .init("timeout", "DURATION", "deadline per unary call (default 5s)"),
+        .init("timeout", "DURATION", "deadline per unary call", default: d.options.timeout!),
         .init("token", "TOKEN", "bearer token"),
         .init("json", nil, "print the report as JSON"),
-    ]
+    ] }()
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
@@ -34,7 +34,7 @@ struct LoadCommand: CLICommand {
             if f.helpRequested { print(CommandFlags.usage(synopsis: "kgrec load --target HOST:PORT --method M [flags]", summary, Self.flags)); return 0 }
             guard f.positional.isEmpty else { throw CommandFlags.UsageError("unexpected argument '\(f.positional[0])'") }
             guard let target = f.string("target") else { throw CommandFlags.UsageError("--target HOST:PORT is required") }
-            let spec = f.string("method") ?? "recommend"
+            let spec = f.string("method") ?? LoadGenerator.defaultMethod.alias
             guard let method = LoadMethod(spec: spec) else {
                 throw CommandFlags.UsageError("--method: unknown '\(spec)'; one of " + LoadMethod.allCases.map(\.alias).joined(separator: ", "))
             }
@@ -45,17 +45,17 @@ struct LoadCommand: CLICommand {
                 guard let v = Double(r), v > 0 else { throw CommandFlags.UsageError("--rate: expected a positive number or max, got '\(r)'") }
                 gen.rate = v
             }
-            gen.concurrency = try f.int("concurrency", in: 1...10_000) ?? 4
-            gen.connections = try f.int("connections", in: 1...64) ?? 1
+            gen.concurrency = try f.int("concurrency", in: 1...10_000) ?? gen.concurrency
+            gen.connections = try f.int("connections", in: 1...64) ?? gen.connections
             gen.maxRequests = try f.int("requests", in: 1...Int.max).map(UInt64.init)
-            gen.duration = try f.duration("duration") ?? (gen.maxRequests == nil ? .seconds(10) : nil)
-            gen.shape.batch = try f.int("batch", in: 1...100_000) ?? 8
-            gen.shape.candidates = try f.int("candidates", in: 1...1_000_000) ?? 100
-            gen.shape.k = UInt32(try f.int("k", in: 1...100_000) ?? 10)
+            gen.duration = try f.duration("duration") ?? (gen.maxRequests == nil ? gen.duration : nil)
+            gen.shape.batch = try f.int("batch", in: 1...100_000) ?? gen.shape.batch
+            gen.shape.candidates = try f.int("candidates", in: 1...1_000_000) ?? gen.shape.candidates
+            gen.shape.k = try f.int("k", in: 1...100_000).map(UInt32.init) ?? gen.shape.k
             gen.shape.explain = f.has("explain")
             var md = Metadata()
             if let t = f.string("token") { md.add("authorization", "Bearer \(t)") }
-            gen.options = CallOptions(timeout: try f.duration("timeout") ?? .seconds(5), metadata: md)
+            gen.options = CallOptions(timeout: try f.duration("timeout") ?? gen.options.timeout, metadata: md)
             let checkpoint = f.string("checkpoint"), data = f.string("data")
             var idsFrom = f.string("ids-from")
             if checkpoint == nil, idsFrom == nil, method == .getEmbeddings { idsFrom = target }

@@ -22,36 +22,36 @@ struct RunSettings {
     static let specs: [CommandFlags.Spec] = [
         .init("config", "JSON config file (keys kind, ablation, model, train, data); flags override it"),
         .init("data", "dataset directory"),
-        .init("dataset-format", "recbole | kgat (default recbole)"),
+        .init("dataset-format", "recbole | kgat", default: DataOptions().format),
         .init("dataset-name", "RecBole NAME of NAME.inter (default: the only .inter file)"),
         .init("all-interactions", "keep interactions of items not linked to the KG", value: false),
-        .init("text-features", "text feature matrix .npy (default NAME.text.npy in --data)"),
+        .init("text-features", "text feature matrix .npy (default: NAME.text.npy in --data)"),
         .init("text-ids", "ids of the text rows, one per line (default: the .npy path with .ids)"),
         .init("text-model", "sentence-encoder folder that made the text features: its hash goes into the checkpoint (default: X.textmodel beside --text-features, written by kgrec embed-text)"),
-        .init("visual-features", "visual feature matrix .npy (default NAME.visual.npy in --data)"),
+        .init("visual-features", "visual feature matrix .npy (default: NAME.visual.npy in --data)"),
         .init("visual-ids", "ids of the visual rows"),
         .init("model", "multikg4rec | bpr (matrix-factorisation baseline) | lightgcn (graph CF baseline)"),
         .init("ablation", "full | wo-v | wo-t | wo-tv | t2v | v2t"),
-        .init("epochs", "maximum epochs (default 100)"),
-        .init("batch-size", "BPR batch size (default 4096)"),
-        .init("kg-batch-size", "TransR batch size (default 4096)"),
+        .init("epochs", "maximum epochs", default: TrainConfig().epochs),
+        .init("batch-size", "BPR batch size", default: TrainConfig().batchSize),
+        .init("kg-batch-size", "TransR batch size", default: TrainConfig().kgBatchSize),
         .init("kg-batches", "TransR batches per epoch (default: one pass over the KG; 0 = none)"),
         .init("max-batches", "cap on BPR batches per epoch (benchmarks)"),
-        .init("propagation", "BPR batches' propagation: full (whole graph, exact) | history (batch + 1-hop, per-epoch history tables; default full)"),
+        .init("propagation", "BPR batches' propagation: full (whole graph, exact) | history (batch + 1-hop, per-epoch history tables)", default: TrainConfig().propagationMode),
         .init("memory-budget", "refuse to train when the estimated peak memory exceeds this many GiB (default: the available memory)"),
-    ] + ModelConfig.architectureFlagSpecs(learningRate: "1e-3") + [
-        .init("l2", "L2 weight λ (default 1e-5)"),
-        .init("feature-mask", "fraction of raw content-feature columns masked per training epoch (default 0)"),
-        .init("aggregator", "propagation aggregator: bi-interaction (KGAT, per-epoch attention) | gat-jk (GAT with gradient + jumping knowledge; --propagation full only) (default bi-interaction)"),
-        .init("weight-decay", "L2 on every parameter, applied by Adam (default 0)"),
-        .init("hard-negatives", "dynamic hard negatives: candidates per negative (default 1 = uniform)"),
-        .init("patience", "early-stopping patience in evaluations (default 10)"),
-        .init("eval-every", "evaluate every N epochs (default 1)"),
+    ] + ModelConfig.architectureFlagSpecs() + [
+        .init("l2", "L2 weight λ", default: ModelConfig().l2),
+        .init("feature-mask", "fraction of raw content-feature columns masked per training epoch", default: ModelConfig().featureMask),
+        .init("aggregator", "propagation aggregator: bi-interaction (KGAT, per-epoch attention) | gat-jk (GAT with gradient + jumping knowledge; --propagation full only)", default: ModelConfig().aggregator),
+        .init("weight-decay", "L2 on every parameter, applied by Adam", default: ModelConfig().weightDecay),
+        .init("hard-negatives", "dynamic hard negatives: candidates per negative (1 = uniform)", default: TrainConfig().hardNegativeCandidates),
+        .init("patience", "early-stopping patience in evaluations", default: TrainConfig().patience),
+        .init("eval-every", "evaluate every N epochs", default: TrainConfig().evalEvery),
         .init("init-from", "start from this checkpoint's parameters (continue training; Adam state restarts)"),
         .init("budget", "training time budget in seconds: no epoch starts after it"),
         .init("no-eval", "skip evaluation (benchmarks); the checkpoint is the last epoch", value: false),
-        .init("seed", "seed of the model initialisation and of sampling (default 2020; the split has --split-seed)"),
-        .init("split-seed", "seed of the random train/valid/test split (default 2020, RecBole's)"),
+        .init("seed", "seed of the model initialisation and of sampling (the split has --split-seed)", default: TrainConfig().seed),
+        .init("split-seed", "seed of the random train/valid/test split (RecBole's)", default: DataOptions().seed),
         .init("split-files", "read the split from DIR/NAME.{train,valid,test}.inter (kgrec split) instead of drawing it"),
         .init("out", "output directory: checkpoint.safetensors, metrics.jsonl, result.json"),
         .init("quiet", "no progress lines", value: false),
@@ -109,7 +109,7 @@ struct RunSettings {
         guard !data.path.isEmpty else { throw CommandFlags.UsageError("--data DIR is required (or \"data\": {\"path\": …} in --config)") }
         try model.validate()
         try train.validate()
-        if model.aggregator == .gatJK && (train.propagation ?? .full) != .full {
+        if model.aggregator == .gatJK && train.propagationMode != .full {
             throw CommandFlags.UsageError("--aggregator gat-jk trains with --propagation full only (history tables hold Bi-Interaction layers)")
         }
     }

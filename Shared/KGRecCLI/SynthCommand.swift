@@ -6,28 +6,29 @@ struct SynthCommand: CLICommand {
     let name = "synth"
     let summary = "generate a seeded synthetic multimodal KG dataset (RecBole files + .npy features)"
 
-    static let specs: [CommandFlags.Spec] = [
+    /// Defaults shown are `SynthConfig()`'s (the `default` preset).
+    static let specs: [CommandFlags.Spec] = { let d = SynthConfig(); return [
         .init("out", "output directory (required)"),
         .init("preset", "default | tiny (unit tests) | ablation (the pinned ablation test)"),
         .init("nodes", "scale preset: about N nodes (40% users, 40% items, 20% attributes)"),
-        .init("name", "dataset name / file prefix (default synth)"),
-        .init("users", "users (default 600)"),
-        .init("items", "items (default 2000)"),
-        .init("attributes", "attribute entities (default 240)"),
-        .init("relations", "KG relations (default 4)"),
-        .init("interactions-per-user", "mean interactions per user (default 16)"),
-        .init("visual-width", "visual feature width (default 512, CLIP-like)"),
-        .init("text-width", "text feature width (default 384, MiniLM-like)"),
-        .init("missing-visual", "fraction of items without a visual vector (default 0.1)"),
-        .init("missing-text", "fraction of items without a text vector (default 0.1)"),
-        .init("latent", "latent factor width per signal (default 8)"),
-        .init("noise", "feature noise (default 0.2)"),
-        .init("candidates", "items scored per user when choosing (default 2000)"),
-        .init("temperature", "choice temperature (default 0.25)"),
-        .init("seed", "seed (default 7)"),
-        .init("two-kgs", "write an alignment task instead: two noisy views of one world with known pairs (kgrec align; flags items, attributes, relations, text-width, latent, missing-text, noise = ν, overlap, seed, preset tiny)", value: false),
-        .init("overlap", "with --two-kgs: fraction of the world's items in both KGs (default 0.8)"),
-    ]
+        .init("name", "dataset name / file prefix", default: d.name),
+        .init("users", "users", default: d.users),
+        .init("items", "items", default: d.items),
+        .init("attributes", "attribute entities", default: d.attributes),
+        .init("relations", "KG relations", default: d.relations),
+        .init("interactions-per-user", "mean interactions per user", default: d.interactionsPerUser),
+        .init("visual-width", "visual feature width (CLIP-like)", default: d.visualWidth),
+        .init("text-width", "text feature width (MiniLM-like)", default: d.textWidth),
+        .init("missing-visual", "fraction of items without a visual vector", default: d.missingVisual),
+        .init("missing-text", "fraction of items without a text vector", default: d.missingText),
+        .init("latent", "latent factor width per signal", default: d.latent),
+        .init("noise", "feature noise", default: d.featureNoise),
+        .init("candidates", "items scored per user when choosing", default: d.candidates),
+        .init("temperature", "choice temperature", default: d.temperature),
+        .init("seed", "seed", default: d.seed),
+        .init("two-kgs", "write an alignment task instead: two noisy views of one world with known pairs (kgrec align; flags items, attributes, relations, text-width, latent, missing-text, noise = ν, overlap, seed, preset tiny; their defaults are the alignment task's own, not the ones shown here)", value: false),
+        .init("overlap", "with --two-kgs: fraction of the world's items in both KGs", default: TwoKGSynthConfig().overlap),
+    ] }()
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
@@ -75,7 +76,7 @@ struct SynthCommand: CLICommand {
         if let v = try f.double("noise") { c.featureNoise = Float(v) }
         if let v = try f.int("candidates") { c.candidates = v }
         if let v = try f.double("temperature") { c.temperature = Float(v) }
-        if let v = try f.int("seed") { c.seed = UInt64(v) }
+        if let v = try f.seed("seed") { c.seed = v }
         return c
     }
 }

@@ -35,7 +35,7 @@ enum TrainingRun {
     /// `out/checkpoint.safetensors` (best epoch) and `out/result.json`.
     static func execute(_ s: RunSettings, dataset: Dataset, progress: ProgressLine) throws -> Outcome {
         if s.kind == .multiKG4Rec {
-            try TrainingMemory.check(dataset: dataset, config: s.model, mode: s.train.propagation ?? .full,
+            try TrainingMemory.check(dataset: dataset, config: s.model, mode: s.train.propagationMode,
                                      budgetGiB: s.train.memoryBudgetGiB)
         }
         let model = try s.kind.make(config: s.model, dataset: dataset)

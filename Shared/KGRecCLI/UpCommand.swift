@@ -10,31 +10,32 @@ struct UpCommand: CLICommand {
     let name = "up"
     let summary = "run encoder(s) → graph → ranker locally as processes, health-gated; Ctrl-C stops them"
 
-    static let flags: [CommandFlags.Flag] = [
+    static let flags: [CommandFlags.Flag] = { let d = TopologyConfig.defaults, r = RestartPolicy(); return [
         .init("checkpoint", "FILE", "checkpoint.safetensors written by kgrec train (required)"),
         .init("data", "DIR", "dataset directory (default: the one recorded in the checkpoint)"),
         .init("fused-items", "FILE", "graph: fused-item artifact from kgrec export (trained items are not re-encoded at start)"),
-        .init("encoders", "N", "encoder processes (scale-out; the graph balances over them; default 1)"),
-        .init("host", "ADDR", "address every service binds (default 127.0.0.1)"),
-        .init("encoder-port", "PORT", "first encoder's gRPC port; encoder i uses PORT+100*i (default 50061)"),
-        .init("graph-port", "PORT", "graph gRPC port (default 50062)"),
-        .init("ranker-port", "PORT", "ranker gRPC port (default 50063)"),
+        .init("encoders", "N", "encoder processes (scale-out; the graph balances over them)", default: d.encoders),
+        .init("host", "ADDR", "address every service binds", default: d.host),
+        .init("encoder-port", "PORT", "first encoder's gRPC port; encoder i uses PORT+100*i", default: d.encoderPort),
+        .init("graph-port", "PORT", "graph gRPC port", default: d.graphPort),
+        .init("ranker-port", "PORT", "ranker gRPC port", default: d.rankerPort),
         .init("free-ports", nil, "pick free ports for every service instead of the defaults"),
         .init("no-admin", nil, "disable the admin HTTP servers (/metrics, /healthz)"),
-        .init("state-dir", "DIR", "graph durable log in DIR/graph, logs in DIR/logs (default ./kgrec-state)"),
+        .init("state-dir", "DIR", "graph durable log in DIR/graph, logs in DIR/logs", default: d.stateDir),
         .init("bin-dir", "DIR", "where kgrec-encoder/graph/ranker are (default: beside this kgrec)"),
         .init("auth-token", "TOKEN", "bearer token for the graph's AddInteractions (or env KGREC_AUTH_TOKEN); passed to the graph by env"),
-        .init("log-level", "LEVEL", "services' log level (default info)"),
-        .init("grace", "DURATION", "drain period of each service on stop (default 10s)"),
-        .init("restart", "POLICY", "never | on-failure (default): restart a crashed service with exponential back-off "
-              + "(0.5s doubling to 10s), giving up after --restart-limit crashes within 60s; the others keep serving"),
-        .init("restart-limit", "N", "crashes of one service within 60s that are still restarted (default 5; the next is a crash loop)"),
-        .init("start-timeout", "DURATION", "how long each service may take to become SERVING (default 300s)"),
+        .init("log-level", "LEVEL", "services' log level", default: d.logLevel),
+        .init("grace", "DURATION", "drain period of each service on stop", default: d.gracePeriod),
+        .init("restart", "POLICY", "never | on-failure: restart a crashed service with exponential back-off "
+              + "(\(r.initialBackoff.defaultText) doubling to \(r.maxBackoff.defaultText)), giving up after --restart-limit crashes "
+              + "within \(r.crashLoopWindow.defaultText); the others keep serving", default: r.mode),
+        .init("restart-limit", "N", "crashes of one service within \(r.crashLoopWindow.defaultText) that are still restarted (the next is a crash loop)", default: r.crashLoopLimit),
+        .init("start-timeout", "DURATION", "how long each service may take to become SERVING", default: d.startTimeout),
         .init("endpoints-file", "FILE", "write the services' addresses and PIDs as JSON once all are SERVING"),
         .init("encoder-arg", "ARG", "extra argument for every encoder", repeatable: true),
         .init("graph-arg", "ARG", "extra argument for the graph", repeatable: true),
         .init("ranker-arg", "ARG", "extra argument for the ranker", repeatable: true),
-    ]
+    ] }()
 
     func run(_ args: [String]) -> Int32 {
         runCommand(name) {
@@ -119,22 +120,22 @@ struct UpCommand: CLICommand {
     static func topologyConfig(_ f: CommandFlags) throws -> TopologyConfig {
         guard let checkpoint = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw CommandFlags.UsageError("--checkpoint: \(checkpoint) does not exist") }
-        let state = f.string("state-dir") ?? "kgrec-state"
+        let state = f.string("state-dir") ?? TopologyConfig.defaultStateDir
         var c = TopologyConfig(binDir: f.string("bin-dir") ?? executableDirectory(), checkpoint: absolute(checkpoint),
                                stateDir: absolute(state))
         c.data = f.string("data").map(absolute)
         c.fusedItems = f.string("fused-items").map(absolute)
-        c.encoders = try f.int("encoders", in: 1...64) ?? 1
-        c.host = f.string("host") ?? "127.0.0.1"
+        c.encoders = try f.int("encoders", in: 1...64) ?? c.encoders
+        c.host = f.string("host") ?? c.host
         c.encoderPort = try f.int("encoder-port", in: 1...65535) ?? c.encoderPort
         c.graphPort = try f.int("graph-port", in: 1...65535) ?? c.graphPort
         c.rankerPort = try f.int("ranker-port", in: 1...65535) ?? c.rankerPort
         c.freePorts = f.has("free-ports")
         c.adminPorts = !f.has("no-admin")
         c.authToken = f.string("auth-token") ?? ProcessInfo.processInfo.environment["KGREC_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        c.logLevel = f.string("log-level") ?? "info"
-        c.gracePeriod = try f.duration("grace") ?? .seconds(10)
-        c.startTimeout = try f.duration("start-timeout") ?? .seconds(300)
+        c.logLevel = f.string("log-level") ?? c.logLevel
+        c.gracePeriod = try f.duration("grace") ?? c.gracePeriod
+        c.startTimeout = try f.duration("start-timeout") ?? c.startTimeout
         c.extraArguments = ["encoder": f.strings("encoder-arg"), "graph": f.strings("graph-arg"), "ranker": f.strings("ranker-arg")]
         return c
     }

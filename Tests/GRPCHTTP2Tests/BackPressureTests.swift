@@ -1,6 +1,5 @@
 import GRPCCore
 @testable import GRPCHTTP2
-import CNGHTTP2
 import Synchronization
 #if canImport(Glibc)
 import Glibc

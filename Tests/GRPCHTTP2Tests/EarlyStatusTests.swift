@@ -1,4 +1,3 @@
-import CNGHTTP2
 import GRPCCore
 import GRPCInterop
 @testable import GRPCHTTP2
@@ -12,7 +11,7 @@ import Testing
         let id = c.request(path: "/test.Control/Sum", body: MessageFramer.framed([UInt8](repeating: 1, count: 11)), endStream: false)
         let r = try await c.runUntilClosed(stream: id)
         #expect(r.grpcStatus == StatusCode.resourceExhausted.rawValue)
-        #expect(r.resetCode == nil || r.resetCode == UInt32(NGHTTP2_NO_ERROR.rawValue))
+        #expect(r.resetCode == nil || r.resetCode == .noError)
         #expect(r.closed)
         await server.shutdown(grace: .zero)
     }

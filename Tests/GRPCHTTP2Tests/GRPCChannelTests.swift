@@ -1,6 +1,5 @@
 import GRPCCore
 @testable import GRPCHTTP2
-import CNGHTTP2
 import KGRecPOSIX
 import Synchronization
 #if canImport(Glibc)

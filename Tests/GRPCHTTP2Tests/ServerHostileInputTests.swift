@@ -1,7 +1,10 @@
-import CNGHTTP2
 import GRPCCore
 @testable import GRPCHTTP2
+import KGRecPOSIX
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Inputs meant to break or exhaust the server: each must end in a clean status or a clean
 /// connection close, and the server must keep serving others.
@@ -64,7 +67,7 @@ import Testing
             if c.connectionClosed { break }
         }
         #expect(await c.runUntilConnectionClosed())
-        #expect(c.goawayCode == UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+        #expect(c.goawayCode == .enhanceYourCalm)
         try await stillServes(server)
         await server.shutdown(grace: .zero)
     }
@@ -86,9 +89,9 @@ import Testing
         // Sent before the server's SETTINGS arrive, so the client does not hold them back.
         let ids = (0..<5).map { _ in c.request(path: "/test.Control/Stall", body: [], endStream: false) }
         for _ in 0..<20 { await c.pump() }
-        let refused = ids.filter { c.streams[$0]?.resetCode == UInt32(NGHTTP2_REFUSED_STREAM.rawValue) }
+        let refused = ids.filter { c.streams[$0]?.resetCode == .refusedStream }
         #expect(refused.count == 2)
-        #expect(nghttp2_session_get_remote_settings(c.session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) == 3)
+        #expect(c.serverSetting(.maxConcurrentStreams) == 3)
         await server.shutdown(grace: .zero)
     }
 
@@ -114,8 +117,7 @@ import Testing
         }
         // Huge windows so flow control does not stop the server: only our own bounds can.
         let c = try RawH2Client(port: server.port,
-                                settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), UInt32(Int32.max))])
-        nghttp2_submit_window_update(c.session, 0, 0, Int32.max - 65535)
+                                openWindows: true)
         c.reading = false
         // 8 streams × 100 messages × 100 KB = 80 MB requested.
         let streams = 8
@@ -133,6 +135,66 @@ import Testing
         let bound = perConnection + 16 << 10 + streams * (perStream + 100_005)
         #expect(now <= bound)
         try await stillServes(server)
+        await server.shutdown(grace: .zero)
+    }
+}
+
+/// A connection that is going to close reads nothing more while its last output waits for the
+/// peer: a peer that stops reading cannot keep the server busy feeding a finished session.
+@Suite struct ServerReadStopTests {
+    enum Ending: String, CaseIterable, CustomTestStringConvertible {
+        /// DATA on stream 0: nghttp2 answers GOAWAY(PROTOCOL_ERROR) itself and stops wanting to read.
+        case connectionError
+        /// 64 KB of PINGs whose ACKs are never read: nghttp2 reports a flood, we decide to close.
+        case pingFlood
+        var testDescription: String { rawValue }
+    }
+
+    @Test(arguments: Ending.allCases)
+    func closingConnectionReadsNothingMoreWhileItsOutputWaits(_ ending: Ending) async throws {
+        let (server, _) = try startServer {
+            $0.keepaliveInterval = .seconds(60)
+            $0.keepaliveTimeout = .seconds(60)
+            $0.maxBufferedOutputBytesPerConnection = 64 << 20
+        }
+        let c = try RawH2Client(port: server.port,
+                                openWindows: true)
+        c.reading = false
+        // 10 × 2 MB of responses, more than the sockets hold: the rest waits in the server.
+        for _ in 0..<10 { c.request(path: "/test.Control/Big", body: MessageFramer.framed(bigEndian(2_000_000))) }
+        for _ in 0..<10 { await c.pump(timeoutMs: 10) }
+        var last = -1, now = await server.bufferedResponseBytes()
+        for _ in 0..<200 where now != last || now == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            last = now
+            now = await server.bufferedResponseBytes()
+        }
+        #expect(now > 0)
+        switch ending {
+        case .connectionError:
+            c.writeRaw([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+        case .pingFlood:
+            let ping: [UInt8] = [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: 1, count: 8)
+            c.writeRaw(Array([[UInt8]](repeating: ping, count: 64 << 10 / ping.count).joined()))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        // Offer 128 MB more; a server still reading takes all of it, one that stopped only what
+        // the two sockets' buffers hold (about 4 MB seen here; at most tcp_rmem's 32 MiB plus
+        // tcp_wmem's 4 MiB on this kernel's settings).
+        let offered = 128 << 20
+        final class Count: @unchecked Sendable { var bytes = 0 }
+        let accepted = Count()
+        await offThread {
+            let junk = [UInt8](repeating: 0, count: 1 << 16)
+            while accepted.bytes < offered {
+                let w = junk.withUnsafeBytes { TCPSocket.send(c.fd, $0.baseAddress, count: $0.count) }
+                if w > 0 { accepted.bytes += w; continue }
+                var pfd = pollfd(fd: c.fd, events: Int16(POLLOUT), revents: 0)
+                if poll(&pfd, 1, 300) <= 0 { break }
+            }
+        }
+        #expect(accepted.bytes < 48 << 20, "the closing connection went on reading: \(accepted.bytes) of \(offered) bytes taken")
+        #expect(server.openConnections() == 1)
         await server.shutdown(grace: .zero)
     }
 }

@@ -1,4 +1,3 @@
-import CNGHTTP2
 import GRPCCore
 @testable import GRPCHTTP2
 import Testing
@@ -6,7 +5,6 @@ import Testing
 /// What a hostile or broken peer can make the server hold: each bound is asserted as a counter
 /// the server exposes (timers, buffered bytes, open connections), never as elapsed time.
 @Suite struct ServerResourceBoundTests {
-    func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
 
     @Test func longStatusMessageIsTruncatedAndTheCallStillEnds() async throws {
         let (server, _) = try startServer()
@@ -39,7 +37,7 @@ import Testing
         let id = c.request(path: "/test.Control/BigTrailer", body: MessageFramer.framed(bigEndian(100_000)))
         let r = try await c.runUntilClosed(stream: id)
         #expect(r.closed)
-        #expect(r.resetCode == UInt32(NGHTTP2_INTERNAL_ERROR.rawValue))
+        #expect(r.resetCode == .internalError)
         // The slot is free again: the same connection still gets answers.
         let again = c.request(path: "/test.Control/Echo", body: MessageFramer.framed([9]))
         #expect(try await c.runUntilClosed(stream: again).grpcStatus == 0)
@@ -68,8 +66,7 @@ import Testing
             $0.maxBufferedOutputBytesPerConnection = 64 << 10
         }
         let c = try RawH2Client(port: server.port,
-                                settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), UInt32(Int32.max))])
-        nghttp2_submit_window_update(c.session, 0, 0, Int32.max - 65535)
+                                openWindows: true)
         c.reading = false
         for _ in 0..<4 { c.request(path: "/test.Control/Count", body: MessageFramer.framed([100, 0x01, 0x86, 0xa0])) }
         for _ in 0..<10 { await c.pump(timeoutMs: 10) }
@@ -90,7 +87,7 @@ import Testing
         let budget = 256 << 10, size = 200_000, calls = 20
         let (server, _) = try startServer { $0.maxBufferedOutputBytesPerConnection = budget }
         // INITIAL_WINDOW_SIZE 0: the server may send no DATA at all, so every response stays queued.
-        let c = try RawH2Client(port: server.port, settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), 0)])
+        let c = try RawH2Client(port: server.port, settings: [.initialWindowSize: 0])
         var ids: [Int32] = []
         for k in 0..<calls {
             let method = k % 2 == 0 ? "BigInline" : "Big"   // inline and task handlers alike
@@ -108,9 +105,8 @@ import Testing
         #expect(now > 0)
         #expect(now <= budget + 2 * size + 4096)
         // Once the peer grants window, every call completes.
-        nghttp2_submit_settings(c.session, 0, [nghttp2_settings_entry(
-            settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: UInt32(Int32.max))], 1)
-        nghttp2_submit_window_update(c.session, 0, 0, Int32.max - 65535)
+        c.submit(settings: [.initialWindowSize: RawH2Client.maxWindow])
+        c.openConnectionWindow()
         for id in ids {
             let r = try await c.runUntilClosed(stream: id)
             #expect(r.grpcStatus == 0)

@@ -1,4 +1,3 @@
-import CNGHTTP2
 import GRPCCore
 @testable import GRPCHTTP2
 import Testing
@@ -7,7 +6,6 @@ import Testing
 /// for a queued response) is reset after `streamProgressTimeout`; a handler that is merely slow is
 /// not. Asserted as counters (open streams, buffered response bytes), not as elapsed time.
 @Suite struct ServerStreamProgressTests {
-    func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
 
     @Test func streamsWaitingOnASilentPeerAreCancelledAndTheirBuffersFreed() async throws {
         let (server, service) = try startServer {
@@ -25,7 +23,7 @@ import Testing
         // A complete request whose handler takes long: the peer is not what it waits on.
         let slow = sender.request(path: "/test.Control/Hang", body: MessageFramer.framed([1]))
         // A peer that grants no window: its responses stay queued on the server.
-        let reader = try RawH2Client(port: server.port, settings: [(Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), 0)])
+        let reader = try RawH2Client(port: server.port, settings: [.initialWindowSize: 0])
         let pinned = (0..<4).map { k in
             reader.request(path: "/test.Control/\(k % 2 == 0 ? "Big" : "BigInline")", body: MessageFramer.framed(bigEndian(100_000)))
         }
@@ -39,7 +37,7 @@ import Testing
             await sender.pump(timeoutMs: 10)
             await reader.pump(timeoutMs: 10)
         }
-        let cancel = UInt32(NGHTTP2_CANCEL.rawValue)
+        let cancel = HTTP2ErrorCode.cancel
         #expect(stalled.allSatisfy { sender.streams[$0]?.resetCode == cancel })
         #expect(pinned.allSatisfy { reader.streams[$0]?.resetCode == cancel })
         #expect(sender.streams[slow]?.closed == false)

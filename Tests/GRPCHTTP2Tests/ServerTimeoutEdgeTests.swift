@@ -1,4 +1,3 @@
-import CNGHTTP2
 import GRPCCore
 import GRPCInterop
 @testable import GRPCHTTP2

@@ -54,3 +54,25 @@ def test_an_undeclared_import_and_an_unused_dependency_are_both_reported():
     found = problems(broken, ROOT)
     assert "KGRecModel: imports KGRecTensor, which Package.swift does not declare" in found
     assert "KGRecModel: declares KGRecWire, which no file of Shared/KGRecModel imports" in found
+
+
+# nghttp2 is owned by one session class and its two callback tables; tests reach it only through
+# the raw test client (issue 15: "no file imports nghttp2 outside the session owner and its callbacks").
+NGHTTP2_OWNERS = {"Shared/GRPCHTTP2/NGHTTP2Session.swift", "Shared/GRPCHTTP2/ServerCallbacks.swift",
+                  "Shared/GRPCHTTP2/ClientCallbacks.swift", "Tests/GRPCHTTP2Tests/Support/RawH2Client.swift"}
+
+
+def nghttp2_importers(root: Path) -> set:
+    return {str(p.relative_to(root)) for top in ("Shared", "Services", "Tests") for p in (root / top).rglob("*.swift")
+            if "CNGHTTP2" in IMPORT.findall(p.read_text())}
+
+
+def test_only_the_session_owner_its_callbacks_and_the_raw_test_client_import_nghttp2():
+    assert nghttp2_importers(ROOT) == NGHTTP2_OWNERS
+
+
+def test_another_file_importing_nghttp2_is_reported(tmp_path):
+    for rel in NGHTTP2_OWNERS | {"Shared/GRPCHTTP2/ServerConnection.swift"}:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("import CNGHTTP2\n")
+    assert nghttp2_importers(tmp_path) - NGHTTP2_OWNERS == {"Shared/GRPCHTTP2/ServerConnection.swift"}

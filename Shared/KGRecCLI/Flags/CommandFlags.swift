@@ -1,4 +1,5 @@
 import Foundation
+import KGRecModel
 import KGRecServiceKit
 
 /// The flag parser of every `kgrec` subcommand: long flags (`--name value`, `--name=value`),
@@ -21,6 +22,18 @@ struct CommandFlags {
             self.init(name, value ? "X" : nil, help)
         }
 
+        /// A flag whose help ends with `(default X)`, X rendered from the value the command
+        /// really starts from, so help cannot drift from behaviour:
+        /// `.init("epochs", "maximum epochs", default: TrainConfig().epochs)`.
+        init(_ name: String, _ help: String, default value: some DefaultText) {
+            self.init(name, "X", help, default: value)
+        }
+
+        /// `.init("graph-port", "PORT", "graph gRPC port", default: TopologyConfig.defaultGraphPort)`.
+        init(_ name: String, short: Character? = nil, _ placeholder: String, _ help: String, default value: some DefaultText) {
+            self.init(name, short: short, placeholder, help + " (default \(value.defaultText))")
+        }
+
         /// `.init("data", short: "d", "JSON", "request body")`, `.init("list", nil, "list methods")`.
         init(_ name: String, short: Character? = nil, _ value: String?, _ help: String, repeatable: Bool = false) {
             self.name = name
@@ -32,6 +45,9 @@ struct CommandFlags {
     }
 
     typealias Spec = Flag
+
+    /// A value a flag's help can show as its default.
+    protocol DefaultText { var defaultText: String { get } }
 
     private(set) var values: [String: [String]] = [:]
     private(set) var positional: [String] = []
@@ -168,3 +184,39 @@ struct CommandFlags {
         usage(synopsis: "kgrec \(command) [flags]", summary, flags)
     }
 }
+
+extension Int: CommandFlags.DefaultText { var defaultText: String { String(self) } }
+extension UInt64: CommandFlags.DefaultText { var defaultText: String { String(self) } }
+extension String: CommandFlags.DefaultText { var defaultText: String { self } }
+extension Bool: CommandFlags.DefaultText { var defaultText: String { self ? "true" : "false" } }
+/// Whole numbers without a fraction (0, 75), others as the shortest text that reads back as the
+/// same value (0.1, 1e-05).
+extension Float: CommandFlags.DefaultText {
+    var defaultText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
+}
+extension Double: CommandFlags.DefaultText {
+    var defaultText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
+}
+/// Comma-separated, as list flags are written: 64,32,16.
+extension Array: CommandFlags.DefaultText where Element: CommandFlags.DefaultText {
+    var defaultText: String { map(\.defaultText).joined(separator: ",") }
+}
+/// In the flags' duration grammar: 10s, 500ms, 300s.
+extension Duration: CommandFlags.DefaultText {
+    var defaultText: String {
+        let (s, atto) = components
+        if atto == 0 { return "\(s)s" }
+        let ms = Double(s) * 1e3 + Double(atto) / 1e15
+        return ms == ms.rounded() ? "\(Int(ms))ms" : "\(Double(s) + Double(atto) / 1e18)s"
+    }
+}
+/// Enumerations are shown as their flag spelling.
+extension CommandFlags.DefaultText where Self: RawRepresentable, RawValue == String {
+    var defaultText: String { rawValue }
+}
+extension DataOptions.Format: CommandFlags.DefaultText {}
+extension PropagationMode: CommandFlags.DefaultText {}
+extension ModelConfig.Aggregator: CommandFlags.DefaultText {}
+extension RestartPolicy.Mode: CommandFlags.DefaultText {}
+extension EvalPhase: CommandFlags.DefaultText {}
+extension ModelConfig.Modalities: CommandFlags.DefaultText {}

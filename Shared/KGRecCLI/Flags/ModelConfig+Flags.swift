@@ -1,17 +1,18 @@
 import KGRecModel
 
 extension ModelConfig {
-    /// The flags `apply(architectureFlags:)` reads; `learningRate` is the command's default as shown in help.
-    static func architectureFlagSpecs(learningRate: String) -> [CommandFlags.Spec] {
+    /// The flags `apply(architectureFlags:)` reads, their defaults those of `defaults` (the
+    /// configuration the command starts from).
+    static func architectureFlagSpecs(defaults d: ModelConfig = ModelConfig()) -> [CommandFlags.Spec] {
         [
-            .init("lr", "Adam learning rate (default \(learningRate))"),
-            .init("dim", "embedding size d (default 64)"),
-            .init("layers", "propagation layer sizes (default 64,32,16)"),
-            .init("fusion-blocks", "fusion blocks (default 3)"),
-            .init("heads", "attention heads (default 8)"),
-            .init("seq-len", "BFS sequence length n (default 8)"),
-            .init("dropout", "message dropout (default 0.1)"),
-            .init("edge-dropout", "edge dropout per epoch (default 0)"),
+            .init("lr", "Adam learning rate", default: d.learningRate),
+            .init("dim", "embedding size d", default: d.embeddingSize),
+            .init("layers", "propagation layer sizes", default: d.layerSizes),
+            .init("fusion-blocks", "fusion blocks", default: d.fusionBlocks),
+            .init("heads", "attention heads", default: d.heads),
+            .init("seq-len", "BFS sequence length n", default: d.sequenceLength),
+            .init("dropout", "message dropout", default: d.messageDropout),
+            .init("edge-dropout", "edge dropout per epoch", default: d.edgeDropout),
         ]
     }
 

@@ -18,6 +18,11 @@ struct LoadGenerator: Sendable {
     var shape = LoadShape()
     var options = CallOptions(timeout: .seconds(5))
 
+    /// `kgrec load`'s method when none is given.
+    static let defaultMethod = LoadMethod.recommend
+    /// Every default, for help texts.
+    static let defaults = LoadGenerator(method: defaultMethod, target: "")
+
     func run(ids: LoadIDs) async throws -> LoadReport {
         var cc = ClientConfig()
         cc.connections = max(1, connections)

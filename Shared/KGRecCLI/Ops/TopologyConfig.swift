@@ -28,6 +28,11 @@ struct TopologyConfig: Sendable {
     /// Extra arguments per role (`encoder`, `graph`, `ranker`), passed through verbatim.
     var extraArguments: [String: [String]] = [:]
 
+    /// `kgrec up`'s `--state-dir` when none is given (relative to the working directory).
+    static let defaultStateDir = "kgrec-state"
+    /// Every default, for help texts (the paths are placeholders).
+    static let defaults = TopologyConfig(binDir: "", checkpoint: "", stateDir: defaultStateDir)
+
     init(binDir: String, checkpoint: String, stateDir: String) {
         self.binDir = binDir
         self.checkpoint = checkpoint

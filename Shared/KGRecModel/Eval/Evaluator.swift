@@ -2,7 +2,7 @@ import Foundation
 import KGRecTensor
 
 /// Which held-out interactions to rank.
-public enum EvalPhase: String, Sendable {
+public enum EvalPhase: String, Sendable, CaseIterable {
     /// Validation positives; the user's training items are excluded from the ranking.
     case valid
     /// Test positives; training and validation items are excluded (RecBole's full-sort protocol:

@@ -27,6 +27,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var maxSeconds: Double? = nil
     /// BPR batches' propagation; nil = `.full` (optional so checkpoints from before it decode).
     public var propagation: PropagationMode? = nil
+    /// The propagation BPR batches use: `propagation`, `.full` when unset.
+    public var propagationMode: PropagationMode { propagation ?? .full }
     /// Refuse to train when the estimated peak memory (`TrainingMemory`) exceeds this many GiB;
     /// nil = the machine's available memory.
     public var memoryBudgetGiB: Double? = nil

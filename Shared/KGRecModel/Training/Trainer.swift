@@ -34,7 +34,7 @@ public final class Trainer {
         self.dataset = dataset
         self.config = config
         self.progress = progress
-        model.setPropagation(config.propagation ?? .full)
+        model.setPropagation(config.propagationMode)
         sampler = NegativeSampler(split: dataset.split, graph: dataset.graph)
         evaluator = Evaluator(split: dataset.split, ks: config.ks)
         let g = dataset.graph

@@ -104,6 +104,9 @@ final class ControlService: RPCService, Sendable {
     }
 }
 
+/// `n` as the 4 big-endian bytes the sized methods (Big, BigInline, BigTrailer) read from a request.
+func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
+
 /// One event loop on a free loopback port.
 func loopbackConfig() -> ServerConfig {
     var config = ServerConfig()

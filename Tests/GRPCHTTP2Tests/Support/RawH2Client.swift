@@ -1,21 +1,32 @@
 import CNGHTTP2
 import KGRecPOSIX
 import GRPCCore
+@testable import GRPCHTTP2
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A hand-driven HTTP/2 client for protocol tests: an nghttp2 client session over a loopback
 /// socket, pumped explicitly, so tests can send exactly the headers, bytes and resets they want
-/// and observe statuses, GOAWAY and connection closure. Blocking with short poll timeouts.
+/// and observe statuses, GOAWAY and connection closure. Blocking with short poll timeouts. The
+/// only test file that touches nghttp2: tests speak in settings, windows and error codes.
 final class RawH2Client: @unchecked Sendable {
+    /// The SETTINGS parameters tests send (RFC 9113 §6.5.2).
+    enum Setting: Int32 {
+        case maxConcurrentStreams = 3
+        case initialWindowSize = 4
+    }
+
+    /// The largest flow-control window HTTP/2 allows.
+    static let maxWindow = UInt32(Int32.max)
+
     struct StreamResult {
         var httpStatus = 0
         var headers: [(String, String)] = []
         var trailers: [(String, String)] = []
         var data: [UInt8] = []
         var closed = false
-        var resetCode: UInt32?
+        var resetCode: HTTP2ErrorCode?
         var grpcStatus: UInt8? {
             let all = headers + trailers
             return all.first { $0.0 == "grpc-status" }.flatMap { UInt8($0.1) }
@@ -27,7 +38,7 @@ final class RawH2Client: @unchecked Sendable {
     var session: OpaquePointer?
     var streams: [Int32: StreamResult] = [:]
     var bodies: [Int32: (bytes: [UInt8], end: Bool)] = [:]
-    var goawayCode: UInt32?
+    var goawayCode: HTTP2ErrorCode?
     var connectionClosed = false
     /// When false, the client stops reading the socket (a client that never reads).
     var reading = true
@@ -35,7 +46,9 @@ final class RawH2Client: @unchecked Sendable {
     /// the server sees frames split at every byte boundary.
     var dribbleBytes: Int?
 
-    init(port: Int, settings: [(Int32, UInt32)] = [], sendPreface: Bool = true) throws {
+    /// `openWindows`: INITIAL_WINDOW_SIZE and the connection window at `maxWindow`, so flow
+    /// control never stops the server (only its own bounds can).
+    init(port: Int, settings: [Setting: UInt32] = [:], openWindows: Bool = false, sendPreface: Bool = true) throws {
         let fd = try TCPSocket.connect(host: "127.0.0.1", port: port)
         self.fd = fd
         var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
@@ -66,21 +79,40 @@ final class RawH2Client: @unchecked Sendable {
         nghttp2_session_callbacks_set_on_stream_close_callback(cb) { _, id, code, user in
             let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
             me.streams[id, default: StreamResult()].closed = true
-            if code != 0 { me.streams[id, default: StreamResult()].resetCode = code }
+            if code != 0 { me.streams[id, default: StreamResult()].resetCode = HTTP2ErrorCode(rawValue: code) }
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(cb) { _, frame, user in
             let me = Unmanaged<RawH2Client>.fromOpaque(user!).takeUnretainedValue()
             if frame!.pointee.hd.type == UInt8(NGHTTP2_GOAWAY.rawValue) {
-                me.goawayCode = frame!.pointee.goaway.error_code
+                me.goawayCode = HTTP2ErrorCode(rawValue: frame!.pointee.goaway.error_code)
             }
             return 0
         }
         var s: OpaquePointer?
         nghttp2_session_client_new(&s, cb, Unmanaged.passUnretained(self).toOpaque())
         session = s
-        var iv = settings.map { nghttp2_settings_entry(settings_id: $0.0, value: $0.1) }
-        nghttp2_submit_settings(s, 0, &iv, iv.count)
+        var all = settings
+        if openWindows { all[.initialWindowSize] = Self.maxWindow }
+        submit(settings: all)
+        if openWindows { openConnectionWindow() }
+    }
+
+    /// Queues a SETTINGS frame (sent by the next pump).
+    func submit(settings: [Setting: UInt32]) {
+        var iv = settings.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { nghttp2_settings_entry(settings_id: $0.key.rawValue, value: $0.value) }
+        nghttp2_submit_settings(session, 0, &iv, iv.count)
+    }
+
+    /// Raises the connection's receive window from the initial 65,535 bytes to `maxWindow`.
+    func openConnectionWindow() {
+        nghttp2_submit_window_update(session, 0, 0, Int32.max - 65535)
+    }
+
+    /// The value of a setting the server sent.
+    func serverSetting(_ s: Setting) -> UInt32 {
+        nghttp2_session_get_remote_settings(session, nghttp2_settings_id(rawValue: UInt32(s.rawValue)))
     }
 
     deinit {
@@ -138,8 +170,8 @@ final class RawH2Client: @unchecked Sendable {
         nghttp2_session_resume_data(session, id)
     }
 
-    func reset(stream id: Int32, code: UInt32 = UInt32(NGHTTP2_CANCEL.rawValue)) {
-        nghttp2_submit_rst_stream(session, 0, id, code)
+    func reset(stream id: Int32, code: HTTP2ErrorCode = .cancel) {
+        nghttp2_submit_rst_stream(session, 0, id, code.rawValue)
     }
 
     /// Writes bytes straight to the socket (for garbage and malformed frames).
