@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""RPC benchmark: our interop server vs Python grpcio vs nghttpd, driven by h2load identically.
+"""RPC benchmark: our interop server vs Python grpcio vs nghttpd, driven by h2load identically,
+and the ranker's Score and Recommend beside EmptyCall.
 
     .venv/bin/python Benchmarks/rpc.py [--duration 5] [--rounds 3] [--kgrec .build/release/kgrec]
 
@@ -10,7 +11,14 @@ library). For EmptyCall and a 1 KiB UnaryCall (1024-byte payload in, 1024-byte p
 first checks each gRPC server answers correctly (grpcio client), then runs
 `h2load -c C -m M -D duration --warm-up-time W` with `content-type: application/grpc`,
 `te: trailers` and the framed request as POST data, and prints req/s, mean and max latency, and
-our ratio to grpcio and to nghttpd. Stops every server by PID, also on error or Ctrl-C.
+our ratio to grpcio and to nghttpd.
+
+Ranker (unless --ranker-items 0): `kgrec-ranker` (beside --kgrec, default flags, so one event loop
+per core) in front of `kgrec table-graph serve --synthetic N,N` (a seeded N-user, N-item table of
+176 + 176 floats), and a second interop server with as many event loops; h2load runs, in the same
+interleaved rounds, EmptyCall on that server, Score (one cached user, 100 candidate ids) and
+Recommend (k = 10: an exact scan of the N items) on the ranker, and the table gives each one's
+ratio to that EmptyCall. Stops every server by PID, also on error or Ctrl-C.
 """
 import argparse
 import os
@@ -106,7 +114,10 @@ def h2load(port, path, data_file, args):
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + args.warmup + 60)
     if out.returncode != 0:
         raise RuntimeError(f"h2load failed: {out.stderr or out.stdout}")
-    return parse_h2load(out.stdout), " ".join(cmd[:-1])
+    parsed = parse_h2load(out.stdout)
+    if parsed[3] == 0:  # h2load exits 0 even when the server died: no request done is a failure
+        raise RuntimeError(f"h2load: no request completed on port {port} {path} (server down?)")
+    return parsed, " ".join(cmd[:-1])
 
 
 def check_grpc(port, pb):
@@ -131,6 +142,10 @@ def main():
                    help="our server's event loops (default 1, like nghttpd's single thread)")
     p.add_argument("--grpcio-workers", type=int, default=16)
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median run is reported")
+    p.add_argument("--ranker-items", type=int, default=2000,
+                   help="users and items of the ranker's synthetic table (0 = no ranker rows)")
+    p.add_argument("--ranker-arg", action="append", default=[],
+                   help="extra kgrec-ranker flag (repeatable), e.g. --ranker-arg=--inline-scan-bytes=0")
     p.add_argument("--grpcio-aio", action="store_true",
                    help="benchmark grpcio's asyncio server (its fastest) instead of the thread-pool one")
     args = p.parse_args()
@@ -174,6 +189,7 @@ def main():
         wait_port(ng_port, "nghttpd")
         check_grpc(ours_port, pb)
         check_grpc(py_port, pb)
+        ranker_rpcs = start_ranker(args, pb, work, procs) if args.ranker_items > 0 else []
 
         targets = [("kgrec", ours_port), ("grpcio", py_port), ("nghttpd", ng_port)]
         runs = {}
@@ -189,6 +205,11 @@ def main():
                     if ok != done:
                         raise RuntimeError(f"{target} {name}: only {ok} of {done} requests succeeded")
                     runs.setdefault((name, target), []).append((rps, mean, mx))
+            for name, port, data in ranker_rpcs:
+                (rps, mean, mx, done, ok), _ = h2load(port, name[1], data, args)
+                if ok != done:
+                    raise RuntimeError(f"{name[0]}: only {ok} of {done} requests succeeded")
+                runs.setdefault((name[0], "ranker"), []).append((rps, mean, mx))
         results = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
 
         print(f"\nh2load: {command} URL   ({args.duration}s measured after {args.warmup}s warm-up; "
@@ -202,11 +223,65 @@ def main():
                 rps, mean, mx = results[(name, target)]
                 ratio = "" if target == "kgrec" else f"{ours_rps / rps:.2f}x"
                 print(f"{name:<16} {target:<8} {rps:>10.0f} {mean:>9.2f} {mx:>9.2f}  {ratio:>12}")
+        if ranker_rpcs:
+            base = results[(ranker_rpcs[0][0][0], "ranker")][0]
+            print(f"\nranker: kgrec-ranker (default flags{' + ' + ' '.join(args.ranker_arg) if args.ranker_arg else ''}: {os.cpu_count()} event loops) over kgrec table-graph serve "
+                  f"--synthetic {args.ranker_items},{args.ranker_items} (176+176 floats); EmptyCall on kgrec interop-server "
+                  f"--event-loops {os.cpu_count()}; same rounds\n")
+            print(f"{'rpc':<28} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'/EmptyCall':>10}")
+            for (name, _path), _, _ in ranker_rpcs:
+                rps, mean, mx = results[(name, "ranker")]
+                print(f"{name:<28} {rps:>10.0f} {mean:>9.2f} {mx:>9.2f}  {rps / base:>9.2f}x")
         return 0
     finally:
         for proc in reversed(procs):
             stop(proc)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def start_ranker(args, pb, work, procs):
+    """Starts table-graph, kgrec-ranker and an interop server with as many loops; checks Score and
+    Recommend answer; returns [((name, path), port, request file)] for h2load, EmptyCall first."""
+    import grpc
+    n = args.ranker_items
+    graph = subprocess.Popen([args.kgrec, "table-graph", "serve", "--synthetic", f"{n},{n}", "--port", "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    procs.append(graph)
+    graph_port = wait_listen_line(graph, "kgrec table-graph")
+    ranker_port = free_port()
+    ranker = subprocess.Popen([str(Path(args.kgrec).parent / "kgrec-ranker"), "--graph", f"127.0.0.1:{graph_port}",
+                               "--host", "127.0.0.1", "--port", str(ranker_port), "--admin-port", "-1",
+                               "--no-reflection", "--log-level", "warn", *args.ranker_arg],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(ranker)
+    loops = subprocess.Popen([args.kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0",
+                              "--event-loops", str(os.cpu_count())], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    procs.append(loops)
+    loops_port = wait_listen_line(loops, "kgrec interop-server")
+    score = pb.ranker_pb2.ScoreRequest(user_id="u1", item_ids=[f"i{(j * 19) % n}" for j in range(100)])
+    recommend = pb.ranker_pb2.RecommendRequest(user_id="u1", k=10)
+    deadline = time.monotonic() + START_TIMEOUT
+    with grpc.insecure_channel(f"127.0.0.1:{ranker_port}") as ch:
+        stub = pb.ranker_pb2_grpc.RankerStub(ch)
+        while True:
+            try:
+                r = stub.Score(score, timeout=5)
+                break
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.UNAVAILABLE or time.monotonic() > deadline or ranker.poll() is not None:
+                    raise RuntimeError(f"kgrec-ranker did not answer Score: {e}")
+                time.sleep(0.2)
+        assert len(r.items) == 100, r
+        assert len(stub.Recommend(recommend, timeout=5).items) == 10
+    files = []
+    for name, msg in (("score", score), ("recommend", recommend)):
+        f = work / f"ranker-{name}.req"
+        f.write_bytes(frame(msg.SerializeToString()))
+        files.append(f)
+    empty = work / "EmptyCall.req"
+    return [((f"EmptyCall ({os.cpu_count()} loops)", "/grpc.testing.TestService/EmptyCall"), loops_port, empty),
+            ((f"Score (100 candidates, {len(score.SerializeToString())} B)", "/kgrec.v1.Ranker/Score"), ranker_port, files[0]),
+            ((f"Recommend (k=10, {n} items)", "/kgrec.v1.Ranker/Recommend"), ranker_port, files[1])]
 
 
 def grpc_version():

@@ -19,16 +19,41 @@ extension RPCRouter {
         })
     }
 
+    /// Unary, answered inline on the event loop by `inline` when it can (it returns nil when it
+    /// would have to wait or compute long), else by `handler` as a Swift task, with the same
+    /// request. `inline` must never block and must have no effect when it returns nil.
+    public mutating func unary<Req: GRPCMessage, Res: GRPCMessage>(
+        _ method: MethodDescriptor,
+        inline: @escaping @Sendable (Req, ServerContext) throws -> Res?,
+        _ handler: @escaping @Sendable (Req, ServerContext) async throws -> Res
+    ) {
+        register(method, .inlineUnaryOrTask({ bytes, context in
+            let request: Req
+            do {
+                request = try Req(serializedBytes: bytes)
+            } catch {
+                throw RPCError.requestDecodingFailed(error)
+            }
+            return try inline(request, context)?.serializedBytes()
+        }, Self.unaryTask(handler)))
+    }
+
     /// Unary, run as a Swift task (may await, may take long).
     public mutating func unary<Req: GRPCMessage, Res: GRPCMessage>(
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (Req, ServerContext) async throws -> Res
     ) {
-        register(method, .task(.unary) { io, context in
+        register(method, .task(.unary, Self.unaryTask(handler)))
+    }
+
+    private static func unaryTask<Req: GRPCMessage, Res: GRPCMessage>(
+        _ handler: @escaping @Sendable (Req, ServerContext) async throws -> Res
+    ) -> @Sendable (any ServerCallIO, ServerContext) async throws -> Void {
+        { io, context in
             let request = try await RPCReader<Req>(io: io).single()
             let response = try await handler(request, context)
             try await io.send(response.serializedBytes(), initialMetadata: context.initialMetadata)
-        })
+        }
     }
 
     /// Server streaming: one request, any number of responses written through the writer.

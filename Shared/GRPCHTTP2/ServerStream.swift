@@ -97,7 +97,7 @@ final class ServerStream {
             if MonotonicClock.nanoseconds() >= deadline {
                 return finish(Status(code: .deadlineExceeded, message: "deadline exceeded before the handler ran"))
             }
-            deadlineTimer = conn.loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
+            scheduleDeadline(deadline)
         }
         // A unary or server-streaming handler can do nothing before its one request message, so
         // it starts when the request is complete (`requestComplete`), like an inline one.
@@ -123,7 +123,13 @@ final class ServerStream {
             if !state.isFinished && (deframer.bufferedBytes > 0 || state.requestEnded) { deliverBuffered() }
         case .inlineUnary(let handler):
             if state.requestEnded { runInline(handler, ctx) }
+        case .inlineUnaryOrTask(let handler, let body):
+            if state.requestEnded && task == nil && bridge == nil { runInline(handler, ctx, orTask: body) }
         }
+    }
+
+    private func scheduleDeadline(_ deadline: UInt64) {
+        deadlineTimer = conn.loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
     }
 
     private func startTask(_ body: @escaping @Sendable (any ServerCallIO, ServerContext) async throws -> Void,
@@ -229,8 +235,11 @@ final class ServerStream {
         accountedInbound = now
     }
 
-    /// The handler took `n` request bytes off its queue: release held-back credit.
+    /// The handler took `n` request bytes off its queue: release held-back credit. A closed
+    /// stream has settled its accounting (`streamClosed`), and its connection may be gone (a
+    /// task outlives it), so nothing is left to do.
     func handlerTook(bytes n: Int) {
+        guard !state.isClosed else { return }
         queuedInbound -= n
         syncInbound()
         if pendingConsume > 0, !state.isClosed,
@@ -255,6 +264,15 @@ final class ServerStream {
 
     private func runInline(_ handler: (UnsafeRawBufferPointer, ServerContext) throws -> [UInt8],
                            _ ctx: ServerContext) {
+        runInline({ try handler($0, $1) }, ctx, orTask: nil)
+    }
+
+    /// Runs an inline unary handler on its one request message and answers; when the handler
+    /// returns nil, the call goes to `task` instead with a copy of that message (and the deadline
+    /// timer a task call has).
+    private func runInline(_ handler: (UnsafeRawBufferPointer, ServerContext) throws -> [UInt8]?,
+                           _ ctx: ServerContext,
+                           orTask task: (@Sendable (any ServerCallIO, ServerContext) async throws -> Void)?) {
         do {
             guard let length = try deframer.peekMessageLength() else {
                 throw deframer.hasPartialMessage
@@ -267,8 +285,23 @@ final class ServerStream {
             if ctx.deadlineNanoseconds != 0 && MonotonicClock.nanoseconds() >= ctx.deadlineNanoseconds {
                 throw RPCError(.deadlineExceeded, "deadline exceeded before the handler ran")
             }
-            let response = try deframer.withNext { try handler($0, ctx) }!
+            var request: [UInt8] = []
+            let answer = try deframer.withNext { bytes in
+                let r = try handler(bytes, ctx)
+                if r == nil { request = Array(bytes) }
+                return r
+            }!
             syncInbound()
+            guard let response = answer else {
+                guard let task else { throw RPCError(.internal, "inline handler gave no answer") }
+                if ctx.deadlineNanoseconds != 0 { scheduleDeadline(ctx.deadlineNanoseconds) }
+                startTask(task, context: ctx)
+                queuedInbound += request.count + MessageFramer.prefixLength
+                bridge?.deliver(request)
+                bridge?.deliverEnd()
+                syncInbound()
+                return
+            }
             let maxSend = conn.shared.config.maxSendMessageSize
             if response.count > maxSend {
                 throw RPCError(.resourceExhausted,

@@ -21,6 +21,7 @@ public enum KGRecCommandLine {
         LoadCommand(),
         BenchTensorCommand(),
         BenchScanCommand(),
+        TableGraphCommand(),
         EmbedTextCommand(),
         ExportCommand(),
         AlignCommand(),

@@ -35,8 +35,20 @@ final class ItemCatalogue: Sendable {
         var plan: IVFBuilder.Plan?
         let started = ContinuousClock.now
         if let ann, let lists = ann.lists(items: ids.count, width: layout.width) {
-            let reuse = previous?.index.flatMap { idx in
-                idx.width == layout.width ? (idx, ids.map { previous!.rows[$0].map { Int32(idx.list(ofRow: Int($0))) } }) : nil
+            // A known item keeps its list only while its vector is unchanged; a changed one is
+            // assigned again, like a new item (and counts towards retraining).
+            let reuse = previous.flatMap { p in
+                p.index.flatMap { idx -> (IVFIndex, [Int32?])? in
+                    guard idx.width == layout.width, p.matrix.precision == precision else { return nil }
+                    return (idx, matrix.withUnsafeBufferPointer { m in
+                        ids.enumerated().map { i, id in
+                            p.rows[id].flatMap { r in
+                                p.matrix.holds(row: Int(r), m.baseAddress! + i * layout.width)
+                                    ? Int32(idx.list(ofRow: Int(r))) : nil
+                            }
+                        }
+                    })
+                }
             }
             plan = matrix.withUnsafeBufferPointer {
                 IVFBuilder.plan($0, count: ids.count, width: layout.width, lists: lists,

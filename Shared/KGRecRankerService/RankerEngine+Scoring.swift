@@ -9,6 +9,35 @@ extension RankerEngine {
     /// Scores `request.itemIds` (in request order; ids the graph does not know are listed in
     /// `unknownItemIds`). `remaining` is the caller's time left, if it sent a deadline.
     public func score(_ request: Kgrec_V1_ScoreRequest, remaining: Duration?) async throws -> Kgrec_V1_ScoreResponse {
+        try check(request)
+        let snap = try snapshot()
+        let rows = request.itemIds.map { snap.catalogue.rows[$0] }
+        let extra = zip(request.itemIds, rows).compactMap { $1 == nil ? $0 : nil }
+        let (user, fetchedItems) = try await lookup(user: request.userId, extraItems: extra, snapshot: snap,
+                                                    deadline: downstreamDeadline(remaining: remaining))
+        return Self.scored(request, rows: rows, user: user, snapshot: snap, fetched: fetchedItems)
+    }
+
+    /// `score` answered from memory alone (the event loop's inline attempt), or nil when the
+    /// graph must be asked: the user is not cached, or an id is neither in the catalogue, among
+    /// the extras nor known to be unknown. Nil leaves no trace (no cache miss counted).
+    public func scoreNow(_ request: Kgrec_V1_ScoreRequest) throws -> Kgrec_V1_ScoreResponse? {
+        guard options.inlineScanBytes > 0 else { return nil }
+        try check(request)
+        let snap = try snapshot()
+        let rows = request.itemIds.map { snap.catalogue.rows[$0] }
+        if rows.contains(nil) {
+            let unknown = state.withLock { $0.unknownItems }
+            for (id, r) in zip(request.itemIds, rows) where r == nil && snap.extras[id] == nil && !unknown.contains(id) {
+                return nil
+            }
+        }
+        guard let user = cachedUser(request.userId, snap) else { return nil }
+        metrics.inlineScore.increment()
+        return Self.scored(request, rows: rows, user: user, snapshot: snap, fetched: [:])
+    }
+
+    private func check(_ request: Kgrec_V1_ScoreRequest) throws {
         guard !request.userId.isEmpty else { throw RPCError(.invalidArgument, "user_id is empty") }
         guard !request.itemIds.isEmpty else { throw RPCError(.invalidArgument, "item_ids is empty") }
         guard request.itemIds.count <= options.maxCandidates else {
@@ -16,19 +45,24 @@ extension RankerEngine {
                            "\(request.itemIds.count) item_ids; at most \(options.maxCandidates) per request")
         }
         try checkIDLength(request.userId, "user_id")
-        for (k, id) in request.itemIds.enumerated() { try checkIDLength(id, "item_ids[\(k)]") }
-        let snap = try snapshot()
+        // The field name is only built for an id that fails (not per id per call).
+        if let k = request.itemIds.firstIndex(where: { $0.utf8.count > options.maxIdBytes }) {
+            try checkIDLength(request.itemIds[k], "item_ids[\(k)]")
+        }
+    }
+
+    /// The Score answer: `rows[j]` is `itemIds[j]`'s catalogue row (nil: an extra, fetched or not).
+    private static func scored(_ request: Kgrec_V1_ScoreRequest, rows: [Int32?], user: [Float], snapshot snap: Snapshot,
+                               fetched: [String: [Float]]) -> Kgrec_V1_ScoreResponse
+    {
         let c = snap.catalogue
-        let extra = request.itemIds.filter { c.rows[$0] == nil }
-        let (user, fetchedItems) = try await lookup(user: request.userId, extraItems: extra, snapshot: snap,
-                                                    deadline: downstreamDeadline(remaining: remaining))
         var response = Kgrec_V1_ScoreResponse(graphVersion: c.version, requestId: request.requestId)
         response.items.reserveCapacity(request.itemIds.count)
-        for id in request.itemIds {
+        for (id, row) in zip(request.itemIds, rows) {
             let parts: (visual: Float, text: Float)
-            if let row = c.rows[id] {
+            if let row {
                 parts = c.parts(user, row: Int(row))
-            } else if let v = fetchedItems[id] ?? snap.extras[id], v.count == user.count {
+            } else if let v = fetched[id] ?? snap.extras[id], v.count == user.count {
                 parts = Self.parts(user: user, item: v, layout: c.layout)
             } else {
                 response.unknownItemIds.append(id)
@@ -54,24 +88,60 @@ extension RankerEngine {
     public func recommend(_ request: Kgrec_V1_RecommendRequest,
                           remaining: Duration?) async throws -> Kgrec_V1_RecommendResponse
     {
+        let k = try check(request)
+        let snap = try snapshot()
+        let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,
+                                         deadline: downstreamDeadline(remaining: remaining))
+        // A scan is split over the cores only while it is the only one running: with several in
+        // flight the cores are busy anyway and the hand-offs would only add work.
+        let running = scansInFlight.add(1, ordering: .relaxed).newValue
+        defer { scansInFlight.subtract(1, ordering: .relaxed) }
+        return recommended(request, k: k, user: user, snapshot: snap,
+                           parallelBytes: running == 1 ? TopKScan.defaultParallelBytes : .max)
+    }
+
+    /// `recommend` on the event loop, or nil when it should run as a task: the user is not
+    /// cached, or the scan would read more than `inlineScanBytes`. The inline scan stays on the
+    /// loop's thread (the loops already spread calls over the cores). Nil leaves no trace.
+    public func recommendNow(_ request: Kgrec_V1_RecommendRequest) throws -> Kgrec_V1_RecommendResponse? {
+        guard options.inlineScanBytes > 0 else { return nil }
+        let k = try check(request)
+        let snap = try snapshot()
+        let c = snap.catalogue
+        let index = request.exact ? nil : c.index
+        let share = index.map { min(1, Double(nprobe(request)) / Double($0.lists)) } ?? 1
+        guard Double(c.matrix.bytes) * share <= Double(options.inlineScanBytes),
+              let user = cachedUser(request.userId, snap) else { return nil }
+        metrics.inlineRecommend.increment()
+        return recommended(request, k: k, user: user, snapshot: snap, parallelBytes: .max)
+    }
+
+    /// The request's `k` (0 → 10), after checking it and the user id.
+    private func check(_ request: Kgrec_V1_RecommendRequest) throws -> Int {
         guard !request.userId.isEmpty else { throw RPCError(.invalidArgument, "user_id is empty") }
         let k = request.k == 0 ? 10 : Int(request.k)
         guard k <= options.maxK else { throw RPCError(.invalidArgument, "k = \(k) is above the limit \(options.maxK)") }
         try checkIDLength(request.userId, "user_id")
-        let snap = try snapshot()
+        return k
+    }
+
+    private func nprobe(_ request: Kgrec_V1_RecommendRequest) -> Int {
+        request.nprobe == 0 ? options.ann?.nprobe ?? 1 : Int(request.nprobe)
+    }
+
+    private func recommended(_ request: Kgrec_V1_RecommendRequest, k: Int, user: [Float], snapshot snap: Snapshot,
+                             parallelBytes: Int) -> Kgrec_V1_RecommendResponse
+    {
         let c = snap.catalogue
-        let (user, _) = try await lookup(user: request.userId, extraItems: [], snapshot: snap,
-                                         deadline: downstreamDeadline(remaining: remaining))
         let index = request.exact ? nil : c.index
         var response = Kgrec_V1_RecommendResponse(graphVersion: c.version, mode: index == nil ? .exact : .ann)
         // Items added since the warm-up that a Score already fetched follow the catalogue's rows.
-        let extras = snap.extras.filter { $0.value.count == user.count }.sorted { $0.key < $1.key }
+        let extras = snap.extras.isEmpty ? [] : snap.extras.filter { $0.value.count == user.count }.sorted { $0.key < $1.key }
         guard c.count + extras.count > 0 else { return response }
         let excluded = request.includeSeen ? [] : c.seen[request.userId] ?? []
-        let nprobe = request.nprobe == 0 ? options.ann?.nprobe ?? 1 : Int(request.nprobe)
         let started = ContinuousClock.now
-        var top = Self.topK(c, user: user, k: min(k, c.count + extras.count), index: index, nprobe: nprobe,
-                            excluded: excluded)
+        var top = Self.topK(c, user: user, k: min(k, c.count + extras.count), index: index, nprobe: nprobe(request),
+                            excluded: excluded, parallelBytes: parallelBytes)
         (index == nil ? metrics.exactSeconds : metrics.annSeconds).observe(ContinuousClock.now - started)
         if index != nil, options.recallProbeRate > 0, Double.random(in: 0..<1) < options.recallProbeRate {
             let approximate = Set(top.indices), kk = top.k
@@ -85,11 +155,16 @@ extension RankerEngine {
             let p = Self.parts(user: user, item: e.value, layout: c.layout)
             top.offer(Int32(c.count + j), p.visual + p.text)
         }
-        response.items = zip(top.indices, top.scores).map { r, score in
+        response.items.reserveCapacity(top.indices.count)
+        for (r, score) in zip(top.indices, top.scores) {
+            let id = Int(r) < c.count ? c.ids[Int(r)] : extras[Int(r) - c.count].key
+            guard request.explain else {
+                response.items.append(Kgrec_V1_ScoredItem(itemId: id, score: score))
+                continue
+            }
             let p = Int(r) < c.count ? c.parts(user, row: Int(r))
                 : Self.parts(user: user, item: extras[Int(r) - c.count].value, layout: c.layout)
-            let id = Int(r) < c.count ? c.ids[Int(r)] : extras[Int(r) - c.count].key
-            return request.explain ? Self.scored(id, p, explain: true) : Kgrec_V1_ScoredItem(itemId: id, score: score)
+            response.items.append(Self.scored(id, p, explain: true))
         }
         return response
     }
@@ -97,13 +172,14 @@ extension RankerEngine {
     /// The best `k` catalogue rows for `user`: the `nprobe` nearest IVF lists of `index`, or
     /// every row without one; `excluded` rows (ascending) skipped.
     static func topK(_ c: ItemCatalogue, user: [Float], k: Int, index: IVFIndex?, nprobe: Int,
-                     excluded: [Int32]) -> TopK
+                     excluded: [Int32], parallelBytes: Int = TopKScan.defaultParallelBytes) -> TopK
     {
         let user = user.isEmpty ? [0] : user  // a zero-width layout scores 0 (the kernels read no values)
         return user.withUnsafeBufferPointer { u in
             excluded.withUnsafeBufferPointer { ex in
                 let ranges = index?.probe(u.baseAddress!, nprobe: nprobe) ?? [0..<c.count]
-                return TopKScan.best(c.matrix, user: u.baseAddress!, k: k, ranges: ranges, excluded: ex)
+                return TopKScan.best(c.matrix, user: u.baseAddress!, k: k, ranges: ranges, excluded: ex,
+                                     parallelBytes: parallelBytes)
             }
         }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import GRPCCore
 import GRPCHTTP2
 import KGRecServiceKit
@@ -20,6 +21,8 @@ public final class RankerEngine: Sendable {
     let state = Mutex(State())
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let probing = Mutex(false)
+    /// Recommend scans running as tasks now (see `recommend`).
+    let scansInFlight = Atomic<Int>(0)
     private let onReady: @Sendable () -> Void
     private var coalescer: MissCoalescer<FetchedEmbeddings> { _coalescer! }
     private nonisolated(unsafe) var _coalescer: MissCoalescer<FetchedEmbeddings>?
@@ -157,7 +160,10 @@ public final class RankerEngine: Sendable {
                     try builder.add($0)
                 }
                 let previous = state.withLock { $0.catalogue }
-                let catalogue = builder.finish(precision: options.precision, ann: options.ann, previous: previous)
+                let (precision, ann, built) = (options.precision, options.ann, builder)
+                // Quantising and k-means take seconds at 10⁵–10⁶ items: off the cooperative pool,
+                // whose few threads run the RPC handlers meanwhile.
+                let catalogue = await Self.offPool { built.finish(precision: precision, ann: ann, previous: previous) }
                 if install(catalogue, epochAtStart: epoch) { continue }
                 return
             } catch {
@@ -169,6 +175,14 @@ public final class RankerEngine: Sendable {
                 let retry = RetryPolicy(attempts: .max, backoff: .milliseconds(50), maxBackoff: .seconds(2))
                 try? await Task.sleep(for: retry.delay(afterAttempt: failures, jitter: .random(in: 0...1)))
             }
+        }
+    }
+
+    /// Runs `body` on a libdispatch global-queue thread (not one of the cooperative pool's) and
+    /// returns its result.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { done in
+            DispatchQueue.global(qos: .utility).async { done.resume(returning: body()) }
         }
     }
 
@@ -296,6 +310,15 @@ public final class RankerEngine: Sendable {
             throw RPCError(.unavailable, "graph service unavailable: its embedding layout changed; the catalogue is re-warming")
         }
         return (userRow, items.filter { $0.value.count == userRow.count })
+    }
+
+    /// The user's cached row for the snapshot's version (a hit, counted), or nil without counting
+    /// a miss (the caller then goes through `lookup`, which counts it).
+    func cachedUser(_ user: String, _ snap: Snapshot) -> [Float]? {
+        guard let row = cache.get(user, version: snap.version, countingMiss: false),
+              row.count == snap.catalogue.layout.width else { return nil }
+        count(hit: true)
+        return row
     }
 
     private func count(hit: Bool) {

@@ -21,6 +21,9 @@ public final class RankerMetrics: Sendable {
     let annBuildSeconds: Gauge
     let annRecall: Gauge
     let catalogueBytes: Gauge
+    /// Score / Recommend calls answered on the event loop (the rest ran as tasks).
+    let inlineScore: Counter
+    let inlineRecommend: Counter
     /// Recall probes of the current catalogue: (Σ recall, count).
     let recallSum = Mutex<(sum: Double, count: Int)>((0, 0))
     private let lastEvictions = Mutex<Int>(0)
@@ -49,6 +52,11 @@ public final class RankerMetrics: Sendable {
         annRecall = r.gauge("kgrec_ann_recall_at_k",
                             help: "Mean recall@k of probed ANN Recommends against the exact scan (current catalogue).")
         catalogueBytes = r.gauge("kgrec_catalogue_bytes", help: "Bytes of the item matrix a full scan reads.")
+        let inline = r.counterFamily("kgrec_inline_answers_total",
+                                     help: "Calls answered on the event loop without a task (cached user, small scan).",
+                                     labels: ["method"])
+        inlineScore = inline.labels("Score")
+        inlineRecommend = inline.labels("Recommend")
     }
 
     /// Records one recall probe; the gauge is the mean over the current catalogue's probes.

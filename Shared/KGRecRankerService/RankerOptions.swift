@@ -42,6 +42,10 @@ public struct RankerOptions: DefaultedOptions {
     public var ann: ANN? = ANN()
     /// Fraction of ANN-answered Recommends also answered exactly (in the background) to measure recall.
     public var recallProbeRate = 0.01
+    /// A Score or Recommend whose user is cached (and whose ids are all known) is answered on the
+    /// event loop that read it, without a task hop, when its scan reads at most this many bytes
+    /// (Score: always); anything else runs as a task. 0 = every call runs as a task.
+    public var inlineScanBytes = 4 << 20
 
     /// IVF index settings (see `IVFIndex`).
     public struct ANN: Sendable, Equatable {
@@ -124,6 +128,8 @@ public struct RankerOptions: DefaultedOptions {
              help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
         .size("ann-max-bytes", \.annSettings.maxBytes,
               help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
+        .size("inline-scan-bytes", \.inlineScanBytes,
+              help: "Cached-user calls whose scan reads at most this many bytes are answered on the event loop (0 = none)."),
         .double("recall-probe-rate", \.recallProbeRate, .init("a fraction in [0, 1]") { (0...1).contains($0) },
                 help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
     ] + ClientKeepalive.bound(peer: "graph").map { $0.lifted(\.graphKeepalive) }

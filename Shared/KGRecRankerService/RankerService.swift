@@ -16,10 +16,16 @@ public struct RankerService: RPCService {
 
     public func register(in router: inout RPCRouter) {
         let engine = self.engine
-        router.unary(Method.score) { (request: Kgrec_V1_ScoreRequest, context) in
+        // Answered on the event loop when the user is cached and the scan is small; as a task
+        // (graph fetch, long scan) otherwise.
+        router.unary(Method.score, inline: { (request: Kgrec_V1_ScoreRequest, _) in
+            try engine.scoreNow(request)
+        }) { request, context in
             try await engine.score(request, remaining: context.timeRemaining)
         }
-        router.unary(Method.recommend) { (request: Kgrec_V1_RecommendRequest, context) in
+        router.unary(Method.recommend, inline: { (request: Kgrec_V1_RecommendRequest, _) in
+            try engine.recommendNow(request)
+        }) { request, context in
             try await engine.recommend(request, remaining: context.timeRemaining)
         }
         router.bidiStreaming(Method.scoreStream) {

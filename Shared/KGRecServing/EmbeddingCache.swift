@@ -25,13 +25,15 @@ public final class EmbeddingCache: Sendable {
         state = Mutex(LRUState())
     }
 
-    /// The vector under `key` if it was stored for `version`; counts a hit or a miss.
-    public func get(_ key: String, version: UInt64) -> [Float]? {
+    /// The vector under `key` if it was stored for `version`; counts a hit or (unless
+    /// `countingMiss` is false) a miss.
+    public func get(_ key: String, version: UInt64, countingMiss: Bool = true) -> [Float]? {
         state.withLock { s in
-            guard let slot = s.index[key] else { s.stats.misses += 1; return nil }
+            let miss = countingMiss ? 1 : 0
+            guard let slot = s.index[key] else { s.stats.misses += miss; return nil }
             guard s.nodes[slot].version == version else {
                 s.remove(slot: slot)
-                s.stats.misses += 1
+                s.stats.misses += miss
                 return nil
             }
             s.moveToFront(slot)

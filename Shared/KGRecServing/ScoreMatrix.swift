@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An item matrix `[count, width]` split into two column blocks `[first | second]` (the ranker's
 /// `[visual | text]`), stored in one `ScanPrecision`, with the inner-product kernels over it.
 ///
@@ -34,23 +38,42 @@ public final class ScoreMatrix: @unchecked Sendable {
         scales = precision == .int8 ? .allocate(capacity: max(1, 2 * count)) : nil
         guard count > 0, width > 0, let base = rows.baseAddress else { return }
         for r in 0..<count {
-            let src = base + (order?[r] ?? r) * width
-            switch precision {
-            case .fp32:
-                (storage + r * rowBytes).copyMemory(from: src, byteCount: rowBytes)
-            case .fp16:
-                let dst = (storage + r * rowBytes).bindMemory(to: Float16.self, capacity: width)
-                for j in 0..<width { dst[j] = Float16(src[j]) }
-            case .int8:
-                let dst = (storage + r * rowBytes).bindMemory(to: Int8.self, capacity: width)
-                for (b, range) in [(0, 0..<split), (1, split..<width)] {
-                    var m: Float = 0
-                    for j in range { m = max(m, abs(src[j])) }
-                    let scale = m > 0 ? m / 127 : 1
-                    scales![2 * r + b] = scale
-                    for j in range { dst[j] = Int8(max(-127, min(127, (src[j] / scale).rounded()))) }
-                }
+            Self.store(base + (order?[r] ?? r) * width, into: storage + r * rowBytes, scales: scales.map { $0 + 2 * r },
+                       width: width, split: split, precision: precision)
+        }
+    }
+
+    /// Quantises one fp32 row `src` (`[width]`) into `dst` (`width × bytesPerValue` bytes) and,
+    /// for int8, its two block scales into `scales[0...1]`.
+    private static func store(_ src: UnsafePointer<Float>, into dst: UnsafeMutableRawPointer,
+                              scales: UnsafeMutablePointer<Float>?, width: Int, split: Int, precision: ScanPrecision)
+    {
+        switch precision {
+        case .fp32:
+            dst.copyMemory(from: src, byteCount: 4 * width)
+        case .fp16:
+            let d = dst.bindMemory(to: Float16.self, capacity: width)
+            for j in 0..<width { d[j] = Float16(src[j]) }
+        case .int8:
+            let d = dst.bindMemory(to: Int8.self, capacity: width)
+            for (b, range) in [(0, 0..<split), (1, split..<width)] {
+                var m: Float = 0
+                for j in range { m = max(m, abs(src[j])) }
+                let scale = m > 0 ? m / 127 : 1
+                scales![b] = scale
+                for j in range { d[j] = Int8(max(-127, min(127, (src[j] / scale).rounded()))) }
             }
+        }
+    }
+
+    /// True when row `r` holds exactly what storing `src` (`[width]` fp32) would: the vector is
+    /// unchanged as far as this matrix can tell (same stored values and scales).
+    public func holds(row r: Int, _ src: UnsafePointer<Float>) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: max(1, rowBytes) + 8, alignment: 16) { tmp in
+            let scale = (tmp.baseAddress! + rowBytes).bindMemory(to: Float.self, capacity: 2)
+            Self.store(src, into: tmp.baseAddress!, scales: scale, width: width, split: split, precision: precision)
+            guard memcmp(tmp.baseAddress!, storage + r * rowBytes, rowBytes) == 0 else { return false }
+            return precision != .int8 || (scale[0] == scales![2 * r] && scale[1] == scales![2 * r + 1])
         }
     }
 

@@ -45,6 +45,12 @@ func run(_ service: some RPCService, _ method: MethodDescriptor, requests: [[UIn
     case .inlineUnary(let handler):
         let response = try requests[0].withUnsafeBytes { try handler($0, context) }
         try await io.send(response, initialMetadata: context.initialMetadata)
+    case .inlineUnaryOrTask(let inline, let handler):
+        if let response = try requests[0].withUnsafeBytes({ try inline($0, context) }) {
+            try await io.send(response, initialMetadata: context.initialMetadata)
+        } else {
+            try await handler(io, context)
+        }
     case .task(_, let handler):
         try await handler(io, context)
     }

@@ -52,4 +52,19 @@ import Testing
         }
         #expect(worst > 0)  // the quantisation did change the numbers
     }
+
+    /// `holds` tells an unchanged vector from a changed one in every precision (what lets a table
+    /// swap keep a known item in its IVF list only while its vector stays the same).
+    @Test(arguments: [ScanPrecision.fp32, .fp16, .int8])
+    func holdsIsTrueForTheStoredVectorAndFalseOnceItChanges(precision: ScanPrecision) {
+        let (n, w) = (4, 40)
+        var m = Self.rows(n, w, seed: 9)
+        let matrix = ScoreMatrix.quantising(m, width: w, split: 16, precision: precision)
+        m.withUnsafeBufferPointer { p in
+            for r in 0..<n { #expect(matrix.holds(row: r, p.baseAddress! + r * w)) }
+            #expect(!matrix.holds(row: 0, p.baseAddress! + w))
+        }
+        m[2 * w + 20] += 1   // row 2, second block
+        m.withUnsafeBufferPointer { p in #expect(!matrix.holds(row: 2, p.baseAddress! + 2 * w)) }
+    }
 }

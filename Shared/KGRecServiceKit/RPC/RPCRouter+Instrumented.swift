@@ -53,19 +53,44 @@ extension RPCRouter {
                     }
                 }
             }
-        case .task(let shape, let body):
-            return .task(shape) { io, context in
-                try await ServerContext.$current.withValue(context) {
+        case .inlineUnaryOrTask(let body, let task):
+            // Recorded once per call: by the inline attempt when it answers, else by the task.
+            return .inlineUnaryOrTask({ request, context in
+                try ServerContext.$current.withValue(context) {
                     let start = ContinuousClock.now
-                    recorder.started()
                     do {
                         try authorize(auth, context)
-                        try await body(io, context)
+                        guard let response = try body(request, context) else { return nil }
+                        recorder.started()
                         finished(.ok, start, recorder, context, logger)
+                        return response
                     } catch {
+                        recorder.started()
                         finished(code(of: error, context), start, recorder, context, logger)
                         throw error
                     }
+                }
+            }, wrapTask(task, recorder, auth, logger))
+        case .task(let shape, let body):
+            return .task(shape, wrapTask(body, recorder, auth, logger))
+        }
+    }
+
+    private static func wrapTask(_ body: @escaping @Sendable (any ServerCallIO, ServerContext) async throws -> Void,
+                                 _ recorder: MethodMetrics, _ auth: BearerTokenAuthenticator?, _ logger: Logger?)
+        -> @Sendable (any ServerCallIO, ServerContext) async throws -> Void
+    {
+        { io, context in
+            try await ServerContext.$current.withValue(context) {
+                let start = ContinuousClock.now
+                recorder.started()
+                do {
+                    try authorize(auth, context)
+                    try await body(io, context)
+                    finished(.ok, start, recorder, context, logger)
+                } catch {
+                    finished(code(of: error, context), start, recorder, context, logger)
+                    throw error
                 }
             }
         }

@@ -104,15 +104,21 @@ final class ControlService: RPCService, Sendable {
     }
 }
 
-/// Starts a server with the control service on a free loopback port.
 /// `n` as the 4 big-endian bytes the sized methods (Big, BigInline, BigTrailer) read from a request.
 func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
 
-func startServer(_ configure: (inout ServerConfig) -> Void = { _ in }) throws -> (GRPCServer, ControlService) {
+/// One event loop on a free loopback port.
+func loopbackConfig() -> ServerConfig {
     var config = ServerConfig()
     config.host = "127.0.0.1"
     config.port = 0
     config.eventLoops = 1
+    return config
+}
+
+/// Starts a server with the control service on a free loopback port.
+func startServer(_ configure: (inout ServerConfig) -> Void = { _ in }) throws -> (GRPCServer, ControlService) {
+    var config = loopbackConfig()
     configure(&config)
     let service = ControlService()
     let server = GRPCServer(services: [service], config: config)
