@@ -11,16 +11,25 @@ struct TableGraphCommand: CLICommand {
     let name = "table-graph"
     let summary = "record a graph's table to a file, serve it as a stand-in graph, or write it as .npy"
 
+    /// The synthetic table's widths and seed, where `serve` binds, and `npy`'s query count.
+    enum Defaults {
+        static let widths = [176, 176]
+        static let seed: UInt64 = 1
+        static let host = "127.0.0.1"
+        static let port = 0
+        static let queries = 100
+    }
+
     static let flags: [CommandFlags.Flag] = [
         .init("graph", "HOST:PORT", "record: the graph service to export from"),
         .init("table", "FILE", "serve, npy: the recorded table (.kgrtable); record: where to write it"),
         .init("synthetic", "USERS,ITEMS", "serve: a seeded random table instead of --table"),
-        .init("widths", "VISUAL,TEXT", "with --synthetic: vector widths (default 176,176)"),
-        .init("seed", "N", "with --synthetic: seed (default 1)"),
-        .init("host", "ADDR", "serve: address to bind (default 127.0.0.1)"),
-        .init("port", "PORT", "serve: port; 0 picks a free one (default 0)"),
+        .init("widths", "VISUAL,TEXT", "with --synthetic: vector widths", default: Defaults.widths),
+        .init("seed", "N", "with --synthetic: seed", default: Defaults.seed),
+        .init("host", "ADDR", "serve: address to bind", default: Defaults.host),
+        .init("port", "PORT", "serve: port; 0 picks a free one", default: Defaults.port),
         .init("out", "DIR", "npy: directory for items.npy and queries.npy"),
-        .init("queries", "N", "npy: user vectors written as queries (default 100)"),
+        .init("queries", "N", "npy: user vectors written as queries", default: Defaults.queries),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -42,9 +51,9 @@ struct TableGraphCommand: CLICommand {
                 let table: EmbeddingTable
                 if let s = try f.ints("synthetic") {
                     guard s.count == 2, s[0] > 0, s[1] > 0 else { throw CommandFlags.UsageError("--synthetic: expected USERS,ITEMS") }
-                    let w = try f.ints("widths") ?? [176, 176]
+                    let w = try f.ints("widths") ?? Defaults.widths
                     guard w.count == 2, w[0] >= 0, w[1] >= 0 else { throw CommandFlags.UsageError("--widths: expected VISUAL,TEXT") }
-                    table = .synthetic(users: s[0], items: s[1], visual: w[0], text: w[1], seed: try f.seed("seed") ?? 1)
+                    table = .synthetic(users: s[0], items: s[1], visual: w[0], text: w[1], seed: try f.seed("seed") ?? Defaults.seed)
                 } else if let path = f.string("table") {
                     table = try EmbeddingTable(path: path)
                 } else {
@@ -52,8 +61,8 @@ struct TableGraphCommand: CLICommand {
                 }
                 let service = try TableGraphService(table: table)
                 var config = ServerConfig()
-                config.host = f.string("host") ?? "127.0.0.1"
-                config.port = try f.int("port", in: 0...65535) ?? 0
+                config.host = f.string("host") ?? Defaults.host
+                config.port = try f.int("port", in: 0...65535) ?? Defaults.port
                 config.eventLoops = 1
                 let server = GRPCServer(services: [service], config: config)
                 _ = InteropFlags.runBlocking { 0 }
@@ -69,7 +78,7 @@ struct TableGraphCommand: CLICommand {
                 guard let path = f.string("table"), let out = f.string("out") else {
                     throw CommandFlags.UsageError("npy needs --table FILE and --out DIR")
                 }
-                let m = try EmbeddingTable(path: path).matrices(queries: try f.int("queries", in: 1...1_000_000) ?? 100)
+                let m = try EmbeddingTable(path: path).matrices(queries: try f.int("queries", in: 1...1_000_000) ?? Defaults.queries)
                 try NpyFile.write(path: out + "/items.npy", rows: m.itemCount, cols: m.visual + m.text, values: m.items)
                 try NpyFile.write(path: out + "/queries.npy", rows: m.userCount, cols: m.visual + m.text, values: m.users)
                 print("kgrec table-graph: \(m.itemCount) items and \(m.userCount) queries × \(m.visual)+\(m.text) written to \(out)")
