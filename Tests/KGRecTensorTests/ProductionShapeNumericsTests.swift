@@ -96,24 +96,26 @@ import Testing
         t.attention(query: v[0], key: v[1], value: v[2], heads: heads, sequences: sequences, keyMask: keyMask)
     }
 
-    /// Softmax(Q Kᵀ / √8) V per sequence and head, in Double, straight from the definition.
-    static func referenceAttention(_ q: Matrix, _ k: Matrix, _ v: Matrix) -> [Double] {
-        let n = positions, dh = d / heads
-        var out = [Double](repeating: 0, count: sequences * n * d)
+    /// Softmax(Q Kᵀ / √8) V per sequence and head, in Double, straight from the definition:
+    /// q `[S·nq, d]`, k, v `[S·nk, d]`, mask `[S·nk]`.
+    static func referenceAttention(_ q: Matrix, _ k: Matrix, _ v: Matrix, queries nq: Int = positions,
+                                   keys nk: Int = positions, mask: [Bool] = keyMask) -> [Double] {
+        let dh = d / heads
+        var out = [Double](repeating: 0, count: sequences * nq * d)
         for s in 0..<sequences {
             for h in 0..<heads {
-                for i in 0..<n {
-                    var scores = [Double](repeating: -.infinity, count: n)
-                    for j in 0..<n where keyMask[s * n + j] {
+                for i in 0..<nq {
+                    var scores = [Double](repeating: -.infinity, count: nk)
+                    for j in 0..<nk where mask[s * nk + j] {
                         var dot = 0.0
-                        for c in h * dh..<(h + 1) * dh { dot += Double(q[s * n + i, c]) * Double(k[s * n + j, c]) }
+                        for c in h * dh..<(h + 1) * dh { dot += Double(q[s * nq + i, c]) * Double(k[s * nk + j, c]) }
                         scores[j] = dot / Double(dh).squareRoot()
                     }
                     let mx = scores.max()!
                     let ex = scores.map { $0 == -.infinity ? 0 : Foundation.exp($0 - mx) }
                     let sum = ex.reduce(0, +)
-                    for j in 0..<n where ex[j] > 0 {
-                        for c in h * dh..<(h + 1) * dh { out[(s * n + i) * d + c] += ex[j] / sum * Double(v[s * n + j, c]) }
+                    for j in 0..<nk where ex[j] > 0 {
+                        for c in h * dh..<(h + 1) * dh { out[(s * nq + i) * d + c] += ex[j] / sum * Double(v[s * nk + j, c]) }
                     }
                 }
             }
@@ -124,7 +126,7 @@ import Testing
     @Test func attentionWithEightHeadsOfWidthEightMatchesTheReferenceAndFiniteDifferences() {
         let inputs = Self.attentionInputs(seed: 10)
         let out = Self.withThreads(2) { let t = Tape(); return t.value(Self.attention(t, inputs.map { t.constant($0) })) }
-        // The kernel's exp is a polynomial approximation (`Kernels.exp`): a few 1e-6 relative.
+        // The kernel's exp is a polynomial approximation (`FastMath.exp`): a few 1e-7 relative.
         #expect(Self.relativeMaxError(out.data, Self.referenceAttention(inputs[0], inputs[1], inputs[2])) < 1e-5)
         let e = Self.withThreads(2) {
             GradientCheck.relativeError(inputs: inputs, coordinates: 48, Self.attention)
@@ -137,6 +139,68 @@ import Testing
         let one = Self.withThreads(1) { Self.valueAndGradients(inputs, Self.attention) }
         let two = Self.withThreads(2) { Self.valueAndGradients(inputs, Self.attention) }
         #expect(one == two)
+    }
+
+    // MARK: Cross attention (the fusion blocks' shape: keys and values in two parts)
+
+    /// Keys and values of 40 sequences in two parts of 8 positions each (own and other stream):
+    /// nk = 16, one 16-lane key block; in every fifth sequence the last two positions of each part
+    /// are masked, and in sequence 7 every key is (its queries get zeros).
+    static let partPositions = 8
+    static let crossMask: [Bool] = (0..<sequences * 2 * partPositions).map { k in
+        let s = k / (2 * partPositions), j = k % partPositions
+        return s != 7 && !(s % 5 == 0 && j >= 6)
+    }
+
+    /// q `[40·nq, 64]`, then k₀, k₁, v₀, v₁ `[40·8, 64]`.
+    static func crossInputs(queries nq: Int, seed: UInt64) -> [Matrix] {
+        [GradientCheck.random(sequences * nq, d, seed: seed)]
+            + (1...4).map { GradientCheck.random(sequences * partPositions, d, seed: seed + UInt64($0)) }
+    }
+
+    static func crossAttention(_ t: Tape, _ v: [Tape.Var]) -> Tape.Var {
+        t.attention(query: v[0], keys: [v[1], v[2]], values: [v[3], v[4]], heads: heads, sequences: sequences,
+                    keyMask: crossMask)
+    }
+
+    /// Per-sequence concatenation of a and b `[40·8, 64]` → `[40·16, 64]`.
+    static func concatenated(_ a: Matrix, _ b: Matrix) -> Matrix {
+        var out = Matrix(rows: 2 * a.rows, cols: d)
+        for s in 0..<sequences {
+            for j in 0..<2 * partPositions {
+                let src = j < partPositions ? a : b, r = s * partPositions + j % partPositions
+                for c in 0..<d { out[s * 2 * partPositions + j, c] = src[r, c] }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [8, 1])
+    func crossAttentionOverTwoKeyPartsMatchesTheReferenceAndFiniteDifferences(queries nq: Int) {
+        let inputs = Self.crossInputs(queries: nq, seed: 50)
+        let out = Self.withThreads(2) { let t = Tape(); return t.value(Self.crossAttention(t, inputs.map { t.constant($0) })) }
+        let ref = Self.referenceAttention(inputs[0], Self.concatenated(inputs[1], inputs[2]),
+                                          Self.concatenated(inputs[3], inputs[4]), queries: nq,
+                                          keys: 2 * Self.partPositions, mask: Self.crossMask)
+        #expect(Self.relativeMaxError(out.data, ref) < 1e-5)
+        #expect(out.data[(7 * nq * Self.d)..<(8 * nq * Self.d)].allSatisfy { $0 == 0 })
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: inputs, coordinates: 48, Self.crossAttention) }
+        #expect(e < tolerance)
+    }
+
+    @Test func crossAttentionIsBitwiseTheSameOnOneAndTwoThreadsAndOverConcatenatedKeys() {
+        let inputs = Self.crossInputs(queries: Self.partPositions, seed: 60)
+        let one = Self.withThreads(1) { Self.valueAndGradients(inputs, Self.crossAttention) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(inputs, Self.crossAttention) }
+        #expect(one == two)
+        let joint = Self.withThreads(2) {
+            Self.valueAndGradients(inputs) { t, v in
+                t.attention(query: v[0], key: t.concatSequences(v[1], v[2], sequences: Self.sequences),
+                            value: t.concatSequences(v[3], v[4], sequences: Self.sequences), heads: Self.heads,
+                            sequences: Self.sequences, keyMask: Self.crossMask)
+            }
+        }
+        #expect(joint == two)
     }
 
     // MARK: GEMM (row splits for A·B and A·Bᵀ, per-thread partial sums for Aᵀ·B)
