@@ -38,6 +38,7 @@ extension Tape {
                 }
             }
         }
+        saved(floats: probs.count)
         return op(out, [q] + keys + values) { t, dy in
             var dq = Matrix(uninitializedRows: q.rows, cols: d)
             let shapes = keys.map { $0.rows } + values.map { $0.rows }

@@ -25,10 +25,16 @@ extension Tape {
     /// Backward: `dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂⊙x̂)) / σ` with `dx̂ = dy ⊙ γ`; `dγ = Σ_rows dy ⊙ x̂`,
     /// `dβ = Σ_rows dy`, summed in fixed blocks of rows (`LayerNormRows.blocks`) then in block order,
     /// so the result does not depend on the thread count. Rows are processed 16 columns at a time.
-    public func layerNorm(_ x: Var, gamma: Var, beta: Var, eps: Float = 1e-5) -> Var {
+    ///
+    /// With `residual` r (`[B, D]`) it normalises `x + r` in the same node (the sum is not stored) and
+    /// both inputs get the same gradient dx: the arithmetic of `layerNorm(add(x, r), …)`, one
+    /// `[B, D]` matrix and one pass fewer.
+    public func layerNorm(_ x: Var, residual: Var? = nil, gamma: Var, beta: Var, eps: Float = 1e-5) -> Var {
         precondition(gamma.cols == x.cols && beta.cols == x.cols, "layerNorm shape mismatch")
+        precondition(residual.map { $0.rows == x.rows && $0.cols == x.cols } ?? true, "layerNorm residual shape mismatch")
         let d = x.cols, b = x.rows
-        let gv = value(gamma), bv = value(beta), xv = value(x)
+        let gv = value(gamma), bv = value(beta)
+        let xv = residual.map { Kernels.zip(value(x), value($0)) { $0 + $1 } } ?? value(x)
         var xhat = Matrix(uninitializedRows: b, cols: d)
         var invStd = [Float](repeating: 0, count: b)
         var y = Matrix(uninitializedRows: b, cols: d)
@@ -52,12 +58,13 @@ extension Tape {
             }
           }
         }
-        return op(y, [x, gamma, beta]) { t, dy in
+        saved(floats: xhat.count + invStd.count)
+        return op(y, [x, gamma, beta] + (residual.map { [$0] } ?? [])) { t, dy in
             let blocks = LayerNormRows.blocks(b)
             // Per block of rows: [dγ | dβ] partial sums, [blocks, 2·D].
             var partials = [Float](repeating: 0, count: blocks.count * 2 * d)
-            var dx = Matrix(uninitializedRows: t.wants(x) ? b : 0, cols: d)
-            let wantsX = t.wants(x)
+            let wantsX = t.wants(x) || residual.map { t.wants($0) } == true
+            var dx = Matrix(uninitializedRows: wantsX ? b : 0, cols: d)
             dy.data.withUnsafeBufferPointer { dp in
               xhat.data.withUnsafeBufferPointer { hp in
                 gv.data.withUnsafeBufferPointer { gp in
@@ -86,7 +93,10 @@ extension Tape {
             }
             if t.wants(beta) { t.accumulate(beta, db) }
             if t.wants(gamma) { t.accumulate(gamma, dg) }
-            if wantsX { t.accumulate(x, dx) }
+            if wantsX {
+                t.accumulate(x, dx)
+                if let residual { t.accumulate(residual, dx) }
+            }
         }
     }
 }

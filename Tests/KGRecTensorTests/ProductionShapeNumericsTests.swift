@@ -203,6 +203,60 @@ import Testing
         #expect(joint == two)
     }
 
+    // MARK: Fused fusion-block nodes (LayerNorm with its residual, linear with its ReLU)
+
+    /// x, r `[2100, 64]` (three blocks of 1,024 rows for the parameter-gradient sums), γ, β `[1, 64]`.
+    static let normInputs = [GradientCheck.random(2100, d, seed: 70), GradientCheck.random(2100, d, seed: 71),
+                             GradientCheck.random(1, d, seed: 72), GradientCheck.random(1, d, seed: 73)]
+
+    static func residualNorm(_ t: Tape, _ v: [Tape.Var]) -> Tape.Var {
+        t.layerNorm(v[0], residual: v[1], gamma: v[2], beta: v[3])
+    }
+
+    @Test func layerNormOverAResidualMatchesFiniteDifferencesAndTheUnfusedOpsOnOneAndTwoThreads() {
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: Self.normInputs, coordinates: 32, Self.residualNorm) }
+        #expect(e < tolerance)
+        let one = Self.withThreads(1) { Self.valueAndGradients(Self.normInputs, Self.residualNorm) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(Self.normInputs, Self.residualNorm) }
+        #expect(one == two)
+        let unfused = Self.withThreads(2) {
+            Self.valueAndGradients(Self.normInputs) { t, v in t.layerNorm(t.add(v[0], v[1]), gamma: v[2], beta: v[3]) }
+        }
+        #expect(unfused == two)
+        // Against the definition in Double: y = γ (s − μ)/σ + β with s = x + r.
+        let (x, r, g, b) = (Self.normInputs[0], Self.normInputs[1], Self.normInputs[2], Self.normInputs[3])
+        var ref = [Double]()
+        for row in 0..<x.rows {
+            let sum = (0..<Self.d).map { Double(x[row, $0] + r[row, $0]) }
+            let mu = sum.reduce(0, +) / Double(Self.d)
+            let sigma = (sum.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(Self.d) + 1e-5).squareRoot()
+            ref += (0..<Self.d).map { Double(g.data[$0]) * (sum[$0] - mu) / sigma + Double(b.data[$0]) }
+        }
+        #expect(Self.relativeMaxError(two[0].data, ref) < 1e-5)
+    }
+
+    /// x `[2048, 64]`, W1 `[64, 128]`, b1 with ±3 entries so no pre-activation sits near the ReLU kink
+    /// (|x·W1| ≲ 2 here), half the columns active.
+    static let reluInputs: [Matrix] = {
+        var b = Matrix(rows: 1, cols: 128)
+        for c in 0..<128 { b.data[c] = c % 2 == 0 ? 3 : -3 }
+        return [GradientCheck.random(2048, d, seed: 80), GradientCheck.random(d, 128, seed: 81), b]
+    }()
+
+    @Test func linearReLUMatchesFiniteDifferencesAndTheUnfusedOpsOnOneAndTwoThreads() {
+        let fused: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.linearReLU(v[0], v[1], v[2]) }
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: Self.reluInputs, coordinates: 32, fused) }
+        #expect(e < tolerance)
+        let one = Self.withThreads(1) { Self.valueAndGradients(Self.reluInputs, fused) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(Self.reluInputs, fused) }
+        #expect(one[0] == two[0] && one[1] == two[1] && one[3] == two[3])  // dw = xᵀ·g: per-thread partial sums
+        let unfused = Self.withThreads(2) {
+            Self.valueAndGradients(Self.reluInputs) { t, v in t.relu(t.linear(v[0], v[1], v[2])) }
+        }
+        #expect(unfused == two)
+        #expect(two[0].data.contains { $0 == 0 } && two[0].data.contains { $0 > 0 })
+    }
+
     // MARK: GEMM (row splits for A·B and A·Bᵀ, per-thread partial sums for Aᵀ·B)
 
     /// x `[2048, 64]` · w `[64, 64]` + b: forward and dx split by rows, dw = xᵀ·dy by K (2048 ≥ 4·64).
