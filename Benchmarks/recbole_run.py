@@ -27,7 +27,9 @@ Workarounds for RecBole 1.2.1 on Python 3.11 / torch 2.13 (documented in Benchma
 - KGAT imports dgl (no wheel for torch 2.13 on PyPI) only to build the collaborative KG and take one
   sparse adjacency per relation: `dgl_shim` below provides exactly those calls with scipy;
 - KGIN imports torch_scatter (no wheel on PyPI for this torch) only for scatter_mean: provided with
-  torch's scatter_reduce.
+  torch's scatter_reduce; and it calls scipy's private dok_matrix._update, gone after SciPy 1.11:
+  aliased to the public dok_matrix.update (same insert);
+- `--check-shims` compares the dgl and scatter_mean stand-ins with references on the dataset.
 """
 import argparse
 import json
@@ -85,9 +87,44 @@ def install_shims():
     ts = types.ModuleType("torch_scatter")
     ts.scatter_mean = scatter_mean
     sys.modules.setdefault("torch_scatter", ts)
+    # KGIN fills its adjacency with dok_matrix._update, SciPy's private bulk insert until 1.11; later
+    # SciPy (1.17 here) has the same insert, with index checks, as the public dok_matrix.update.
+    if not hasattr(sp.dok_matrix, "_update"):
+        sp.dok_matrix._update = sp.dok_matrix.update
     # Legacy constructor RecBole's graph models call; kept only where torch still has it.
     if not hasattr(torch.sparse, "FloatTensor"):
         torch.sparse.FloatTensor = lambda i, v, s: torch.sparse_coo_tensor(i, v, s)
+
+
+def check_shims(dataset):
+    """The stand-ins against references that need neither dgl nor torch_scatter: KGAT's per-relation
+    adjacency from the dgl shim against RecBole's own scipy form of the same collaborative KG
+    (ckg_graph(form="coo")), and scatter_mean against a per-index loop. Raises on a mismatch."""
+    import dgl
+    from torch_scatter import scatter_mean
+    g = dataset.ckg_graph(form="dgl", value_field="relation_id")
+    ref = dataset.ckg_graph(form="coo", value_field="relation_id")
+    n = ref.shape[0]
+    for r in range(1, dataset.relation_num):
+        ids = g.filter_edges(lambda edge: edge.data["relation_id"] == r)
+        a = dgl.edge_subgraph(g, ids, preserve_nodes=True).adjacency_matrix(transpose=False, scipy_fmt="coo")
+        a = sp.coo_matrix(a, shape=(max(n, a.shape[0]), max(n, a.shape[1]))).tocsr()
+        keep = ref.data == r
+        b = sp.coo_matrix((np.ones(int(keep.sum())), (ref.row[keep], ref.col[keep])), shape=a.shape).tocsr()
+        if a.nnz == 0 or (a != b).nnz:
+            raise SystemExit(f"dgl shim: relation {r}: {a.nnz} entries, RecBole's coo has {b.nnz}, "
+                             f"{(a != b).nnz} differ")
+    gen = torch.Generator().manual_seed(0)
+    src, index = torch.randn(1000, 7, generator=gen), torch.randint(0, 50, (1000,), generator=gen)
+    got = scatter_mean(src, index, dim=0, dim_size=60)
+    want = torch.zeros(60, 7)
+    for k in range(60):
+        if (index == k).any():
+            want[k] = src[index == k].mean(0)
+    if not torch.allclose(got, want, atol=1e-6):
+        raise SystemExit(f"scatter_mean shim: max error {float((got - want).abs().max())}")
+    print(f"shims agree: dgl adjacency for {dataset.relation_num - 1} relations of the collaborative KG "
+          f"({ref.nnz} edges) equals RecBole's coo form; scatter_mean equals a per-index mean")
 
 
 def main():
@@ -98,6 +135,8 @@ def main():
     ap.add_argument("--recipe", choices=["defaults", "kgrec"], required=True)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--check-shims", action="store_true",
+                    help="compare the dgl / torch_scatter stand-ins with references on this dataset, then exit")
     a = ap.parse_args()
     install_shims()
     from recbole.config import Config
@@ -125,6 +164,9 @@ def main():
     init_seed(config["seed"], config["reproducibility"])
     dataset = create_dataset(config)
     train_data, valid_data, test_data = data_preparation(config, dataset)
+    if a.check_shims:  # on the training part, the graph KGAT builds
+        check_shims(train_data._dataset)
+        return
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
     model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
@@ -159,7 +201,7 @@ def main():
         "model": f"recbole-{a.model}", "recipe": a.recipe, "seed": a.seed, "best_epoch": best["epoch"],
         "epochs_run": len(records), "seconds": seconds,
         "mean_train_seconds_per_epoch": sum(r["trainSeconds"] for r in records) / max(1, len(records)),
-        "dataset": str(dataset).splitlines()[0], "train_pairs": len(train_data.dataset),
+        "dataset": str(dataset).splitlines()[0], "train_pairs": len(train_data._dataset),
         "valid": best["valid"], "test": {k.lower(): float(v) for k, v in test.items()},
         "recbole": __import__("recbole").__version__, "torch": torch.__version__,
     }
