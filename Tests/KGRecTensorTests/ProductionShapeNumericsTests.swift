@@ -235,25 +235,38 @@ import Testing
         #expect(Self.relativeMaxError(two[0].data, ref) < 1e-5)
     }
 
-    /// x `[2048, 64]`, W1 `[64, 128]`, b1 with ±3 entries so no pre-activation sits near the ReLU kink
-    /// (|x·W1| ≲ 2 here), half the columns active.
+    /// x `[2048, 64]` in [−1, 1), W1 `[64, 128]` in [−1/32, 1/32), so |x·W1| < 2; b1 alternates ±3, so
+    /// every pre-activation lies in (1, 5) or (−5, −1): a finite-difference step of 0.01 on any input
+    /// never crosses the ReLU kink, and half the columns are active.
     static let reluInputs: [Matrix] = {
         var b = Matrix(rows: 1, cols: 128)
         for c in 0..<128 { b.data[c] = c % 2 == 0 ? 3 : -3 }
-        return [GradientCheck.random(2048, d, seed: 80), GradientCheck.random(d, 128, seed: 81), b]
+        return [GradientCheck.random(2048, d, seed: 80), GradientCheck.random(d, 128, seed: 81, -1.0 / 32, 1.0 / 32), b]
     }()
 
-    @Test func linearReLUMatchesFiniteDifferencesAndTheUnfusedOpsOnOneAndTwoThreads() {
+    @Test func linearReLUMatchesTheReferenceFiniteDifferencesAndTheUnfusedOpsOnOneAndTwoThreads() {
         let fused: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.linearReLU(v[0], v[1], v[2]) }
         let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: Self.reluInputs, coordinates: 32, fused) }
         #expect(e < tolerance)
         let one = Self.withThreads(1) { Self.valueAndGradients(Self.reluInputs, fused) }
         let two = Self.withThreads(2) { Self.valueAndGradients(Self.reluInputs, fused) }
         #expect(one[0] == two[0] && one[1] == two[1] && one[3] == two[3])  // dw = xᵀ·g: per-thread partial sums
+        #expect(Self.relativeMaxError(one[2].data, two[2].data.map(Double.init)) < 1e-5)
         let unfused = Self.withThreads(2) {
             Self.valueAndGradients(Self.reluInputs) { t, v in t.relu(t.linear(v[0], v[1], v[2])) }
         }
         #expect(unfused == two)
+        // Against the definition in Double: y = max(x·W + b, 0).
+        let (x, w, b) = (Self.reluInputs[0], Self.reluInputs[1], Self.reluInputs[2])
+        var ref = [Double](repeating: 0, count: x.rows * w.cols)
+        for r in 0..<x.rows {
+            for c in 0..<w.cols {
+                var s = Double(b.data[c])
+                for k in 0..<Self.d { s += Double(x[r, k]) * Double(w[k, c]) }
+                ref[r * w.cols + c] = max(s, 0)
+            }
+        }
+        #expect(Self.relativeMaxError(two[0].data, ref) < 1e-6)
         #expect(two[0].data.contains { $0 == 0 } && two[0].data.contains { $0 > 0 })
     }
 
