@@ -25,9 +25,11 @@ public final class FusionEncoder {
     public let length: Int
     /// Which streams each stream's queries attend to (own first).
     public let sources: [[Int]]
-    /// The stated memory bound for the fusion's intermediates in one training batch, in bytes
-    /// (default 1.5 GiB: a batch of 4,096 pairs, about 8,000 items or 64,000 sequence rows, fits).
-    public var tapeBudget = 3 << 29
+    /// The default `tapeBudget`: 1.5 GiB, so a batch of 4,096 pairs (at most 8,192 items, 65,536
+    /// sequence rows at n 8, about 1.1 GB at d 64) stays on the tape whole. `TrainingMemory` counts it.
+    public static let defaultTapeBudget = 3 << 29
+    /// The stated memory bound for the fusion's intermediates in one training batch, in bytes.
+    public var tapeBudget = FusionEncoder.defaultTapeBudget
     /// Sequence rows per chunk of `infer` (forward only, throwaway tapes).
     public var inferChunkRows = 16_384
     /// Sequence rows the checkpointed backward passes have recomputed since creation (a counter for
