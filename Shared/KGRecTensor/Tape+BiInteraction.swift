@@ -17,6 +17,7 @@ extension Tape {
         z1 = GEMM.multiply(z1, w1v)
         z2 = GEMM.multiply(z2, w2v)
         let out = Kernels.biasedLeakySum(&z1, &z2, value(b1), value(b2), slope: slope)
+        saved(floats: z1.count + z2.count)
         return op(out, [e, n, w1, b1, w2, b2]) { t, dy in
             let (g1, g2) = Kernels.zip3(dy, z1, z2) { y, a, b in
                 (Kernels.leakyGrad(y, a, slope), Kernels.leakyGrad(y, b, slope))

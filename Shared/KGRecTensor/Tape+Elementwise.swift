@@ -32,7 +32,8 @@ extension Tape {
 
     /// `x ⊙ mask` with a constant mask (dropout: mask entries are 0 or 1/(1−p)).
     public func mask(_ x: Var, _ mask: Matrix) -> Var {
-        op(Kernels.zip(value(x), mask) { $0 * $1 }, [x]) { t, dy in
+        saved(floats: mask.count)
+        return op(Kernels.zip(value(x), mask) { $0 * $1 }, [x]) { t, dy in
             t.accumulate(x, Kernels.zip(dy, mask) { $0 * $1 })
         }
     }

@@ -49,4 +49,31 @@ extension Tape {
             if t.wants(b) { t.accumulate(b, dy.columnSums()) }
         }
     }
+
+    /// `ReLU(x · w + b)` as one node: x `[B, K]`, w `[K, N]`, b `[1, N]` → `[B, N]`. Stores only the
+    /// output (ReLU′ is `out > 0`), not the pre-activation; the same arithmetic as `relu(linear(…))`.
+    /// Backward: `g = dy ⊙ [out > 0]`, `dx = g·wᵀ`, `dw = xᵀ·g`, `db = Σ_rows g`.
+    public func linearReLU(_ x: Var, _ w: Var, _ b: Var) -> Var {
+        precondition(b.rows == 1 && b.cols == w.cols, "linearReLU bias shape mismatch")
+        let xv = value(x), wv = value(w), bv = value(b), n = w.cols
+        var out = GEMM.multiply(xv, wv)
+        out.data.withUnsafeMutableBufferPointer { o in
+            bv.data.withUnsafeBufferPointer { bp in
+                guard let O = o.baseAddress else { return }
+                let Bp = bp.baseAddress!
+                Parallel.forRanges(x.rows, grain: 4096) { rows in
+                    for r in rows {
+                        let row = O + r * n
+                        for c in 0..<n { row[c] = max(row[c] + Bp[c], 0) }
+                    }
+                }
+            }
+        }
+        return op(out, [x, w, b]) { t, dy in
+            let g = Kernels.zip(dy, out) { $0.replacing(with: 0, where: $1 .<= 0) }
+            if t.wants(x) { t.accumulate(x, GEMM.multiply(g, wv, transB: true)) }
+            if t.wants(w) { t.accumulate(w, GEMM.multiply(xv, g, transA: true)) }
+            if t.wants(b) { t.accumulate(b, g.columnSums()) }
+        }
+    }
 }

@@ -55,6 +55,7 @@ extension Tape {
                 }
             }
         }
+        saved(floats: norms.count)
         return op(y, [x]) { t, dy in
             var dx = Matrix(rows: x.rows, cols: d)
             dx.data.withUnsafeMutableBufferPointer { gp in

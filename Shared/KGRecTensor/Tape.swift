@@ -20,6 +20,9 @@ public final class Tape {
     var parameters: [(node: Int, parameter: Parameter)] = []
     /// Op name per node (for the profile).
     var names: [StaticString] = []
+    /// Bytes this tape keeps until it is dropped: every node's value plus the tensors ops save for
+    /// their backward (`saved(floats:)`); a bounded counter for memory budgets and tests.
+    public private(set) var storedBytes = 0
     /// When set, forward and backward seconds are added per op name (see `TapeProfile`).
     public var profile: TapeProfile?
     var lastAppend: Double = 0
@@ -59,6 +62,7 @@ public final class Tape {
             lastAppend = t
         }
         names.append(name)
+        storedBytes += m.count * MemoryLayout<Float>.stride
         values.append(m)
         grads.append(nil)
         backwards.append(needsGrad ? backward : nil)
@@ -73,6 +77,9 @@ public final class Tape {
         let ng = inputs.contains { needsGrad[$0.id] }
         return append(m, needsGrad: ng, backward: backward, name: name)
     }
+
+    /// Counts `floats` values an op keeps for its backward besides the node values (`storedBytes`).
+    func saved(floats: Int) { storedBytes += floats * MemoryLayout<Float>.stride }
 
     /// Whether gradient must flow into `v`.
     @inline(__always) public func wants(_ v: Var) -> Bool { needsGrad[v.id] }

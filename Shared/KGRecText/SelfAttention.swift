@@ -45,7 +45,7 @@ enum SelfAttention {
                                 var total = SIMD16<Float>()
                                 var j = 0
                                 while j < t {
-                                    var e = TextKernels.exp(UnsafeRawPointer(S + j).loadUnaligned(as: SIMD16<Float>.self) - top)
+                                    var e = FastMath.exp(UnsafeRawPointer(S + j).loadUnaligned(as: SIMD16<Float>.self) - top)
                                     if j + 16 > t { for l in (t - j)..<16 { e[l] = 0 } }
                                     UnsafeMutableRawPointer(S + j).storeBytes(of: e, as: SIMD16<Float>.self)
                                     total += e

@@ -2,27 +2,6 @@ import KGRecTensor
 
 /// Inference-only kernels of the BERT encoder, 16 lanes at a time.
 enum TextKernels {
-    /// eˣ, Cephes `expf`: n = round(x·log₂e), r = x − n·ln 2 (two-part ln 2), degree-6 polynomial,
-    /// times 2ⁿ built in the exponent bits. Relative error < 2e-7 on [−87, 88]; below → 0.
-    @inline(__always)
-    static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let v = pointwiseMax(pointwiseMin(x, SIMD16(repeating: 88.0)), SIMD16(repeating: -87.0))
-        let magic = SIMD16<Float>(repeating: 12_582_912)  // 1.5·2²³: adding it rounds to an integer
-        let t = v * 1.442_695_04 + magic
-        let n = t - magic
-        let r = v - n * 0.693_359_375 + n * 2.121_944_40e-4
-        var p = SIMD16<Float>(repeating: 1.987_569_150_0e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        p = p * (r * r) + r + 1
-        let bits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127
-        let scale = unsafeBitCast(bits &<< 23, to: SIMD16<Float>.self)
-        return p * scale
-    }
-
     /// erf(x) by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), the formula PyTorch's vectorised CPU
     /// `erf` uses.
     @inline(__always)
@@ -35,7 +14,7 @@ enum TextKernels {
         p = p * t - 0.284_496_736
         p = p * t + 0.254_829_592
         p = p * t
-        let y = 1 - p * exp(-(a * a))
+        let y = 1 - p * FastMath.exp(-(a * a))
         return y.replacing(with: -y, where: x .< 0)
     }
 

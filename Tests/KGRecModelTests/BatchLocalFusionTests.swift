@@ -5,10 +5,11 @@ import Testing
 /// A BPR batch fuses only its own items on the tape; every other item's fused layer-0 row comes from
 /// the no-gradient cache refreshed with the attention (`MultiKG4Rec.fusedItems`).
 @Suite struct BatchLocalFusionTests {
-    static func model(chunkRows: Int = 16_384) throws -> MultiKG4Rec {
+    /// `fittingItems`: the fusion's tape budget in items (nil: the default budget, no checkpointing).
+    static func model(fittingItems: Int? = nil) throws -> MultiKG4Rec {
         let (graph, features) = TinyGraph.make()
         let model = try MultiKG4Rec(config: TinyGraph.smallConfig(), graph: graph, features: features)
-        model.fusion?.chunkRows = chunkRows
+        if let fittingItems, let f = model.fusion { f.tapeBudget = fittingItems * f.length * f.tapeBytesPerRow }
         model.beginEpoch()
         // One TransR step moves layer 0, so the cache (from beginEpoch) is stale from here on.
         _ = model.kgLossAndGradients(heads: [0, 2, 8], relations: [2, 2, 5], tails: [6, 7, 3],
@@ -27,9 +28,9 @@ import Testing
         return (loss, grads)
     }
 
-    @Test(arguments: [16_384, 8])  // one pass; checkpointed in chunks of 2 items
-    func aBatchCoveringEveryItemGivesTheWholeCatalogueLossAndGradients(chunkRows: Int) throws {
-        let model = try Self.model(chunkRows: chunkRows)
+    @Test(arguments: [nil, 2])  // one pass; one item on the tape, the rest checkpointed one by one
+    func aBatchCoveringEveryItemGivesTheWholeCatalogueLossAndGradients(fittingItems: Int?) throws {
+        let model = try Self.model(fittingItems: fittingItems)
         let batch = (users: [Int32]([0, 1, 2, 3]), pos: [Int32]([1, 3, 5, 1]), neg: [Int32]([4, 0, 3, 2]))
         let local = Self.lossAndGradients(model, users: batch.users, positives: batch.pos, negatives: batch.neg)
         model.fuseWholeCatalogue = true
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func batchLocalGradientsMatchFiniteDifferencesWithCheckpointedFusion() throws {
-        let model = try Self.model(chunkRows: 4)  // one item per chunk
+        let model = try Self.model(fittingItems: 1)  // one item on the tape, the rest checkpointed one by one
         let e = MultiKG4RecTests.relativeError(model, names: ["fusion.block0.text", "fusion.block1.visual",
                                                               "visual.projection", "text.id_embedding"]) {
             model.bprLossAndGradients(users: [0, 2, 3], positives: [1, 4, 1], negatives: [3, 1, 4])

@@ -178,8 +178,9 @@ import Glibc
         return FusionEncoder(channels: ["visual", "text"], sources: [[0, 1], [1, 0]], sequences: seq, config: c, rng: &rng)
     }
 
-    static func run(_ enc: FusionEncoder, chunkRows: Int, tables: [Parameter]) -> (out: [Matrix], grads: [Matrix]) {
-        enc.chunkRows = chunkRows
+    /// One forward and backward with a tape budget of `fittingItems` items' intermediates.
+    static func run(_ enc: FusionEncoder, fittingItems: Int, tables: [Parameter]) -> (out: [Matrix], grads: [Matrix]) {
+        enc.tapeBudget = fittingItems * enc.length * enc.tapeBytesPerRow
         for p in enc.parameters + tables { p.grad.zero() }
         let t = Tape()
         let ys = enc(t, tables.map { t.parameter($0) })
@@ -192,8 +193,11 @@ import Glibc
         let enc = Self.encoder()
         let tables = [Parameter("v", ParameterGradientCheck.random(9, 4, seed: 1)),
                       Parameter("t", ParameterGradientCheck.random(9, 4, seed: 2))]
-        let direct = Self.run(enc, chunkRows: 1 << 20, tables: tables)
-        let chunked = Self.run(enc, chunkRows: 6, tables: tables)  // 2 items per chunk, 3 chunks
+        let direct = Self.run(enc, fittingItems: 5, tables: tables)
+        #expect(enc.recomputedRows == 0)
+        // 5 items over a budget of 2: 1 item on the tape, 4 checkpointed in chunks of 1 and recomputed.
+        let chunked = Self.run(enc, fittingItems: 2, tables: tables)
+        #expect(enc.recomputedRows == 4 * 3)
         for (a, b) in zip(direct.out, chunked.out) {
             #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-5 })
         }

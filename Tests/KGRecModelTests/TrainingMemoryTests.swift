@@ -20,12 +20,25 @@ import Testing
         try TrainingMemory.check(dataset: Self.data, config: config, mode: .full, budgetGiB: budget * 1.02 / 0.99)
     }
 
-    @Test func theEstimateGrowsLinearlyWithTheGraph() {
+    @Test func theEstimateGrowsLinearlyWithTheGraphPlusTheFusionBudget() {
         let config = ModelConfig()
         for mode in PropagationMode.allCases {
-            let small = TrainingMemory(nodes: 1000, edges: 16_000, items: 400, config: config, mode: mode).total
-            let large = TrainingMemory(nodes: 10_000, edges: 160_000, items: 4000, config: config, mode: mode).total
-            #expect(abs(large / small - 10) < 1e-9)
+            let small = TrainingMemory(nodes: 1000, edges: 16_000, items: 400, config: config, mode: mode)
+            let large = TrainingMemory(nodes: 10_000, edges: 160_000, items: 4000, config: config, mode: mode)
+            #expect(small.fusion == large.fusion)
+            #expect(abs((large.total - large.fusion) / (small.total - small.fusion) - 10) < 1e-9)
         }
+    }
+
+    @Test func theFusionTapeBudgetIsCountedOnlyWhenTheModelFuses() {
+        var config = ModelConfig()
+        let fused = TrainingMemory(nodes: 1000, edges: 16_000, items: 400, config: config, mode: .history)
+        #expect(fused.fusion == Double(FusionEncoder.defaultTapeBudget))
+        #expect(fused.description.contains("fusion 1.5 GiB"))
+        config.fusionBlocks = 0
+        #expect(TrainingMemory(nodes: 1000, edges: 16_000, items: 400, config: config, mode: .history).fusion == 0)
+        config.fusionBlocks = 3
+        config.modalities = .none
+        #expect(TrainingMemory(nodes: 1000, edges: 16_000, items: 400, config: config, mode: .history).fusion == 0)
     }
 }

@@ -91,6 +91,28 @@ import Testing
         }
     }
 
+    @Test func vectorExpMatchesTheDoubleExponential() {
+        // Every 2⁻¹⁰ step of [−87, 88] plus random points: relative error against Double exp.
+        var rng = Xoshiro256(seed: 11)
+        var xs = (0..<(175 * 1024)).map { Float(-87) + Float($0) / 1024 }
+        xs += (0..<16_384).map { _ in Float(rng.below(1 << 24)) / Float(1 << 24) * 175 - 87 }
+        var worst = 0.0
+        for start in stride(from: 0, to: xs.count - 15, by: 16) {
+            let v = FastMath.exp(SIMD16(xs[start..<start + 16]))
+            for k in 0..<16 {
+                let want = _exp(Double(xs[start + k]))
+                worst = max(worst, abs(Double(v[k]) - want) / want)
+            }
+        }
+        #expect(worst < 2.5e-7)
+        let edges = FastMath.exp(SIMD16([-.infinity, -1000, -87.5, 0, 1, -1, 89, .infinity, 0, 0, 0, 0, 0, 0, 0, 0]))
+        #expect(edges[0] == 0 && edges[1] == 0 && edges[2] == 0)
+        #expect(edges[3] == 1)
+        let e = Float(_exp(Double(1)))
+        #expect(abs(edges[4] - e) <= e.ulp)
+        #expect(edges[6] == .infinity && edges[7] == .infinity)
+    }
+
     @Test func attentionIgnoresMaskedKeysAndRowsSumToTheValues() {
         // One sequence, one query, 3 keys with the last masked; values are one-hot.
         let t = Tape()

@@ -96,24 +96,26 @@ import Testing
         t.attention(query: v[0], key: v[1], value: v[2], heads: heads, sequences: sequences, keyMask: keyMask)
     }
 
-    /// Softmax(Q Kᵀ / √8) V per sequence and head, in Double, straight from the definition.
-    static func referenceAttention(_ q: Matrix, _ k: Matrix, _ v: Matrix) -> [Double] {
-        let n = positions, dh = d / heads
-        var out = [Double](repeating: 0, count: sequences * n * d)
+    /// Softmax(Q Kᵀ / √8) V per sequence and head, in Double, straight from the definition:
+    /// q `[S·nq, d]`, k, v `[S·nk, d]`, mask `[S·nk]`.
+    static func referenceAttention(_ q: Matrix, _ k: Matrix, _ v: Matrix, queries nq: Int = positions,
+                                   keys nk: Int = positions, mask: [Bool] = keyMask) -> [Double] {
+        let dh = d / heads
+        var out = [Double](repeating: 0, count: sequences * nq * d)
         for s in 0..<sequences {
             for h in 0..<heads {
-                for i in 0..<n {
-                    var scores = [Double](repeating: -.infinity, count: n)
-                    for j in 0..<n where keyMask[s * n + j] {
+                for i in 0..<nq {
+                    var scores = [Double](repeating: -.infinity, count: nk)
+                    for j in 0..<nk where mask[s * nk + j] {
                         var dot = 0.0
-                        for c in h * dh..<(h + 1) * dh { dot += Double(q[s * n + i, c]) * Double(k[s * n + j, c]) }
+                        for c in h * dh..<(h + 1) * dh { dot += Double(q[s * nq + i, c]) * Double(k[s * nk + j, c]) }
                         scores[j] = dot / Double(dh).squareRoot()
                     }
                     let mx = scores.max()!
                     let ex = scores.map { $0 == -.infinity ? 0 : Foundation.exp($0 - mx) }
                     let sum = ex.reduce(0, +)
-                    for j in 0..<n where ex[j] > 0 {
-                        for c in h * dh..<(h + 1) * dh { out[(s * n + i) * d + c] += ex[j] / sum * Double(v[s * n + j, c]) }
+                    for j in 0..<nk where ex[j] > 0 {
+                        for c in h * dh..<(h + 1) * dh { out[(s * nq + i) * d + c] += ex[j] / sum * Double(v[s * nk + j, c]) }
                     }
                 }
             }
@@ -124,7 +126,7 @@ import Testing
     @Test func attentionWithEightHeadsOfWidthEightMatchesTheReferenceAndFiniteDifferences() {
         let inputs = Self.attentionInputs(seed: 10)
         let out = Self.withThreads(2) { let t = Tape(); return t.value(Self.attention(t, inputs.map { t.constant($0) })) }
-        // The kernel's exp is a polynomial approximation (`Kernels.exp`): a few 1e-6 relative.
+        // The kernel's exp is a polynomial approximation (`FastMath.exp`): a few 1e-7 relative.
         #expect(Self.relativeMaxError(out.data, Self.referenceAttention(inputs[0], inputs[1], inputs[2])) < 1e-5)
         let e = Self.withThreads(2) {
             GradientCheck.relativeError(inputs: inputs, coordinates: 48, Self.attention)
@@ -137,6 +139,135 @@ import Testing
         let one = Self.withThreads(1) { Self.valueAndGradients(inputs, Self.attention) }
         let two = Self.withThreads(2) { Self.valueAndGradients(inputs, Self.attention) }
         #expect(one == two)
+    }
+
+    // MARK: Cross attention (the fusion blocks' shape: keys and values in two parts)
+
+    /// Keys and values of 40 sequences in two parts of 8 positions each (own and other stream):
+    /// nk = 16, one 16-lane key block; in every fifth sequence the last two positions of each part
+    /// are masked, and in sequence 7 every key is (its queries get zeros).
+    static let partPositions = 8
+    static let crossMask: [Bool] = (0..<sequences * 2 * partPositions).map { k in
+        let s = k / (2 * partPositions), j = k % partPositions
+        return s != 7 && !(s % 5 == 0 && j >= 6)
+    }
+
+    /// q `[40·nq, 64]`, then k₀, k₁, v₀, v₁ `[40·8, 64]`.
+    static func crossInputs(queries nq: Int, seed: UInt64) -> [Matrix] {
+        [GradientCheck.random(sequences * nq, d, seed: seed)]
+            + (1...4).map { GradientCheck.random(sequences * partPositions, d, seed: seed + UInt64($0)) }
+    }
+
+    static func crossAttention(_ t: Tape, _ v: [Tape.Var]) -> Tape.Var {
+        t.attention(query: v[0], keys: [v[1], v[2]], values: [v[3], v[4]], heads: heads, sequences: sequences,
+                    keyMask: crossMask)
+    }
+
+    /// Per-sequence concatenation of a and b `[40·8, 64]` → `[40·16, 64]`.
+    static func concatenated(_ a: Matrix, _ b: Matrix) -> Matrix {
+        var out = Matrix(rows: 2 * a.rows, cols: d)
+        for s in 0..<sequences {
+            for j in 0..<2 * partPositions {
+                let src = j < partPositions ? a : b, r = s * partPositions + j % partPositions
+                for c in 0..<d { out[s * 2 * partPositions + j, c] = src[r, c] }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [8, 1])
+    func crossAttentionOverTwoKeyPartsMatchesTheReferenceAndFiniteDifferences(queries nq: Int) {
+        let inputs = Self.crossInputs(queries: nq, seed: 50)
+        let out = Self.withThreads(2) { let t = Tape(); return t.value(Self.crossAttention(t, inputs.map { t.constant($0) })) }
+        let ref = Self.referenceAttention(inputs[0], Self.concatenated(inputs[1], inputs[2]),
+                                          Self.concatenated(inputs[3], inputs[4]), queries: nq,
+                                          keys: 2 * Self.partPositions, mask: Self.crossMask)
+        #expect(Self.relativeMaxError(out.data, ref) < 1e-5)
+        #expect(out.data[(7 * nq * Self.d)..<(8 * nq * Self.d)].allSatisfy { $0 == 0 })
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: inputs, coordinates: 48, Self.crossAttention) }
+        #expect(e < tolerance)
+    }
+
+    @Test func crossAttentionIsBitwiseTheSameOnOneAndTwoThreadsAndOverConcatenatedKeys() {
+        let inputs = Self.crossInputs(queries: Self.partPositions, seed: 60)
+        let one = Self.withThreads(1) { Self.valueAndGradients(inputs, Self.crossAttention) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(inputs, Self.crossAttention) }
+        #expect(one == two)
+        let joint = Self.withThreads(2) {
+            Self.valueAndGradients(inputs) { t, v in
+                t.attention(query: v[0], key: t.concatSequences(v[1], v[2], sequences: Self.sequences),
+                            value: t.concatSequences(v[3], v[4], sequences: Self.sequences), heads: Self.heads,
+                            sequences: Self.sequences, keyMask: Self.crossMask)
+            }
+        }
+        #expect(joint == two)
+    }
+
+    // MARK: Fused fusion-block nodes (LayerNorm with its residual, linear with its ReLU)
+
+    /// x, r `[2100, 64]` (three blocks of 1,024 rows for the parameter-gradient sums), γ, β `[1, 64]`.
+    static let normInputs = [GradientCheck.random(2100, d, seed: 70), GradientCheck.random(2100, d, seed: 71),
+                             GradientCheck.random(1, d, seed: 72), GradientCheck.random(1, d, seed: 73)]
+
+    static func residualNorm(_ t: Tape, _ v: [Tape.Var]) -> Tape.Var {
+        t.layerNorm(v[0], residual: v[1], gamma: v[2], beta: v[3])
+    }
+
+    @Test func layerNormOverAResidualMatchesFiniteDifferencesAndTheUnfusedOpsOnOneAndTwoThreads() {
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: Self.normInputs, coordinates: 32, Self.residualNorm) }
+        #expect(e < tolerance)
+        let one = Self.withThreads(1) { Self.valueAndGradients(Self.normInputs, Self.residualNorm) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(Self.normInputs, Self.residualNorm) }
+        #expect(one == two)
+        let unfused = Self.withThreads(2) {
+            Self.valueAndGradients(Self.normInputs) { t, v in t.layerNorm(t.add(v[0], v[1]), gamma: v[2], beta: v[3]) }
+        }
+        #expect(unfused == two)
+        // Against the definition in Double: y = γ (s − μ)/σ + β with s = x + r.
+        let (x, r, g, b) = (Self.normInputs[0], Self.normInputs[1], Self.normInputs[2], Self.normInputs[3])
+        var ref = [Double]()
+        for row in 0..<x.rows {
+            let sum = (0..<Self.d).map { Double(x[row, $0] + r[row, $0]) }
+            let mu = sum.reduce(0, +) / Double(Self.d)
+            let sigma = (sum.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(Self.d) + 1e-5).squareRoot()
+            ref += (0..<Self.d).map { Double(g.data[$0]) * (sum[$0] - mu) / sigma + Double(b.data[$0]) }
+        }
+        #expect(Self.relativeMaxError(two[0].data, ref) < 1e-5)
+    }
+
+    /// x `[2048, 64]` in [−1, 1), W1 `[64, 128]` in [−1/32, 1/32), so |x·W1| < 2; b1 alternates ±3, so
+    /// every pre-activation lies in (1, 5) or (−5, −1): a finite-difference step of 0.01 on any input
+    /// never crosses the ReLU kink, and half the columns are active.
+    static let reluInputs: [Matrix] = {
+        var b = Matrix(rows: 1, cols: 128)
+        for c in 0..<128 { b.data[c] = c % 2 == 0 ? 3 : -3 }
+        return [GradientCheck.random(2048, d, seed: 80), GradientCheck.random(d, 128, seed: 81, -1.0 / 32, 1.0 / 32), b]
+    }()
+
+    @Test func linearReLUMatchesTheReferenceFiniteDifferencesAndTheUnfusedOpsOnOneAndTwoThreads() {
+        let fused: (Tape, [Tape.Var]) -> Tape.Var = { t, v in t.linearReLU(v[0], v[1], v[2]) }
+        let e = Self.withThreads(2) { GradientCheck.relativeError(inputs: Self.reluInputs, coordinates: 32, fused) }
+        #expect(e < tolerance)
+        let one = Self.withThreads(1) { Self.valueAndGradients(Self.reluInputs, fused) }
+        let two = Self.withThreads(2) { Self.valueAndGradients(Self.reluInputs, fused) }
+        #expect(one[0] == two[0] && one[1] == two[1] && one[3] == two[3])  // dw = xᵀ·g: per-thread partial sums
+        #expect(Self.relativeMaxError(one[2].data, two[2].data.map(Double.init)) < 1e-5)
+        let unfused = Self.withThreads(2) {
+            Self.valueAndGradients(Self.reluInputs) { t, v in t.relu(t.linear(v[0], v[1], v[2])) }
+        }
+        #expect(unfused == two)
+        // Against the definition in Double: y = max(x·W + b, 0).
+        let (x, w, b) = (Self.reluInputs[0], Self.reluInputs[1], Self.reluInputs[2])
+        var ref = [Double](repeating: 0, count: x.rows * w.cols)
+        for r in 0..<x.rows {
+            for c in 0..<w.cols {
+                var s = Double(b.data[c])
+                for k in 0..<Self.d { s += Double(x[r, k]) * Double(w[k, c]) }
+                ref[r * w.cols + c] = max(s, 0)
+            }
+        }
+        #expect(Self.relativeMaxError(two[0].data, ref) < 1e-6)
+        #expect(two[0].data.contains { $0 == 0 } && two[0].data.contains { $0 > 0 })
     }
 
     // MARK: GEMM (row splits for A·B and A·Bᵀ, per-thread partial sums for Aᵀ·B)

@@ -4,7 +4,7 @@ import KGRecTensor
 ///
 /// For stream c with input `x_c [S·n, d]`: `Q_c = x_c W_Q^c`, and keys/values are the per-sequence
 /// concatenation of `K_m = x_m W_K^m`, `V_m = x_m W_V^m` over the streams `sources[c]` (own stream
-/// first): `[S·n·|sources[c]|, d]`. `head_c = MHA(Q_c, K, V)` with `heads` heads of width d/heads,
+/// first): `[S·n·|sources[c]|, d]`, passed to `Tape.attention` as parts (no concatenated copy). `head_c = MHA(Q_c, K, V)` with `heads` heads of width d/heads,
 /// then residual + LayerNorm, FFN (ReLU) + residual + LayerNorm → `[S·n, d]`.
 /// `sources[c] = [c, other]` is the paper's bi-directional fusion; `[c]` makes stream c a plain
 /// self-attention transformer (one-direction ablations, a single modality).
@@ -32,13 +32,10 @@ public final class FusionBlock {
         for (c, stream) in streams.enumerated() {
             let input = queryRows.map { tape.gatherRows(xs[c], $0) } ?? xs[c]
             let q = stream.query(tape, input)
-            var k = keys[sources[c][0]], v = values[sources[c][0]], mask = keyMask
-            for m in sources[c].dropFirst() {
-                k = tape.concatSequences(k, keys[m], sequences: s)
-                v = tape.concatSequences(v, values[m], sequences: s)
-                mask = Self.concatMask(mask, keyMask, sequences: s)
-            }
-            let a = tape.attention(query: q, key: k, value: v, heads: heads, sequences: s, keyMask: mask)
+            var mask = keyMask
+            for _ in sources[c].dropFirst() { mask = Self.concatMask(mask, keyMask, sequences: s) }
+            let a = tape.attention(query: q, keys: sources[c].map { keys[$0] }, values: sources[c].map { values[$0] },
+                                   heads: heads, sequences: s, keyMask: mask)
             outputs.append(stream.finish(tape, input: input, attention: a))
         }
         return outputs

@@ -7,11 +7,14 @@ import KGRecTensor
 /// is gathered from each table (`[B·n, d]`), passed through the blocks, and the item's fused vector
 /// is position 0's output: one `[B, d]` per stream. `infer` fuses every item without gradient.
 ///
-/// Memory: the blocks' intermediates grow with B·n (about 40 `[B·n, d]` matrices per block and
-/// stream). Up to `chunkRows` sequence rows everything stays on the caller's tape; above it the
-/// module is checkpointed — the forward runs chunk by chunk on throwaway tapes keeping only the
-/// `[B, d]` outputs, and the backward recomputes each chunk on a fresh tape and back-propagates
-/// through it (about one extra forward pass of the fusion, memory bounded by one chunk).
+/// Memory: the blocks' intermediates grow with B·n; `tapeBytesPerRow` is what they store per
+/// sequence row (measured on a probe tape, about 20 KB at d 64, two streams, three blocks). A training
+/// batch keeps at most `tapeBudget` bytes of them: when all its rows fit, everything stays on the
+/// caller's tape (no recomputation); otherwise the first half of the budget's worth of items stays
+/// on the tape and the rest is checkpointed in chunks of the same size — the forward runs them on
+/// throwaway tapes keeping only the `[B, d]` outputs, and the backward recomputes each chunk on a
+/// fresh tape and back-propagates through it (an extra forward pass over the checkpointed items
+/// only; at most the kept half plus one chunk alive at once).
 public final class FusionEncoder {
     public let blocks: [FusionBlock]
     /// `[I·n]` node ids, padding replaced by the sequence's item (masked out as keys).
@@ -22,8 +25,16 @@ public final class FusionEncoder {
     public let length: Int
     /// Which streams each stream's queries attend to (own first).
     public let sources: [[Int]]
-    /// Sequence rows above which the module is checkpointed in chunks of this many rows.
-    public var chunkRows = 16_384
+    /// The default `tapeBudget`: 1.5 GiB, so a batch of 4,096 pairs (at most 8,192 items, 65,536
+    /// sequence rows at n 8, about 1.1 GB at d 64) stays on the tape whole. `TrainingMemory` counts it.
+    public static let defaultTapeBudget = 3 << 29
+    /// The stated memory bound for the fusion's intermediates in one training batch, in bytes.
+    public var tapeBudget = FusionEncoder.defaultTapeBudget
+    /// Sequence rows per chunk of `infer` (forward only, throwaway tapes).
+    public var inferChunkRows = 16_384
+    /// Sequence rows the checkpointed backward passes have recomputed since creation (a counter for
+    /// tests and benchmarks: zero while every batch fits `tapeBudget`).
+    public private(set) var recomputedRows = 0
 
     /// - Parameter outputScale: the initial γ of the last block's final LayerNorm, i.e. the initial
     ///   scale of the fused vectors (a LayerNorm with γ = 1 outputs rows of norm ≈ √d).
@@ -62,18 +73,36 @@ public final class FusionEncoder {
         let items = items ?? (0..<Int32(itemCount)).map { $0 }
         let rows = rows ?? sequenceRows(items)
         precondition(rows.count == items.count * length, "fusion rows must be [B·n]")
-        if items.count * length <= chunkRows {
+        let fitting = tapeBudget / max(1, tapeBytesPerRow * length)
+        if items.count <= fitting {
             return run(tape, tables.map { tape.gatherRows($0, rows) }, items: items)
         }
-        return checkpointed(tape, tables, items: items, rows: rows)
+        let kept = max(1, fitting / 2), split = kept * length
+        let head = run(tape, tables.map { tape.gatherRows($0, Array(rows[..<split])) }, items: Array(items[..<kept]))
+        let tail = checkpointed(tape, tables, items: Array(items[kept...]), rows: Array(rows[split...]), perChunk: kept)
+        return zip(head, tail).map { tape.concatSequences($0, $1, sequences: 1) }
     }
+
+    /// Bytes the blocks store on a tape per sequence row (all blocks and streams; values and the
+    /// tensors ops keep for their backward), measured once: a probe tape's `storedBytes` for two
+    /// sequences minus that for one, over n.
+    public private(set) lazy var tapeBytesPerRow: Int = {
+        guard let first = blocks.first, let width = first.streams.first?.query.weight.value.rows else { return 1 }
+        func stored(_ s: Int) -> Int {
+            let t = Tape()
+            let inputs = first.streams.map { _ in t.variable(Matrix(rows: s * length, cols: width)) }
+            _ = run(t, inputs, items: [Int32](repeating: 0, count: s))
+            return t.storedBytes
+        }
+        return max(1, (stored(2) - stored(1)) / length)
+    }()
 
     /// The fused vectors of every item without gradient: tables one `[N, d]` per stream → one
     /// `[I, d]` per stream, computed chunk by chunk on throwaway tapes (memory bounded by one chunk).
     public func infer(_ tables: [Matrix]) -> [Matrix] {
         let d = tables.first?.cols ?? 0
         var out = tables.map { _ in Matrix(rows: itemCount, cols: d) }
-        for items in chunks((0..<Int32(itemCount)).map { $0 }) {
+        for items in chunks((0..<Int32(itemCount)).map { $0 }, perChunk: max(1, inferChunkRows / length)) {
             let sub = Tape()
             let idx = sequenceRows(items)
             let ys = run(sub, tables.map { sub.constant(Kernels.gatherRows($0, idx)) }, items: items)
@@ -93,9 +122,8 @@ public final class FusionEncoder {
         return rows
     }
 
-    /// `items` split into runs of at most `chunkRows / n` items.
-    func chunks(_ items: [Int32]) -> [[Int32]] {
-        let perChunk = max(1, chunkRows / length)
+    /// `items` split into runs of at most `perChunk` items.
+    func chunks(_ items: [Int32], perChunk: Int) -> [[Int32]] {
         return stride(from: 0, to: items.count, by: perChunk).map { Array(items[$0..<min($0 + perChunk, items.count)]) }
     }
 
@@ -115,10 +143,10 @@ public final class FusionEncoder {
     }
 
     /// Chunked forward without stored intermediates; the backward recomputes each chunk.
-    func checkpointed(_ tape: Tape, _ tables: [Tape.Var], items: [Int32], rows: [Int32]) -> [Tape.Var] {
+    func checkpointed(_ tape: Tape, _ tables: [Tape.Var], items: [Int32], rows: [Int32], perChunk: Int) -> [Tape.Var] {
         let streams = tables.count, d = tables[0].cols
         let values = tables.map { tape.value($0) }
-        let parts = chunks(items)
+        let parts = chunks(items, perChunk: perChunk)
         // Forward: outputs side by side, [B, C·d].
         var out = Matrix(rows: items.count, cols: streams * d)
         var offset = 0
@@ -154,6 +182,7 @@ public final class FusionEncoder {
                     total = total.map { sub.add($0, term) } ?? term
                 }
                 offset += part.count
+                self.recomputedRows += part.count * self.length
                 guard let total else { continue }
                 sub.backward(from: total)  // fusion parameters' gradients land in Parameter.grad
                 for c in 0..<streams { Kernels.scatterAddRows(sub.gradient(leaves[c]), idx, into: &grads[c]) }

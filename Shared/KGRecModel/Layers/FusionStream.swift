@@ -30,10 +30,12 @@ public final class FusionStream {
     }
 
     /// The rest of the block after attention: `h = LN1(x + attn Wo)`, `y = LN2(h + FFN(h))`.
-    /// x, attn `[S·n, d]` → `[S·n, d]`.
+    /// x, attn `[S·n, d]` → `[S·n, d]`. The residual sums live inside the LayerNorm nodes and the
+    /// FFN's ReLU inside its first linear (`Tape.linearReLU`), so the tape keeps neither the sums
+    /// nor the pre-activation.
     func finish(_ tape: Tape, input x: Tape.Var, attention a: Tape.Var) -> Tape.Var {
-        let h = norm1(tape, tape.add(x, output(tape, a)))
-        let f = ffn2(tape, tape.relu(ffn1(tape, h)))
-        return norm2(tape, tape.add(h, f))
+        let h = norm1(tape, output(tape, a), residual: x)
+        let hidden = tape.linearReLU(h, tape.parameter(ffn1.weight), tape.parameter(ffn1.bias!))
+        return norm2(tape, ffn2(tape, hidden), residual: h)
     }
 }

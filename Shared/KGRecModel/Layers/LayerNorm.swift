@@ -10,9 +10,9 @@ public final class LayerNorm {
         beta = Parameter("\(name).beta", Matrix(rows: 1, cols: width))
     }
 
-    /// x `[B, d]` → `[B, d]`.
-    public func callAsFunction(_ tape: Tape, _ x: Tape.Var) -> Tape.Var {
-        tape.layerNorm(x, gamma: tape.parameter(gamma), beta: tape.parameter(beta))
+    /// x `[B, d]` → `[B, d]`; with `residual` r `[B, d]`, LN(x + r) in one node.
+    public func callAsFunction(_ tape: Tape, _ x: Tape.Var, residual: Tape.Var? = nil) -> Tape.Var {
+        tape.layerNorm(x, residual: residual, gamma: tape.parameter(gamma), beta: tape.parameter(beta))
     }
 
     public var parameters: [Parameter] { [gamma, beta] }

@@ -88,6 +88,10 @@ public enum ModelBenchmark {
         }
         let b = Double(max(batches, 1))
         out += "per BPR batch of \(batchSize)  wall \(fmt(bpr.wall / b, 3)) s  cpu \(fmt(bpr.cpu / b, 3)) s\n"
+        if let fusion = model.fusion {
+            out += "fusion tape \(fusion.tapeBytesPerRow) B per sequence row, budget \(fmt(Double(fusion.tapeBudget) / 1_073_741_824, 2)) GiB, "
+                + "\(fusion.recomputedRows / max(1, batches + 1)) rows recomputed per BPR batch\n"
+        }
         out += "per KG batch of \(batchSize)   wall \(fmt(kg.wall / b, 3)) s  cpu \(fmt(kg.cpu / b, 3)) s\n"
         out += "per Adam step             wall \(fmt(step.wall / (2 * b), 3)) s  cpu \(fmt(step.cpu / (2 * b), 3)) s\n"
         out += "\nBPR batches, wall seconds per op (forward includes layer glue):\n" + profile.report()

@@ -8,15 +8,18 @@ import Foundation
 /// attention `4·C·E`; fused-item cache `4·C·I·d`; in `.history` the tables `4·C·N·Σ_{l<L} d_l` and
 /// a refresh transient of `4·N·(3d + 4·max d_l)`; in `.full` the whole-graph tape, about
 /// `4·C·N·(3d + Σ_l (6·d_{l−1} + 8·d_l))` (each layer's input, neighbour sum, pre-activations,
-/// output, dropout mask and normalised output, and the backward's transients).
+/// output, dropout mask and normalised output, and the backward's transients); with fusion, the
+/// fusion's tape budget for one batch (`FusionEncoder.defaultTapeBudget`, independent of the graph).
 public struct TrainingMemory: Sendable, CustomStringConvertible {
     public var parameters: Double
     public var graph: Double
     public var caches: Double
     public var propagation: Double
+    /// The fusion blocks' intermediates of one training batch (their stated bound; 0 without fusion).
+    public var fusion: Double
     public let mode: PropagationMode
 
-    public var total: Double { parameters + graph + caches + propagation }
+    public var total: Double { parameters + graph + caches + propagation + fusion }
 
     public init(nodes n: Int, edges e: Int, items i: Int, config: ModelConfig, mode: PropagationMode) {
         let c = Double(config.channelNames.count), d = Double(config.embeddingSize)
@@ -25,6 +28,8 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
         self.mode = mode
         parameters = 16 * c * nn * d
         graph = 40 * Double(e)
+        let fuses = config.modalities != .none && config.fusionBlocks > 0 && i > 0
+        fusion = fuses ? Double(FusionEncoder.defaultTapeBudget) : 0
         var cache = 4 * c * Double(e) + 4 * c * Double(i) * d
         switch mode {
         case .history:
@@ -47,7 +52,7 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
 
     public var description: String {
         "\(Self.gib(total)) (parameters \(Self.gib(parameters)), graph \(Self.gib(graph)), caches \(Self.gib(caches)), "
-            + "\(mode.rawValue) propagation \(Self.gib(propagation)))"
+            + "\(mode.rawValue) propagation \(Self.gib(propagation)), fusion \(Self.gib(fusion)))"
     }
 
     /// The machine's available memory in bytes (`MemAvailable` of /proc/meminfo), nil when unknown.
