@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import processes  # noqa: E402
 from hostile_load import frame, framed, grpc_headers, raw_conn  # noqa: E402
 
 EMPTY = "/grpc.testing.TestService/EmptyCall"
@@ -106,12 +107,7 @@ def main():
                     series.append(rss_mib(server.pid))
             print(f"| {name} | {n} | {', '.join(map(str, series))} |")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        processes.stop(server)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/interop"))
 import grpc  # noqa: E402
 import protos  # noqa: E402
+import processes  # noqa: E402
 from up_topology import endpoints, serving  # noqa: E402
 
 
@@ -149,13 +150,7 @@ def main():
         sys.exit(0 if present == len(acked) else 1)
     finally:
         stop.set()
-        if up.poll() is None:
-            up.send_signal(signal.SIGTERM)
-            try:
-                up.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                up.kill()
-                up.wait()
+        processes.stop(up, timeout=30)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ good client's p50/p99 and error rate. Stops the server by PID (also on error).
 """
 import argparse
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/interop"))
 import grpc  # noqa: E402
 import protos  # noqa: E402
+import processes  # noqa: E402
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -308,13 +308,7 @@ def main():
             print(f"good client: no successful call; errors {errors}")
     finally:
         stop.set()
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        processes.stop(server)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/interop"))
 
 import protos  # noqa: E402
+import processes  # noqa: E402
 
 START_TIMEOUT = 30
 
@@ -84,13 +84,7 @@ def wait_port(port, what):
 
 
 def stop(proc):
-    if proc and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    processes.stop(proc, timeout=10)
 
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
