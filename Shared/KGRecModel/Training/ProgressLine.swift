@@ -5,17 +5,31 @@ import Glibc
 import Darwin
 #endif
 
-/// The one-line terminal progress display: redrawn in place (`\r`) at most ~5 times a second on a
-/// terminal; on a pipe or file only each phase's final line is printed. Writes to stderr.
+/// The progress display of long runs, on stderr: on a terminal one line redrawn in place (`\r`) at
+/// most ~5 times a second; on a pipe or file (a container's log) a full line at the first update
+/// and then at most every `pipeInterval` seconds, so a log of an hour-long epoch shows batches
+/// done, examples/s, ETA and RSS as it goes. Each phase's final line is printed either way.
 public final class ProgressLine: @unchecked Sendable {
     private let isTTY: Bool
     private let enabled: Bool
-    private var lastDraw: UInt64 = 0
-    private var drawn = false
+    private let minGapNanos: UInt64
+    private let clock: @Sendable () -> UInt64
+    private let sink: @Sendable (String) -> Void
+    private var lastDraw: UInt64?
 
-    public init(enabled: Bool = true) {
+    /// Seconds between progress lines on a pipe or file unless told otherwise.
+    public static let defaultPipeInterval = 30.0
+
+    /// `terminal` nil: whether stderr is a terminal. `clock` (monotonic nanoseconds) and `sink`
+    /// (where text goes) are for tests.
+    public init(enabled: Bool = true, terminal: Bool? = nil, pipeInterval: Double = ProgressLine.defaultPipeInterval,
+                clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
+                sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.enabled = enabled
-        isTTY = isatty(2) != 0
+        isTTY = terminal ?? (isatty(2) != 0)
+        minGapNanos = isTTY ? 200_000_000 : UInt64(max(0, pipeInterval) * 1e9)
+        self.clock = clock
+        self.sink = sink
     }
 
     /// Monotonic seconds.
@@ -25,8 +39,8 @@ public final class ProgressLine: @unchecked Sendable {
     public func update(epoch: Int, epochs: Int, phase: String, batch: Int, batches: Int, loss: Double,
                        examplesPerSecond: Double, final: Bool = false) {
         guard enabled else { return }
-        let t = DispatchTime.now().uptimeNanoseconds
-        if !final && (!isTTY || t - lastDraw < 200_000_000) { return }
+        let t = clock()
+        if !final, let last = lastDraw, t &- last < minGapNanos { return }
         lastDraw = t
         var s = "epoch \(epoch)/\(epochs)  \(phase) \(batch)/\(batches)  loss \(Self.fmt(loss, 4))  "
             + "\(Self.fmt(examplesPerSecond, 0)) ex/s"
@@ -49,8 +63,7 @@ public final class ProgressLine: @unchecked Sendable {
     private func write(_ s: String, end: Bool) {
         var out = isTTY ? "\r\u{1B}[K" + s : s
         if end || !isTTY { out += "\n" }
-        FileHandle.standardError.write(Data(out.utf8))
-        drawn = !end && isTTY
+        sink(out)
     }
 
     /// A field of /proc/self/status in bytes (`VmRSS:` resident now, `VmHWM:` peak resident), nil
