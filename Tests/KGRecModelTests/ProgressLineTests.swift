@@ -33,6 +33,11 @@ import Testing
         #expect(out.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") && $0.contains("ex/s") })
         #expect(zip(out, [1, 31, 61, 91]).allSatisfy { line, batch in line.contains("bpr \(batch)/100") })
         #expect(out[1].contains("ETA 69.0s"))
+        // The next phase's first batch is shown at once, not 30 s after the last line.
+        let p = fake.line(terminal: false)
+        p.update(epoch: 1, epochs: 1, phase: "bpr", batch: 1, batches: 2, loss: 0.5, examplesPerSecond: 1, final: true)
+        p.update(epoch: 1, epochs: 1, phase: "kg", batch: 1, batches: 2, loss: 0.5, examplesPerSecond: 1)
+        #expect(fake.written.withLock { $0.last?.contains("kg 1/2") } == true)
     }
 
     @Test func onATerminalTheLineIsRedrawnInPlaceAtMostFiveTimesASecond() {

@@ -41,7 +41,7 @@ public final class ProgressLine: @unchecked Sendable {
         guard enabled else { return }
         let t = clock()
         if !final, let last = lastDraw, t &- last < minGapNanos { return }
-        lastDraw = t
+        lastDraw = final ? nil : t   // the next phase's first update is shown at once
         var s = "epoch \(epoch)/\(epochs)  \(phase) \(batch)/\(batches)  loss \(Self.fmt(loss, 4))  "
             + "\(Self.fmt(examplesPerSecond, 0)) ex/s"
         if !final, batch > 0 {
