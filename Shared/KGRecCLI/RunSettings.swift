@@ -39,6 +39,8 @@ struct RunSettings {
         .init("max-batches", "cap on BPR batches per epoch (benchmarks)"),
         .init("propagation", "BPR batches' propagation: full (whole graph, exact) | history (batch + 1-hop, per-epoch history tables)", default: TrainConfig().propagationMode),
         .init("memory-budget", "refuse to train when the estimated peak memory exceeds this many GiB (default: the available memory)"),
+        .init("fusion-tape-budget", "GiB of fusion intermediates a BPR batch keeps for its backward pass; the rest is recomputed (less memory, more time)",
+              default: Double(FusionEncoder.defaultTapeBudget) / 1_073_741_824),
     ] + ModelConfig.architectureFlagSpecs() + [
         .init("l2", "L2 weight λ", default: ModelConfig().l2),
         .init("feature-mask", "fraction of raw content-feature columns masked per training epoch", default: ModelConfig().featureMask),
@@ -58,7 +60,7 @@ struct RunSettings {
     ]
 
     /// Keys of optional fields (absent from the encoded defaults when nil).
-    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "name", "splitFiles", "textFeatures", "textIds",
+    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "fusionTapeBudgetGiB", "name", "splitFiles", "textFeatures", "textIds",
                                             "visualFeatures", "visualIds"]
 
     /// Defaults for `dataPath` (programmatic runs such as the demo).
@@ -86,6 +88,7 @@ struct RunSettings {
         if let v = try f.int("max-batches") { train.maxBatchesPerEpoch = v }
         if let v = try f.choice("propagation", PropagationMode.self) { train.propagation = v }
         if let v = try f.double("memory-budget") { train.memoryBudgetGiB = v }
+        if let v = try f.double("fusion-tape-budget", nonNegative: true) { train.fusionTapeBudgetGiB = v }
         try model.apply(architectureFlags: f)
         if let v = try f.double("l2") { model.l2 = Float(v) }
         if let v = try f.double("feature-mask") { model.featureMask = Float(v) }

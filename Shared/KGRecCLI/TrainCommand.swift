@@ -36,7 +36,7 @@ enum TrainingRun {
     static func execute(_ s: RunSettings, dataset: Dataset, progress: ProgressLine) throws -> Outcome {
         if s.kind == .multiKG4Rec {
             try TrainingMemory.check(dataset: dataset, config: s.model, mode: s.train.propagationMode,
-                                     budgetGiB: s.train.memoryBudgetGiB)
+                                     budgetGiB: s.train.memoryBudgetGiB, fusionTapeBudget: s.train.fusionTapeBudget)
         }
         let model = try s.kind.make(config: s.model, dataset: dataset)
         if let path = s.initFrom {

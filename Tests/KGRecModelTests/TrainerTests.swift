@@ -98,3 +98,40 @@ final class RecordingRecommender: Recommender {
         #expect(try run() == run())
     }
 }
+
+/// `TrainConfig.fusionTapeBudgetGiB` reaches the model: below what a batch needs, the fusion
+/// recomputes in the backward pass (same gradients, so the same training), and the memory
+/// estimate counts the budget given.
+@Suite struct FusionTapeBudgetTests {
+    static func run(budgetGiB: Double?) throws -> (losses: [Double], recomputed: Int) {
+        let d = TrainerTests.data
+        var m = ModelConfig()
+        m.embeddingSize = 16
+        m.layerSizes = [16, 8]
+        m.fusionBlocks = 1
+        m.heads = 2
+        var t = TrainerTests.config(epochs: 2)
+        t.kgBatchesPerEpoch = 1
+        t.evaluate = false
+        t.fusionTapeBudgetGiB = budgetGiB
+        let model = try #require(try ModelKind.multiKG4Rec.make(config: m, dataset: d) as? MultiKG4Rec)
+        let r = try Trainer(model: model, dataset: d, config: t, progress: ProgressLine(enabled: false)).run()
+        return (r.records.map(\.bprLoss), try #require(model.fusion).recomputedRows)
+    }
+
+    @Test func aBudgetBelowTheBatchRecomputesTheRestAndTrainsTheSame() throws {
+        let whole = try Self.run(budgetGiB: nil)
+        let small = try Self.run(budgetGiB: 1e-7)   // ~100 bytes: one item on the tape, the rest recomputed
+        #expect(whole.recomputed == 0)
+        #expect(small.recomputed > 0)
+        for (a, b) in zip(whole.losses, small.losses) { #expect(abs(a - b) <= 1e-5 * abs(a)) }
+    }
+
+    @Test func theMemoryEstimateCountsTheBudgetGiven() {
+        var t = TrainConfig()
+        t.fusionTapeBudgetGiB = 0.25
+        let e = TrainingMemory(dataset: TrainerTests.data, config: ModelConfig(), mode: .history, fusionTapeBudget: t.fusionTapeBudget)
+        #expect(e.fusion == 0.25 * 1_073_741_824)
+        #expect(TrainConfig().fusionTapeBudget == FusionEncoder.defaultTapeBudget)
+    }
+}

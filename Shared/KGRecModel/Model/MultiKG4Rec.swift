@@ -228,6 +228,8 @@ public final class MultiKG4Rec: Recommender {
         refreshAttention(dropEdges: config.edgeDropout > 0, refreshHistory: propagation == .history)
     }
 
+    public func setFusionTapeBudget(_ bytes: Int) { fusion?.tapeBudget = bytes }
+
     public func setPropagation(_ mode: PropagationMode) {
         precondition(mode == .full || config.aggregator == .biInteraction, "GAT-JK trains with full propagation only")
         propagation = mode

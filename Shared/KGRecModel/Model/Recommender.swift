@@ -50,11 +50,16 @@ public protocol Recommender: AnyObject {
 
     /// How BPR batches propagate from now on (the trainer sets it once, before the first epoch).
     func setPropagation(_ mode: PropagationMode)
+
+    /// Bytes of fusion intermediates one training batch may keep on the tape (`FusionEncoder.tapeBudget`).
+    func setFusionTapeBudget(_ bytes: Int)
 }
 
 extension Recommender {
     /// Models without graph propagation ignore the mode.
     public func setPropagation(_ mode: PropagationMode) {}
+    /// Models without fusion ignore the budget.
+    public func setFusionTapeBudget(_ bytes: Int) {}
 }
 
 /// Scoring tables: `score(u, i) = users[u] · items[i]`.

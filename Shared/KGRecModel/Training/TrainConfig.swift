@@ -32,6 +32,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Refuse to train when the estimated peak memory (`TrainingMemory`) exceeds this many GiB;
     /// nil = the machine's available memory.
     public var memoryBudgetGiB: Double? = nil
+    /// Bound on the fusion's intermediates kept on the tape for one BPR batch, in GiB; nil =
+    /// `FusionEncoder.defaultTapeBudget`. Below what a batch needs, the rest is checkpointed and
+    /// recomputed in the backward pass (less memory, more time).
+    public var fusionTapeBudgetGiB: Double? = nil
+    /// `fusionTapeBudgetGiB` in bytes, the default when unset.
+    public var fusionTapeBudget: Int {
+        fusionTapeBudgetGiB.map { Int($0 * 1_073_741_824) } ?? FusionEncoder.defaultTapeBudget
+    }
     /// Seed of shuffling and negative sampling.
     public var seed: UInt64 = 2020
 
@@ -45,6 +53,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(!ks.isEmpty && ks.allSatisfy { $0 > 0 } && ks.contains(stopK), "ks must be positive and contain stopK")
         try check(hardNegativeCandidates >= 1, "hardNegativeCandidates must be >= 1")
         try check((memoryBudgetGiB ?? 1) > 0, "memory budget must be positive")
+        try check((fusionTapeBudgetGiB ?? 0) >= 0, "fusion tape budget must be >= 0")
         try check((kgBatchesPerEpoch ?? 0) >= 0 && (maxBatchesPerEpoch ?? 1) >= 1, "batch caps must be positive")
     }
 }

@@ -35,6 +35,7 @@ public final class Trainer {
         self.config = config
         self.progress = progress
         model.setPropagation(config.propagationMode)
+        model.setFusionTapeBudget(config.fusionTapeBudget)
         sampler = NegativeSampler(split: dataset.split, graph: dataset.graph)
         evaluator = Evaluator(split: dataset.split, ks: config.ks)
         let g = dataset.graph

@@ -9,7 +9,7 @@ import Foundation
 /// a refresh transient of `4·N·(3d + 4·max d_l)`; in `.full` the whole-graph tape, about
 /// `4·C·N·(3d + Σ_l (6·d_{l−1} + 8·d_l))` (each layer's input, neighbour sum, pre-activations,
 /// output, dropout mask and normalised output, and the backward's transients); with fusion, the
-/// fusion's tape budget for one batch (`FusionEncoder.defaultTapeBudget`, independent of the graph).
+/// fusion's tape budget for one batch (`TrainConfig.fusionTapeBudget`, independent of the graph).
 public struct TrainingMemory: Sendable, CustomStringConvertible {
     public var parameters: Double
     public var graph: Double
@@ -21,7 +21,8 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
 
     public var total: Double { parameters + graph + caches + propagation + fusion }
 
-    public init(nodes n: Int, edges e: Int, items i: Int, config: ModelConfig, mode: PropagationMode) {
+    public init(nodes n: Int, edges e: Int, items i: Int, config: ModelConfig, mode: PropagationMode,
+                fusionTapeBudget: Int = FusionEncoder.defaultTapeBudget) {
         let c = Double(config.channelNames.count), d = Double(config.embeddingSize)
         let widths = [config.embeddingSize] + config.layerSizes
         let nn = Double(n)
@@ -29,7 +30,7 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
         parameters = 16 * c * nn * d
         graph = 40 * Double(e)
         let fuses = config.modalities != .none && config.fusionBlocks > 0 && i > 0
-        fusion = fuses ? Double(FusionEncoder.defaultTapeBudget) : 0
+        fusion = fuses ? Double(fusionTapeBudget) : 0
         var cache = 4 * c * Double(e) + 4 * c * Double(i) * d
         switch mode {
         case .history:
@@ -43,9 +44,10 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
         caches = cache
     }
 
-    public init(dataset: Dataset, config: ModelConfig, mode: PropagationMode) {
+    public init(dataset: Dataset, config: ModelConfig, mode: PropagationMode,
+                fusionTapeBudget: Int = FusionEncoder.defaultTapeBudget) {
         self.init(nodes: dataset.graph.nodeCount, edges: dataset.graph.tripleCount, items: dataset.itemCount,
-                  config: config, mode: mode)
+                  config: config, mode: mode, fusionTapeBudget: fusionTapeBudget)
     }
 
     static func gib(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }
@@ -60,15 +62,16 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
 
     /// Throws `TrainError` when the estimate exceeds `budgetGiB` (nil: the available memory), naming
     /// both figures and, for `.full`, the history-mode estimate.
-    public static func check(dataset: Dataset, config: ModelConfig, mode: PropagationMode, budgetGiB: Double?) throws {
-        let estimate = TrainingMemory(dataset: dataset, config: config, mode: mode)
+    public static func check(dataset: Dataset, config: ModelConfig, mode: PropagationMode, budgetGiB: Double?,
+                             fusionTapeBudget: Int = FusionEncoder.defaultTapeBudget) throws {
+        let estimate = TrainingMemory(dataset: dataset, config: config, mode: mode, fusionTapeBudget: fusionTapeBudget)
         guard let budget = budgetGiB.map({ $0 * 1_073_741_824 }) ?? available(), estimate.total > budget else { return }
         var message = "training \(dataset.name) with --propagation \(mode.rawValue) needs an estimated \(estimate), "
             + "over the memory budget of \(gib(budget))"
             + (budgetGiB == nil ? " (the available memory; set --memory-budget GIB)" : " (--memory-budget)")
         if mode == .full {
             message += "; --propagation history needs an estimated "
-                + gib(TrainingMemory(dataset: dataset, config: config, mode: .history).total)
+                + gib(TrainingMemory(dataset: dataset, config: config, mode: .history, fusionTapeBudget: fusionTapeBudget).total)
         }
         throw TrainError(message)
     }
