@@ -8,6 +8,8 @@
 #
 # Usage: Benchmarks/quality.sh [ROWS...]   (default: full wo-tv-wide wo-tv bpr lightgcn)
 #   full        Multi-KG4Rec, MiniLM text + (no images on ml-100k) an ID visual channel: 2 × 176 wide
+#   full-align  full initialised from the alignment checkpoint $ALIGN_CKPT, SEED in it replaced by the seed
+#               (two-phase training; Benchmarks/two_phase.sh)
 #   wo-tv-wide  w/o t&v (our KGAT) at the full model's total embedding width: d 128, layers 128,64,32
 #               (352 wide, the same N × 128 ID parameters as full's two N × 64 tables)
 #   wo-tv       w/o t&v at d 64 (176 wide: half the full model's width)
@@ -35,11 +37,12 @@ scripts/fetch-ml100k.sh >/dev/null
 row_flags() {
     case $1 in
         full)       echo "--ablation full --text-features $text --kg-batches 2" ;;
+        full-align) echo "--ablation full --text-features $text --kg-batches 2 --init-from ${ALIGN_CKPT:?full-align needs ALIGN_CKPT (Benchmarks/two_phase.sh)}" ;;
         wo-tv-wide) echo "--ablation wo-tv --dim 128 --layers 128,64,32 --kg-batches 2" ;;
         wo-tv)      echo "--ablation wo-tv --kg-batches 2" ;;
         bpr)        echo "--model bpr" ;;
         lightgcn)   echo "--model lightgcn" ;;
-        *) echo "unknown row $1 (full wo-tv-wide wo-tv bpr lightgcn)" >&2; return 1 ;;
+        *) echo "unknown row $1 (full full-align wo-tv-wide wo-tv bpr lightgcn)" >&2; return 1 ;;
     esac
 }
 for r in "${rows[@]}"; do row_flags "$r" >/dev/null; done
@@ -57,7 +60,7 @@ done
 run_one() {  # row seed
     local r=$1 s=$2 dir="$out/seed-$2/$1"
     local cmd=("$bin" train --data data/ml-100k --split-files "$out/seed-$s/ml-100k" --seed "$s"
-               $(row_flags "$r") $recipe --epochs "$epochs" --quiet --out "$dir")
+               $(row_flags "$r" | sed "s/SEED/$s/g") $recipe --epochs "$epochs" --quiet --out "$dir")
     mkdir -p "$dir"
     echo "${cmd[*]}" >"$dir/command"
     echo "== $r seed $s: ${cmd[*]}" >&2

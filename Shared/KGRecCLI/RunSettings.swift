@@ -49,7 +49,7 @@ struct RunSettings {
         .init("hard-negatives", "dynamic hard negatives: candidates per negative (1 = uniform)", default: TrainConfig().hardNegativeCandidates),
         .init("patience", "early-stopping patience in evaluations", default: TrainConfig().patience),
         .init("eval-every", "evaluate every N epochs", default: TrainConfig().evalEvery),
-        .init("init-from", "start from this checkpoint's parameters (continue training; Adam state restarts)"),
+        .init("init-from", "start from this checkpoint's parameters (continue training; Adam state restarts); a kgrec align checkpoint initialises the shared encoder weights and the matching KG's entity rows (two-phase training)"),
         .init("budget", "training time budget in seconds: no epoch starts after it"),
         .init("no-eval", "skip evaluation (benchmarks); the checkpoint is the last epoch", value: false),
         .init("seed", "seed of the model initialisation and of sampling (the split has --split-seed)", default: TrainConfig().seed),
