@@ -69,8 +69,8 @@ run_one() {  # row seed
 }
 
 running=0
-for r in "${rows[@]}"; do
-    for s in "${seeds[@]}"; do
+for s in "${seeds[@]}"; do  # seed by seed, so a run cut short still compares rows on the same seeds
+    for r in "${rows[@]}"; do
         [[ -f "$out/seed-$s/$r/result.json" ]] && continue
         if (( running >= jobs )); then wait -n || true; running=$((running - 1)); fi
         run_one "$r" "$s" &
