@@ -66,7 +66,7 @@ struct AlignCommand: CLICommand {
             progress.line("loaded \(task.summary)")
 
             if f.has("baseline") {
-                guard let z = TextNeighbourBaseline.vectors(task) else { throw DataError(file: data, "the baseline needs text features") }
+                guard let z = TextNeighbourBaseline.vectors(task) else { throw DataError(.inconsistent, file: data, "the baseline needs text features") }
                 let m = AlignmentEvaluator.evaluate(z, task: task, phase: .test, candidates: align.candidates)
                 print(f.has("json") ? try Self.json(m.flat) : "text-neighbour baseline, test \(m.line)")
                 return 0

@@ -119,35 +119,35 @@ struct RunSettings {
 
     /// Overlays the file's keys on the defaults (so a file may set only what it changes).
     private mutating func loadFile(_ path: String) throws {
-        guard let bytes = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot read config file") }
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw DataError(.unreadable, file: path, "cannot read config file") }
         guard let obj = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
-            throw DataError(file: path, "config file is not a JSON object")
+            throw DataError(.malformed, file: path, "config file is not a JSON object")
         }
         let known: Set<String> = ["kind", "ablation", "model", "train", "data"]
         if let bad = obj.keys.first(where: { !known.contains($0) }) {
-            throw DataError(file: path, "unknown key '\(bad)' (expected kind, ablation, model, train, data)")
+            throw DataError(.malformed, file: path, "unknown key '\(bad)' (expected kind, ablation, model, train, data)")
         }
         func overlay<T: Codable>(_ value: T, _ key: String) throws -> T {
             guard let patch = obj[key] else { return value }
-            guard let p = patch as? [String: Any] else { throw DataError(file: path, "'\(key)' must be an object") }
+            guard let p = patch as? [String: Any] else { throw DataError(.malformed, file: path, "'\(key)' must be an object") }
             var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as! [String: Any]
             for (k, v) in p {
-                guard base[k] != nil || Self.optionalKeys.contains(k) else { throw DataError(file: path, "unknown key '\(key).\(k)'") }
+                guard base[k] != nil || Self.optionalKeys.contains(k) else { throw DataError(.malformed, file: path, "unknown key '\(key).\(k)'") }
                 base[k] = v
             }
             do { return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: base)) } catch {
-                throw DataError(file: path, "bad '\(key)': \(error)")
+                throw DataError(.malformed, file: path, "bad '\(key)': \(error)", cause: error)
             }
         }
         model = try overlay(model, "model")
         train = try overlay(train, "train")
         data = try overlay(data, "data")
         if let k = obj["kind"] {
-            guard let s = k as? String, let v = ModelKind(rawValue: s) else { throw DataError(file: path, "bad 'kind' \(k)") }
+            guard let s = k as? String, let v = ModelKind(rawValue: s) else { throw DataError(.invalidValue, file: path, "bad 'kind' \(k)") }
             kind = v
         }
         if let a = obj["ablation"] {
-            guard let s = a as? String, let v = Ablation(rawValue: s) else { throw DataError(file: path, "bad 'ablation' \(a)") }
+            guard let s = a as? String, let v = Ablation(rawValue: s) else { throw DataError(.invalidValue, file: path, "bad 'ablation' \(a)") }
             ablation = v
         }
     }

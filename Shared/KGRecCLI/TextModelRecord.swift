@@ -17,7 +17,7 @@ enum TextModelRecord {
             guard let data = FileManager.default.contents(atPath: sidecar) else { return nil }
             let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let f = TextModelFingerprint(parsing: line) else {
-                throw DataError(file: sidecar, line: 1, "expected 'name|dimension|crc32', got '\(line)'")
+                throw DataError(.malformed, file: sidecar, line: 1, "expected 'name|dimension|crc32', got '\(line)'")
             }
             found = (f, sidecar)
         } else {
@@ -25,10 +25,10 @@ enum TextModelRecord {
         }
         guard let (f, source) = found else { return nil }
         guard let width = dataset.features.text?.width else {
-            throw DataError(file: source, "a text model is given but the dataset has no text features")
+            throw DataError(.inconsistent, file: source, "a text model is given but the dataset has no text features")
         }
         guard f.dimension == width else {
-            throw DataError(file: source, "text model \(f) makes \(f.dimension)-d vectors, the text features are \(width)-d")
+            throw DataError(.inconsistent, file: source, "text model \(f) makes \(f.dimension)-d vectors, the text features are \(width)-d")
         }
         return f.description
     }

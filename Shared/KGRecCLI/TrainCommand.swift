@@ -49,7 +49,7 @@ enum TrainingRun {
         } else if let path = s.initFrom {
             let ckpt = try Checkpoint.read(from: path)
             guard ckpt.kind == s.kind, ckpt.model.modalities == s.model.modalities else {
-                throw DataError(file: path, "checkpoint is \(ckpt.kind.rawValue) with modalities \(ckpt.model.modalities.rawValue), this run trains \(s.kind.rawValue) with \(s.model.modalities.rawValue)")
+                throw DataError(.inconsistent, file: path, "checkpoint is \(ckpt.kind.rawValue) with modalities \(ckpt.model.modalities.rawValue), this run trains \(s.kind.rawValue) with \(s.model.modalities.rawValue)")
             }
             try ckpt.restore(into: model, dataset: dataset, path: path)
             progress.line("initialised from \(path) (its best epoch \(ckpt.bestEpoch))")

@@ -11,14 +11,14 @@ public enum TextRecords {
         try file.forEachLine { number, line in
             if line.isEmpty { return }
             guard let tab = line.firstIndex(of: 0x09) else {
-                throw DataError(file: path, line: number, "no tab: expected 'id<TAB>text'")
+                throw DataError(.malformed, file: path, line: number, "no tab: expected 'id<TAB>text'")
             }
             guard let id = String(bytes: line[line.startIndex..<tab], encoding: .utf8),
                   let text = String(bytes: line[(tab + 1)...], encoding: .utf8) else {
-                throw DataError(file: path, line: number, "invalid UTF-8")
+                throw DataError(.malformed, file: path, line: number, "invalid UTF-8")
             }
-            guard !id.isEmpty else { throw DataError(file: path, line: number, "empty id") }
-            if let first = seen[id] { throw DataError(file: path, line: number, "duplicate id '\(id)' (first on line \(first))") }
+            guard !id.isEmpty else { throw DataError(.malformed, file: path, line: number, "empty id") }
+            if let first = seen[id] { throw DataError(.duplicate, file: path, line: number, "duplicate id '\(id)' (first on line \(first))") }
             seen[id] = number
             out.append((id, text))
         }
@@ -30,12 +30,12 @@ public enum TextRecords {
         var text = ""
         for r in records {
             guard !r.id.contains("\t"), !r.id.contains("\n"), !r.text.contains("\n") else {
-                throw DataError(file: path, "item '\(r.id)': ids may hold no tab or newline, texts no newline")
+                throw DataError(.invalidValue, file: path, "item '\(r.id)': ids may hold no tab or newline, texts no newline")
             }
             text += r.id + "\t" + r.text + "\n"
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            throw DataError(file: path, "cannot write file")
+            throw DataError(.unwritable, file: path, "cannot write file")
         }
     }
 
@@ -52,13 +52,13 @@ public enum TextRecords {
             if number == 1 {
                 for (i, f) in fields.enumerated() { columns[f] = i }
                 for c in ["item_id:token", "movie_title:token_seq", "release_year:token", "class:token_seq"] where columns[c] == nil {
-                    throw DataError(file: path, line: 1, "header has no '\(c)' column")
+                    throw DataError(.malformed, file: path, line: 1, "header has no '\(c)' column")
                 }
                 return
             }
             func field(_ c: String) throws -> String {
                 let i = columns[c]!
-                guard i < fields.count else { throw DataError(file: path, line: number, "missing column '\(c)'") }
+                guard i < fields.count else { throw DataError(.malformed, file: path, line: number, "missing column '\(c)'") }
                 return fields[i]
             }
             let genres = try field("class:token_seq").split(separator: " ").joined(separator: ", ")

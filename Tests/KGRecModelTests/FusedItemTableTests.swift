@@ -15,14 +15,10 @@ import Testing
         try FusedItemTable.read(path: path, modelVersion: version, items: items, channels: 2, width: 3)
     }
 
-    /// Throws a DataError naming `path` whose message contains `fragment`.
-    func expectRefused(_ path: String, _ fragment: String, version: String = "multikg4rec-00c0ffee", items: Int = 5) {
-        #expect {
-            _ = try read(path, version: version, items: items)
-        } throws: { e in
-            guard let e = e as? DataError else { return false }
-            return e.file == path && e.message.contains(fragment)
-        }
+    /// Throws a DataError with `code` naming `path`.
+    func expectRefused(_ path: String, _ code: DataError.Code, version: String = "multikg4rec-00c0ffee", items: Int = 5) {
+        let e = #expect(throws: DataError.self) { _ = try read(path, version: version, items: items) }
+        #expect(e?.code == code && e?.file == path, "\(String(describing: e))")
     }
 
     @Test func writtenTableReadsBackExactly() throws {
@@ -33,32 +29,32 @@ import Testing
     @Test func truncatedArtifactIsAnErrorNamingTheFile() throws {
         let dir = TempDirectory()
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try written(dir))))
-        expectRefused(dir.write("short.kgrf", bytes: Array(bytes.dropLast(4))), "truncated or padded")
-        expectRefused(dir.write("header.kgrf", bytes: Array(bytes.prefix(40))), "truncated")
+        expectRefused(dir.write("short.kgrf", bytes: Array(bytes.dropLast(4))), .corrupt)
+        expectRefused(dir.write("header.kgrf", bytes: Array(bytes.prefix(40))), .corrupt)
     }
 
     @Test func wrongMagicIsAnErrorNamingTheFile() throws {
         let dir = TempDirectory()
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try written(dir))))
         bytes[0] = UInt8(ascii: "X")
-        expectRefused(dir.write("magic.kgrf", bytes: bytes), "magic KGRFUSED missing")
+        expectRefused(dir.write("magic.kgrf", bytes: bytes), .unsupported)
     }
 
     @Test func artifactOfAnotherCheckpointIsRefused() throws {
         let dir = TempDirectory()
         let path = try written(dir)
-        expectRefused(path, "exported from checkpoint multikg4rec-00c0ffee", version: "multikg4rec-12345678")
-        expectRefused(path, "holds 5 items", items: 6)
+        expectRefused(path, .inconsistent, version: "multikg4rec-12345678")
+        expectRefused(path, .inconsistent, items: 6)
     }
 
     @Test func corruptPayloadFailsTheChecksum() throws {
         let dir = TempDirectory()
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try written(dir))))
         bytes[FusedItemTable.headerBytes + 7] ^= 0x40
-        expectRefused(dir.write("flip.kgrf", bytes: bytes), "CRC-32")
+        expectRefused(dir.write("flip.kgrf", bytes: bytes), .corrupt)
     }
 
     @Test func missingArtifactIsAnErrorNamingTheFile() {
-        expectRefused("/nonexistent/fused-items.kgrf", "cannot read")
+        expectRefused("/nonexistent/fused-items.kgrf", .unreadable)
     }
 }

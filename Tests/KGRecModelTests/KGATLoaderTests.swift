@@ -25,8 +25,7 @@ import Testing
         dir.write("test.txt", "0 3\n")
         dir.write("kg_final.txt", "0 0 4\n1 1\n")
         let e = #expect(throws: DataError.self) { try KGATLoader.load(directory: dir.path) }
-        #expect(e?.line == 2)
-        #expect(e?.message.contains("ragged line") == true)
+        #expect(e?.code == .malformed && e?.file == dir.file("kg_final.txt") && e?.line == 2)
     }
 
     @Test func nonIntegerIdIsAnError() throws {
@@ -34,8 +33,6 @@ import Testing
         dir.write("train.txt", "0 1 2\n1 x 3\n")
         dir.write("test.txt", "0 3\n")
         let e = #expect(throws: DataError.self) { try KGATLoader.load(directory: dir.path) }
-        #expect(e?.file == dir.file("train.txt"))
-        #expect(e?.line == 2)
-        #expect(e?.message.contains("'x'") == true)
+        #expect(e?.code == .malformed && e?.file == dir.file("train.txt") && e?.line == 2)
     }
 }

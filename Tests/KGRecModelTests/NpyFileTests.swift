@@ -38,29 +38,37 @@ import Testing
         let dir = TempDirectory()
         let p = dir.write("x.npy", bytes: Array("not numpy at all".utf8))
         let e = #expect(throws: DataError.self) { try NpyFile.read(path: p) }
-        #expect(e?.message.contains("bad header") == true)
+        #expect(e?.code == .unsupported && e?.file == p)
     }
 
     @Test func rejectsWrongDtype() {
         let dir = TempDirectory()
         let p = dir.write("x.npy", bytes: Self.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }", [UInt8](repeating: 0, count: 8)))
         let e = #expect(throws: DataError.self) { try NpyFile.read(path: p) }
-        #expect(e?.message.contains("unsupported dtype '<f8'") == true)
+        #expect(e?.code == .unsupported && e?.file == p)
     }
 
     @Test func rejectsNon2DShapeAndFortranOrder() {
         let dir = TempDirectory()
         let p = dir.write("x.npy", bytes: Self.npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 1), }", Self.f32([1, 2])))
         let e = #expect(throws: DataError.self) { try NpyFile.read(path: p) }
-        #expect(e?.message.contains("wrong shape") == true)
+        #expect(e?.code == .unsupported && e?.file == p)
         let q = dir.write("y.npy", bytes: Self.npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1), }", Self.f32([1, 2])))
-        #expect(throws: DataError.self) { try NpyFile.read(path: q) }
+        let fortran = #expect(throws: DataError.self) { try NpyFile.read(path: q) }
+        #expect(fortran?.code == .unsupported && fortran?.file == q)
+    }
+
+    @Test func writingIntoAMissingDirectoryIsUnwritable() {
+        let dir = TempDirectory()
+        let p = dir.file("missing/x.npy")
+        let e = #expect(throws: DataError.self) { try NpyFile.write(path: p, rows: 1, cols: 1, values: [1]) }
+        #expect(e?.code == .unwritable && e?.file == p)
     }
 
     @Test func rejectsTruncatedData() {
         let dir = TempDirectory()
         let p = dir.write("x.npy", bytes: Self.npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", Self.f32([1, 2, 3])))
         let e = #expect(throws: DataError.self) { try NpyFile.read(path: p) }
-        #expect(e?.message.contains("data section is 12 bytes, expected 16") == true)
+        #expect(e?.code == .corrupt && e?.file == p)
     }
 }

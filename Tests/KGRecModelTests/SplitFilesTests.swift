@@ -74,17 +74,16 @@ import Testing
         let valid = SplitFiles.path(directory: out, name: "tiny", phase: "valid")
         let original = try String(contentsOfFile: valid, encoding: .utf8)
         var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let cases: [(String, String)] = [
-            ("nobody\t\(lines[2].split(separator: "\t")[1])", "user 'nobody' has no interaction in tiny.inter"),
-            ("\(lines[2].split(separator: "\t")[0])\tnothing", "item 'nothing' is not an item of tiny"),
-            ("ragged", "ragged line"),
+        let cases: [(String, DataError.Code)] = [
+            ("nobody\t\(lines[2].split(separator: "\t")[1])", .unknownID),
+            ("\(lines[2].split(separator: "\t")[0])\tnothing", .unknownID),
+            ("ragged", .malformed),
         ]
-        for (bad, message) in cases {
+        for (bad, code) in cases {
             lines[2] = bad
             try lines.joined(separator: "\n").write(toFile: valid, atomically: true, encoding: .utf8)
             let e = #expect(throws: DataError.self) { try DatasetLoader.load(read) }
-            #expect(e?.file == valid && e?.line == 3)
-            #expect(e?.message.contains(message) == true, "\(String(describing: e))")
+            #expect(e?.code == code && e?.file == valid && e?.line == 3, "\(String(describing: e))")
         }
         // A pair of the dataset that is not an interaction, and a missing file.
         let raw = try DatasetLoader.loadRaw(options).raw
@@ -95,10 +94,10 @@ import Testing
         lines[2] = "\(userToken)\t\(otherItem)"
         try lines.joined(separator: "\n").write(toFile: valid, atomically: true, encoding: .utf8)
         let e = #expect(throws: DataError.self) { try DatasetLoader.load(read) }
-        #expect(e?.file == valid && e?.line == 3 && e?.message.contains("is not an interaction") == true)
+        #expect(e?.code == .unknownID && e?.file == valid && e?.line == 3)
         try FileManager.default.removeItem(atPath: valid)
         let missing = #expect(throws: DataError.self) { try DatasetLoader.load(read) }
-        #expect(missing?.file == valid)
+        #expect(missing?.code == .unreadable && missing?.file == valid)
     }
 
     @Test func splitFilesMissingARowAreRefused() throws {
@@ -111,6 +110,6 @@ import Testing
         let lines = try String(contentsOfFile: test, encoding: .utf8).split(separator: "\n").map(String.init)
         try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: test, atomically: true, encoding: .utf8)
         let e = #expect(throws: DataError.self) { try DatasetLoader.load(read) }
-        #expect(e?.message.contains("the split files hold") == true, "\(String(describing: e))")
+        #expect(e?.code == .inconsistent, "\(String(describing: e))")
     }
 }

@@ -50,6 +50,7 @@ import Testing
     @Test func invalidConfigIsRejected() {
         var c = SynthConfig.tiny
         c.missingText = 1.5
-        #expect(throws: DataError.self) { try SyntheticKG(c) }
+        let e = #expect(throws: DataError.self) { try SyntheticKG(c) }
+        #expect(e?.code == .invalidValue && e?.file == "synth")
     }
 }

@@ -100,32 +100,40 @@ import Testing
         #expect(try codec.decode(bytes, as: "kgrec.v1.EmbeddingBatch").render() == #"{"version":"7","users":[{"id":"u","vectors":{"visual":{"values":[1,2.5]}}}],"items":[{"id":"i"}],"seen":[{"itemIds":["a","b"]}]}"#)
     }
 
+    /// The description starts with the field's path: that is what `kgrec call` prints.
     @Test(arguments: [
-        (#"{"user":"u1"}"#, "unknown field 'user'"),
-        (#"{"k":"many"}"#, "kgrec.v1.RecommendRequest.k: 'many' is not a valid uint32"),
-        (#"{"k":-1}"#, "is not a valid uint32"),
-        (#"{"user_id":5}"#, "kgrec.v1.RecommendRequest.userId: expected a string"),
-        (#"{"explain":"yes"}"#, "expected true or false"),
-        (#"[1]"#, "expected an object"),
+        (#"{"user":"u1"}"#, ProtoJSONCodec.CodecError.Code.unknownField, "kgrec.v1.RecommendRequest:"),
+        (#"{"k":"many"}"#, .invalidValue, "kgrec.v1.RecommendRequest.k:"),
+        (#"{"k":-1}"#, .invalidValue, "kgrec.v1.RecommendRequest.k:"),
+        (#"{"user_id":5}"#, .wrongKind, "kgrec.v1.RecommendRequest.userId:"),
+        (#"{"explain":"yes"}"#, .wrongKind, "kgrec.v1.RecommendRequest.explain:"),
+        (#"[1]"#, .wrongKind, "kgrec.v1.RecommendRequest:"),
     ])
-    func badJSONIsRejectedNamingTheField(input: String, expected: String) throws {
+    func badJSONIsRejectedNamingTheField(input: String, code: ProtoJSONCodec.CodecError.Code, path: String) throws {
         let error = #expect(throws: ProtoJSONCodec.CodecError.self) {
             try codec.encode(try JSONParser.parse(input), as: "kgrec.v1.RecommendRequest")
         }
-        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+        #expect(error?.code == code && error?.description.hasPrefix(path) == true, "\(error?.description ?? "")")
     }
 
     @Test func badEnumNameListsTheKnownNames() throws {
         let error = #expect(throws: ProtoJSONCodec.CodecError.self) {
             try codec.encode(try JSONParser.parse(#"{"kind":"ROBOT"}"#), as: "kgrec.v1.NeighborsRequest")
         }
-        #expect(error?.description.contains("ENTITY_KIND_USER") == true)
+        #expect(error?.code == .invalidValue)
+        #expect(error?.description.contains("ENTITY_KIND_USER") == true)  // the list of names is the point
     }
 
     @Test func malformedProtobufIsAnErrorNotACrash() throws {
         for bytes: [UInt8] in [[0x0A, 0x05, 0x41], [0x08], [0x00], [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]] {
-            #expect(throws: ProtoJSONCodec.CodecError.self) { try codec.decode(bytes, as: "kgrec.v1.ScoreResponse") }
+            let error = #expect(throws: ProtoJSONCodec.CodecError.self) { try codec.decode(bytes, as: "kgrec.v1.ScoreResponse") }
+            #expect(error?.code == .malformedProtobuf, "\(bytes)")
         }
+    }
+
+    @Test func anUnknownMessageTypeIsRejected() throws {
+        let error = #expect(throws: ProtoJSONCodec.CodecError.self) { try codec.encode(.object([]), as: "kgrec.v1.Nope") }
+        #expect(error?.code == .unknownType)
     }
 
     @Test func jsonParserHandlesEscapesAndReportsPositions() throws {

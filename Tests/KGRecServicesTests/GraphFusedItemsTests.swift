@@ -97,7 +97,7 @@ final class CountingItemEncoding: ItemEncoding, @unchecked Sendable {
             try await engine.load()
         } throws: { e in
             guard let e = e as? DataError else { return false }
-            return e.file == artifact && e.message.contains("multikg4rec-deadbeef")
+            return e.code == .inconsistent && e.file == artifact
         }
         #expect(engine.snapshot == nil)
         engine.close()

@@ -17,18 +17,16 @@ import KGRecModel
     }
 
     @Test func badLinesAreErrorsNamingFileAndLine() throws {
-        let cases: [([UInt8], Int, String)] = [
-            (Array("1\tok\nno tab here\n".utf8), 2, "no tab"),
-            (Array("1\tok\n2\tbad ".utf8) + [0xFF, 0xFE] + [0x0A], 2, "invalid UTF-8"),
-            (Array("1\tok\n\tempty id\n".utf8), 2, "empty id"),
-            (Array("1\tok\n1\tagain\n".utf8), 2, "duplicate id"),
+        let cases: [([UInt8], Int, DataError.Code)] = [
+            (Array("1\tok\nno tab here\n".utf8), 2, .malformed),
+            (Array("1\tok\n2\tbad ".utf8) + [0xFF, 0xFE] + [0x0A], 2, .malformed),
+            (Array("1\tok\n\tempty id\n".utf8), 2, .malformed),
+            (Array("1\tok\n1\tagain\n".utf8), 2, .duplicate),
         ]
-        for (bytes, line, message) in cases {
+        for (bytes, line, code) in cases {
             let path = try file(bytes)
-            #expect { try TextRecords.read(path: path) } throws: { error in
-                guard let e = error as? DataError else { return false }
-                return e.file == path && e.line == line && e.message.contains(message)
-            }
+            let e = #expect(throws: DataError.self) { try TextRecords.read(path: path) }
+            #expect(e?.code == code && e?.file == path && e?.line == line, "\(String(describing: e))")
         }
     }
 

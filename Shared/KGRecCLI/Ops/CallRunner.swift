@@ -20,7 +20,7 @@ struct CallRunner: Sendable {
         case .unary, .serverStreaming:
             var it = requests.makeAsyncIterator()
             let request = await it.next() ?? .object([])
-            if await it.next() != nil { throw ProtoJSONCodec.CodecError("\(method.path) is \(method.shape.rawValue): it takes exactly one request") }
+            if await it.next() != nil { throw ProtoJSONCodec.CodecError(.tooManyRequests, "\(method.path) is \(method.shape.rawValue): it takes exactly one request") }
             if method.shape == .unary {
                 try emit(try await channel.unary(descriptor, request: try encode(request), responseType: RawMessage.self,
                                                  options: options).message)

@@ -27,18 +27,18 @@ struct EmbeddingTable: Sendable {
     init(path: String) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw DataError(file: path, "cannot read file: \(error.localizedDescription)")
+            throw DataError(.unreadable, file: path, "cannot read file: \(error.localizedDescription)", cause: error)
         }
         guard data.count >= Self.magic.count, Array(data.prefix(Self.magic.count)) == Self.magic else {
-            throw DataError(file: path, "not an embedding table (expected the magic bytes KGRTBL01)")
+            throw DataError(.unsupported, file: path, "not an embedding table (expected the magic bytes KGRTBL01)")
         }
         var batches: [Data] = []
         var at = data.startIndex + Self.magic.count
         while at < data.endIndex {
-            guard data.endIndex - at >= 4 else { throw DataError(file: path, "truncated at byte \(at - data.startIndex)") }
+            guard data.endIndex - at >= 4 else { throw DataError(.corrupt, file: path, "truncated at byte \(at - data.startIndex)") }
             let n = data[at..<at + 4].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
             at += 4
-            guard data.endIndex - at >= n else { throw DataError(file: path, "truncated at byte \(at - data.startIndex)") }
+            guard data.endIndex - at >= n else { throw DataError(.corrupt, file: path, "truncated at byte \(at - data.startIndex)") }
             batches.append(data[at..<at + n])
             at += n
         }
@@ -52,7 +52,7 @@ struct EmbeddingTable: Sendable {
             out.append(b)
         }
         do { try out.write(to: URL(fileURLWithPath: path)) } catch {
-            throw DataError(file: path, "cannot write file: \(error.localizedDescription)")
+            throw DataError(.unwritable, file: path, "cannot write file: \(error.localizedDescription)", cause: error)
         }
     }
 

@@ -7,11 +7,6 @@ import GRPCCore
 struct ProtoJSONCodec: Sendable {
     let schema: ProtoSchema
 
-    struct CodecError: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
-    }
-
     // ---- JSON → protobuf ----------------------------------------------------------------------
 
     func encode(_ json: JSONValue, as type: String) throws(CodecError) -> [UInt8] {
@@ -21,17 +16,17 @@ struct ProtoJSONCodec: Sendable {
     }
 
     private func encode(_ json: JSONValue, as type: String, path: String, into w: inout ProtoWireWriter) throws(CodecError) {
-        guard let message = schema.messages[type] else { throw CodecError("unknown message type \(type)") }
-        guard case .object(let fields) = json else { throw CodecError("\(path): expected an object, got \(json.kindName)") }
+        guard let message = schema.messages[type] else { throw CodecError(.unknownType, "unknown message type \(type)") }
+        guard case .object(let fields) = json else { throw CodecError(.wrongKind, "\(path): expected an object, got \(json.kindName)") }
         for (key, value) in fields {
             guard let field = message.field(named: key) else {
                 let known = message.fields.map(\.jsonName).joined(separator: ", ")
-                throw CodecError("\(path): unknown field '\(key)' (\(type) has: \(known.isEmpty ? "no fields" : known))")
+                throw CodecError(.unknownField, "\(path): unknown field '\(key)' (\(type) has: \(known.isEmpty ? "no fields" : known))")
             }
             let fpath = path + "." + field.jsonName
             if value == .null { continue }
             if field.repeated {
-                guard case .array(let items) = value else { throw CodecError("\(fpath): expected an array, got \(value.kindName)") }
+                guard case .array(let items) = value else { throw CodecError(.wrongKind, "\(fpath): expected an array, got \(value.kindName)") }
                 if case .scalar(let s) = field.type, s != "string", s != "bytes" {
                     var packed = ProtoWireWriter()
                     for (i, item) in items.enumerated() { try scalar(item, s, "\(fpath)[\(i)]", into: &packed, number: nil) }
@@ -67,13 +62,13 @@ struct ProtoJSONCodec: Sendable {
         switch value {
         case .string(let name):
             guard let v = e.values.first(where: { $0.0 == name }) else {
-                throw CodecError("\(path): '\(name)' is not a \(type) (one of \(e.values.map(\.0).joined(separator: ", ")))")
+                throw CodecError(.invalidValue, "\(path): '\(name)' is not a \(type) (one of \(e.values.map(\.0).joined(separator: ", ")))")
             }
             return v.1
         case .number(let n):
-            guard let v = Int32(n) else { throw CodecError("\(path): \(n) is not an enum number") }
+            guard let v = Int32(n) else { throw CodecError(.invalidValue, "\(path): \(n) is not an enum number") }
             return v
-        default: throw CodecError("\(path): expected an enum name, got \(value.kindName)")
+        default: throw CodecError(.wrongKind, "\(path): expected an enum name, got \(value.kindName)")
         }
     }
 
@@ -84,11 +79,11 @@ struct ProtoJSONCodec: Sendable {
             switch value {
             case .number(let n): text = n
             case .string(let s): text = s
-            default: throw CodecError("\(path): expected an integer, got \(value.kindName)")
+            default: throw CodecError(.wrongKind, "\(path): expected an integer, got \(value.kindName)")
             }
             if let v = T(text) { return v }
             if let d = Double(text), d == d.rounded(), let v = T(exactly: d) { return v }
-            throw CodecError("\(path): '\(text)' is not a valid \(type)")
+            throw CodecError(.invalidValue, "\(path): '\(text)' is not a valid \(type)")
         }
         func real() throws(CodecError) -> Double {
             switch value {
@@ -99,7 +94,7 @@ struct ProtoJSONCodec: Sendable {
             case .string(let s): if let d = Double(s) { return d }
             default: break
             }
-            throw CodecError("\(path): expected a number, got \(value.kindName)")
+            throw CodecError(.wrongKind, "\(path): expected a number, got \(value.kindName)")
         }
         switch type {
         case "int32", "int64", "uint32", "uint64", "bool", "sint32", "sint64":
@@ -112,7 +107,7 @@ struct ProtoJSONCodec: Sendable {
             case "sint32": let x = Int64(try integer(Int32.self)); v = UInt64(bitPattern: (x << 1) ^ (x >> 63))
             case "sint64": let x = try integer(Int64.self); v = UInt64(bitPattern: (x << 1) ^ (x >> 63))
             default:
-                guard case .bool(let b) = value else { throw CodecError("\(path): expected true or false, got \(value.kindName)") }
+                guard case .bool(let b) = value else { throw CodecError(.wrongKind, "\(path): expected true or false, got \(value.kindName)") }
                 v = b ? 1 : 0
             }
             if let n = number { w.tag(n, 0) }
@@ -136,13 +131,13 @@ struct ProtoJSONCodec: Sendable {
             if let n = number { w.tag(n, 1) }
             w.fixed64(bits)
         case "string":
-            guard case .string(let s) = value else { throw CodecError("\(path): expected a string, got \(value.kindName)") }
+            guard case .string(let s) = value else { throw CodecError(.wrongKind, "\(path): expected a string, got \(value.kindName)") }
             w.lengthDelimited(number!, Array(s.utf8))
         case "bytes":
-            guard case .string(let s) = value, let b = Base64.decode(s) else { throw CodecError("\(path): expected base64 text") }
+            guard case .string(let s) = value, let b = Base64.decode(s) else { throw CodecError(.invalidValue, "\(path): expected base64 text") }
             w.lengthDelimited(number!, b)
         default:
-            throw CodecError("\(path): unsupported type \(type)")
+            throw CodecError(.unknownType, "\(path): unsupported type \(type)")
         }
     }
 
@@ -153,7 +148,7 @@ struct ProtoJSONCodec: Sendable {
     }
 
     private func decode(_ bytes: ArraySlice<UInt8>, as type: String) throws(CodecError) -> JSONValue {
-        guard let message = schema.messages[type] else { throw CodecError("unknown message type \(type)") }
+        guard let message = schema.messages[type] else { throw CodecError(.unknownType, "unknown message type \(type)") }
         var r = ProtoWireReader(bytes)
         var singles: [Int: JSONValue] = [:]
         var lists: [Int: [JSONValue]] = [:]
@@ -180,11 +175,11 @@ struct ProtoJSONCodec: Sendable {
                 if field.repeated { lists[number, default: []].append(v) } else { singles[number] = v }
             }
         } catch let e as ProtoWireReader.Truncated {
-            throw CodecError("\(type): malformed protobuf (\(e.reason))")
+            throw CodecError(.malformedProtobuf, "\(type): malformed protobuf (\(e.reason))")
         } catch let e as CodecError {
             throw e
         } catch {
-            throw CodecError("\(type): \(error)")
+            throw CodecError(.malformedProtobuf, "\(type): \(error)")
         }
         var out: [(String, JSONValue)] = []
         for f in message.fields {
@@ -239,7 +234,7 @@ struct ProtoJSONCodec: Sendable {
         case ("sfixed64", 1): return .string(String(Int64(bitPattern: try r.fixed64())))
         case ("string", 2): return .string(String(decoding: try r.lengthDelimited(), as: UTF8.self))
         case ("bytes", 2): return .string(Base64.encode(Array(try r.lengthDelimited())))
-        default: throw CodecError("field of type \(s) arrived with wire type \(wireType)")
+        default: throw CodecError(.malformedProtobuf, "field of type \(s) arrived with wire type \(wireType)")
         }
     }
 

@@ -67,7 +67,7 @@ public struct AlignConfig: Codable, Equatable, Sendable {
     }
 
     public func validate() throws {
-        func check(_ ok: Bool, _ m: String) throws { if !ok { throw DataError(file: "align config", m) } }
+        func check(_ ok: Bool, _ m: String) throws { if !ok { throw DataError(.invalidValue, file: "align config", m) } }
         try check(temperature > 0 && temperature <= 10, "temperature must be in (0, 10]")
         try check(epochs >= 1 && batchSize >= 2, "epochs >= 1 and batch size >= 2")
         try check(sampledNegatives >= 0 && hardNegatives >= 0, "negatives must be >= 0")
@@ -86,7 +86,7 @@ public struct AlignConfig: Codable, Equatable, Sendable {
         var content = base
         let hasText = (features.text?.presentCount ?? 0) > 0, hasVisual = (features.visual?.presentCount ?? 0) > 0
         if encoder != .structure {
-            guard hasText || hasVisual else { throw DataError(file: data, "the \(encoder.rawValue) encoder needs text or visual features") }
+            guard hasText || hasVisual else { throw DataError(.inconsistent, file: data, "the \(encoder.rawValue) encoder needs text or visual features") }
         }
         content.modalities = hasText && hasVisual ? .both : hasText ? .textOnly : .visualOnly
         content.layerSizes = []

@@ -36,7 +36,7 @@ public struct AlignmentCheckpoint: Sendable {
     public static func isAlignment(_ metadata: [String: String]) -> Bool { metadata["format"] == format }
 
     public static func read(from path: String) throws -> AlignmentCheckpoint {
-        guard let ckpt = try readIfAlignment(path) else { throw DataError(file: path, "not an alignment checkpoint") }
+        guard let ckpt = try readIfAlignment(path) else { throw DataError(.unsupported, file: path, "not an alignment checkpoint") }
         return ckpt
     }
 
@@ -49,11 +49,11 @@ public struct AlignmentCheckpoint: Sendable {
     }
 
     public init(tensors: [String: Matrix], metadata meta: [String: String], path: String) throws {
-        guard Self.isAlignment(meta) else { throw DataError(file: path, "not an alignment checkpoint (format '\(meta["format"] ?? "")')") }
+        guard Self.isAlignment(meta) else { throw DataError(.unsupported, file: path, "not an alignment checkpoint (format '\(meta["format"] ?? "")')") }
         func field<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
-            guard let s = meta[key] else { throw DataError(file: path, "alignment checkpoint: __metadata__ has no '\(key)'") }
+            guard let s = meta[key] else { throw DataError(.malformed, file: path, "alignment checkpoint: __metadata__ has no '\(key)'") }
             do { return try JSONDecoder().decode(T.self, from: Data(s.utf8)) } catch {
-                throw DataError(file: path, "bad '\(key)' in __metadata__: \(error)")
+                throw DataError(.malformed, file: path, "bad '\(key)' in __metadata__: \(error)", cause: error)
             }
         }
         self.init(models: try field("kgrec.model_configs", [ModelConfig].self), align: try field("kgrec.align_config", AlignConfig.self),
@@ -64,11 +64,11 @@ public struct AlignmentCheckpoint: Sendable {
 
     /// The encoders for `task` with these parameters; a task whose counts differ is refused.
     public func restore(task: TwoKG, path: String) throws -> [MultiKG4Rec] {
-        guard task.counts == counts else { throw DataError(file: path, "checkpoint was trained on \(counts), the data has \(task.counts)") }
+        guard task.counts == counts else { throw DataError(.inconsistent, file: path, "checkpoint was trained on \(counts), the data has \(task.counts)") }
         let named = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.value) })
         return try models.map { config in
             let model = try MultiKG4Rec(config: config, graph: task.graph, features: task.features, refreshing: false)
-            do { try model.loadParameters(named) } catch { throw DataError(file: path, "parameters do not fit the model: \(error)") }
+            do { try model.loadParameters(named) } catch { throw DataError(.inconsistent, file: path, "parameters do not fit the model: \(error)", cause: error) }
             return model
         }
     }

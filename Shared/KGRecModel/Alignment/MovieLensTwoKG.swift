@@ -81,7 +81,7 @@ public enum MovieLensTwoKG {
         var pairs = AlignmentPairs()
         for i in 0..<raw.items.count {
             guard let m = b.entities.index(of: raw.items[i]) else {
-                throw DataError(file: path("item"), "linked item '\(raw.items[i])' is not in ml-100k.item")
+                throw DataError(.unknownID, file: path("item"), "linked item '\(raw.items[i])' is not in ml-100k.item")
             }
             pairs.append(Int32(i), m, .train)
         }

@@ -35,7 +35,7 @@ public struct TwoKGSynthConfig: Codable, Equatable, Sendable {
     }
 
     public func validate() throws {
-        func check(_ ok: Bool, _ what: String) throws { if !ok { throw DataError(file: "synth --two-kgs", what) } }
+        func check(_ ok: Bool, _ what: String) throws { if !ok { throw DataError(.invalidValue, file: "synth --two-kgs", what) } }
         try check(items > 1 && relations > 0 && attributes >= relations, "items > 1 and attributes >= relations > 0")
         try check(overlap > 0 && overlap <= 1, "overlap must be in (0, 1]")
         try check(textWidth > 0 && latent > 0, "widths must be positive")

@@ -16,13 +16,13 @@ public enum TwoKGFiles {
                             splitRatios: [Double] = [0.3, 0.1, 0.6]) throws -> TwoKG {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError(file: directory, "no such alignment data directory")
+            throw DataError(.unreadable, file: directory, "no such alignment data directory")
         }
         func path(_ f: String) -> String { (directory as NSString).appendingPathComponent(f) }
         let a = try readSide(path, "a"), b = try readSide(path, "b")
         for m in Modality.allCases {
             if let fa = a.features[m], let fb = b.features[m], fa.width != fb.width {
-                throw DataError(file: path("b.\(m.rawValue).npy"), "\(m.rawValue) features are \(fb.width)-d, a.\(m.rawValue).npy's are \(fa.width)-d")
+                throw DataError(.inconsistent, file: path("b.\(m.rawValue).npy"), "\(m.rawValue) features are \(fb.width)-d, a.\(m.rawValue).npy's are \(fa.width)-d")
             }
         }
         let pairs = try readPairs(path: path(pairsFile), a: a.entities, b: b.entities, seed: splitSeed, ratios: splitRatios)
@@ -35,7 +35,7 @@ public enum TwoKGFiles {
         let (itemCols, itemLines) = try AtomicFile.readTable(path: itemPath, columns: ["entity_id"])
         for (k, t) in itemCols[0].enumerated() {
             guard side.entities.index(of: t) == nil else {
-                throw DataError(file: itemPath, line: itemLines[k], "duplicate item entity '\(t)'")
+                throw DataError(.duplicate, file: itemPath, line: itemLines[k], "duplicate item entity '\(t)'")
             }
             side.entities.insert(t)
         }
@@ -70,25 +70,25 @@ public enum TwoKGFiles {
         for k in 0..<cols[0].count {
             let line = lines[k]
             guard let x = a.index(of: cols[0][k]) else {
-                throw DataError(file: path, line: line, "a_id '\(cols[0][k])' is not an entity of KG A")
+                throw DataError(.unknownID, file: path, line: line, "a_id '\(cols[0][k])' is not an entity of KG A")
             }
             guard let y = b.index(of: cols[1][k]) else {
-                throw DataError(file: path, line: line, "b_id '\(cols[1][k])' is not an entity of KG B")
+                throw DataError(.unknownID, file: path, line: line, "b_id '\(cols[1][k])' is not an entity of KG B")
             }
-            if let first = seenA[x] { throw DataError(file: path, line: line, "a_id '\(cols[0][k])' is already aligned on line \(first)") }
-            if let first = seenB[y] { throw DataError(file: path, line: line, "b_id '\(cols[1][k])' is already aligned on line \(first)") }
+            if let first = seenA[x] { throw DataError(.duplicate, file: path, line: line, "a_id '\(cols[0][k])' is already aligned on line \(first)") }
+            if let first = seenB[y] { throw DataError(.duplicate, file: path, line: line, "b_id '\(cols[1][k])' is already aligned on line \(first)") }
             seenA[x] = line
             seenB[y] = line
             var phase = AlignmentPairs.Phase.train
             if hasSplit {
                 guard let p = AlignmentPairs.Phase(rawValue: cols[2][k]) else {
-                    throw DataError(file: path, line: line, "split '\(cols[2][k])' is not train, valid or test")
+                    throw DataError(.invalidValue, file: path, line: line, "split '\(cols[2][k])' is not train, valid or test")
                 }
                 phase = p
             }
             pairs.append(x, y, phase)
         }
-        if pairs.count == 0 { throw DataError(file: path, "no alignment pairs") }
+        if pairs.count == 0 { throw DataError(.malformed, file: path, "no alignment pairs") }
         if !hasSplit { pairs.phase = randomSplit(pairs.count, seed: seed, ratios: ratios) }
         return pairs
     }
@@ -113,12 +113,12 @@ public enum TwoKGFiles {
     public static func write(_ task: TwoKG, to directory: String) throws -> [String] {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw DataError(file: directory, "cannot create directory: \(error)")
+            throw DataError(.unwritable, file: directory, "cannot create directory: \(error)", cause: error)
         }
         var written = [String]()
         func put(_ name: String, _ text: String) throws {
             let p = (directory as NSString).appendingPathComponent(name)
-            guard fm.createFile(atPath: p, contents: Data(text.utf8)) else { throw DataError(file: p, "cannot write file") }
+            guard fm.createFile(atPath: p, contents: Data(text.utf8)) else { throw DataError(.unwritable, file: p, "cannot write file") }
             written.append(p)
         }
         for (s, side) in zip(["a", "b"], task.sides) {

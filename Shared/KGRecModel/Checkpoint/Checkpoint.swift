@@ -46,13 +46,13 @@ public struct Checkpoint: Sendable {
         let (tensors, meta) = try SafeTensors.read(path: path)
         let dec = JSONDecoder()
         func field<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
-            guard let s = meta[key] else { throw DataError(file: path, "not a kgrec checkpoint: __metadata__ has no '\(key)'") }
+            guard let s = meta[key] else { throw DataError(.malformed, file: path, "not a kgrec checkpoint: __metadata__ has no '\(key)'") }
             do { return try dec.decode(T.self, from: Data(s.utf8)) } catch {
-                throw DataError(file: path, "bad '\(key)' in __metadata__: \(error)")
+                throw DataError(.malformed, file: path, "bad '\(key)' in __metadata__: \(error)", cause: error)
             }
         }
         guard let kindText = meta["kgrec.model"], let kind = ModelKind(rawValue: kindText) else {
-            throw DataError(file: path, "not a kgrec checkpoint or unknown model kind '\(meta["kgrec.model"] ?? "")'")
+            throw DataError(.unsupported, file: path, "not a kgrec checkpoint or unknown model kind '\(meta["kgrec.model"] ?? "")'")
         }
         let names = tensors.keys.sorted()
         var ckpt = Checkpoint(kind: kind, model: try field("kgrec.model_config", ModelConfig.self),
@@ -80,10 +80,10 @@ public struct Checkpoint: Sendable {
     private func restore(dataset: Dataset, path: String, load: ([String: Matrix]) throws -> Void) throws {
         let actual = DatasetCounts(dataset)
         guard actual == counts else {
-            throw DataError(file: path, "checkpoint was trained on \(counts), the dataset has \(actual)")
+            throw DataError(.inconsistent, file: path, "checkpoint was trained on \(counts), the dataset has \(actual)")
         }
         do { try load(Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.value) })) } catch {
-            throw DataError(file: path, "parameters do not fit the model: \(error)")
+            throw DataError(.inconsistent, file: path, "parameters do not fit the model: \(error)", cause: error)
         }
     }
 }

@@ -19,7 +19,7 @@ public enum SafeTensors {
         var entries = [String: Any]()
         for (name, m) in tensors {
             guard entries[name] == nil, name != "__metadata__" else {
-                throw DataError(file: path, "duplicate or reserved tensor name '\(name)'")
+                throw DataError(.duplicate, file: path, "duplicate or reserved tensor name '\(name)'")
             }
             let begin = data.count
             m.data.withUnsafeBytes { data += $0 }
@@ -38,11 +38,11 @@ public enum SafeTensors {
         out += data
         let tmp = path + ".tmp"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(out)) else {
-            throw DataError(file: path, "cannot write file")
+            throw DataError(.unwritable, file: path, "cannot write file")
         }
         _ = try? FileManager.default.removeItem(atPath: path)
         do { try FileManager.default.moveItem(atPath: tmp, toPath: path) } catch {
-            throw DataError(file: path, "cannot move \(tmp) into place: \(error)")
+            throw DataError(.unwritable, file: path, "cannot move \(tmp) into place: \(error)", cause: error)
         }
     }
 
@@ -51,22 +51,22 @@ public enum SafeTensors {
     /// `skipNonFloat`, tensors of other dtypes (e.g. a BERT checkpoint's I64 `position_ids`) are
     /// checked for fitting the data section and left out instead of rejected.
     public static func read(path: String, skipNonFloat: Bool = false) throws -> (tensors: [String: Matrix], metadata: [String: String]) {
-        guard let file = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot read file") }
+        guard let file = FileManager.default.contents(atPath: path) else { throw DataError(.unreadable, file: path, "cannot read file") }
         let bytes = [UInt8](file)
-        guard bytes.count >= 8 else { throw DataError(file: path, "truncated: \(bytes.count) bytes, no header length") }
+        guard bytes.count >= 8 else { throw DataError(.corrupt, file: path, "truncated: \(bytes.count) bytes, no header length") }
         let n = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(bytes.count - 8) else {
-            throw DataError(file: path, "truncated or corrupt: header length \(n) exceeds the file (\(bytes.count) bytes)")
+            throw DataError(.corrupt, file: path, "truncated or corrupt: header length \(n) exceeds the file (\(bytes.count) bytes)")
         }
         let headerEnd = 8 + Int(n)
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
               let header = object as? [String: Any] else {
-            throw DataError(file: path, "corrupt header: not a JSON object")
+            throw DataError(.malformed, file: path, "corrupt header: not a JSON object")
         }
         let dataSection = bytes.count - headerEnd
         var metadata = [String: String]()
         if let m = header["__metadata__"] {
-            guard let mm = m as? [String: String] else { throw DataError(file: path, "corrupt header: __metadata__ must map strings to strings") }
+            guard let mm = m as? [String: String] else { throw DataError(.malformed, file: path, "corrupt header: __metadata__ must map strings to strings") }
             metadata = mm
         }
         var tensors = [String: Matrix]()
@@ -74,24 +74,24 @@ public enum SafeTensors {
         for (name, value) in header where name != "__metadata__" {
             guard let t = value as? [String: Any], let dtype = t["dtype"] as? String,
                   let shape = t["shape"] as? [Int], let offsets = t["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw DataError(file: path, "corrupt header: tensor '\(name)' needs dtype, shape and data_offsets")
+                throw DataError(.malformed, file: path, "corrupt header: tensor '\(name)' needs dtype, shape and data_offsets")
             }
             if dtype != "F32", skipNonFloat, let size = otherDtypeSizes[dtype] {
                 let count = shape.reduce(1, *), (b, e) = (offsets[0], offsets[1])
                 guard b >= 0, e >= b, e <= dataSection, e - b == size * count else {
-                    throw DataError(file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit \(dtype) shape \(shape) in a \(dataSection)-byte data section (truncated?)")
+                    throw DataError(.corrupt, file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit \(dtype) shape \(shape) in a \(dataSection)-byte data section (truncated?)")
                 }
                 ranges.append((b, e))
                 continue
             }
-            guard dtype == "F32" else { throw DataError(file: path, "tensor '\(name)' has dtype \(dtype), expected F32") }
+            guard dtype == "F32" else { throw DataError(.unsupported, file: path, "tensor '\(name)' has dtype \(dtype), expected F32") }
             guard shape.count <= 2, shape.allSatisfy({ $0 >= 0 }) else {
-                throw DataError(file: path, "tensor '\(name)' has shape \(shape), expected 1-D or 2-D")
+                throw DataError(.unsupported, file: path, "tensor '\(name)' has shape \(shape), expected 1-D or 2-D")
             }
             let rows = shape.count == 2 ? shape[0] : 1, cols = shape.last ?? 1
             let (b, e) = (offsets[0], offsets[1])
             guard b >= 0, e >= b, e <= dataSection, e - b == 4 * rows * cols else {
-                throw DataError(file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit shape \(shape) in a \(dataSection)-byte data section (truncated?)")
+                throw DataError(.corrupt, file: path, "tensor '\(name)': data_offsets [\(b), \(e)] do not fit shape \(shape) in a \(dataSection)-byte data section (truncated?)")
             }
             ranges.append((b, e))
             var values = [Float](repeating: 0, count: rows * cols)
@@ -102,16 +102,16 @@ public enum SafeTensors {
         }
         var end = 0
         for (b, e) in ranges.sorted(by: { $0 < $1 }) {
-            guard b == end else { throw DataError(file: path, "corrupt header: tensor data overlaps or leaves a gap at byte \(end)") }
+            guard b == end else { throw DataError(.corrupt, file: path, "corrupt header: tensor data overlaps or leaves a gap at byte \(end)") }
             end = e
         }
         guard end == dataSection else {
-            throw DataError(file: path, "data section is \(dataSection) bytes but tensors cover \(end) (truncated or trailing bytes)")
+            throw DataError(.corrupt, file: path, "data section is \(dataSection) bytes but tensors cover \(end) (truncated or trailing bytes)")
         }
         if let expected = metadata[checksumKey] {
             let actual = bytes.withUnsafeBytes { String(format: "%08x", CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[headerEnd...]))) }
             guard actual == expected else {
-                throw DataError(file: path, "checksum mismatch: data CRC-32 is \(actual), header says \(expected) (corrupt file)")
+                throw DataError(.corrupt, file: path, "checksum mismatch: data CRC-32 is \(actual), header says \(expected) (corrupt file)")
             }
         }
         return (tensors, metadata)

@@ -25,7 +25,7 @@ struct AtomicFile {
                     let field = TextFile.string(h)
                     let parts = field.split(separator: ":", omittingEmptySubsequences: false)
                     guard parts.count == 2, !parts[0].isEmpty, types.contains(String(parts[1])) else {
-                        throw DataError(file: path, line: 1,
+                        throw DataError(.malformed, file: path, line: 1,
                                         "bad header field '\(field)': expected name:type with type token, token_seq, float or float_seq")
                     }
                     names[String(parts[0])] = k
@@ -33,7 +33,7 @@ struct AtomicFile {
                 for (c, name) in columns.enumerated() {
                     positions[c] = names[name]
                     if positions[c] == nil && !optional.contains(name) {
-                        throw DataError(file: path, line: 1, "missing column '\(name)' in header")
+                        throw DataError(.malformed, file: path, line: 1, "missing column '\(name)' in header")
                     }
                 }
                 return
@@ -41,18 +41,18 @@ struct AtomicFile {
             if line.isEmpty { return }
             let fields = TextFile.fields(line, separator: 0x09)
             guard fields.count == width else {
-                throw DataError(file: path, line: number, "ragged line: expected \(width) tab-separated fields, found \(fields.count)")
+                throw DataError(.malformed, file: path, line: number, "ragged line: expected \(width) tab-separated fields, found \(fields.count)")
             }
             for c in 0..<columns.count {
                 guard let p = positions[c] else { continue }
                 if fields[p].isEmpty && !optional.contains(columns[c]) {
-                    throw DataError(file: path, line: number, "empty value in column '\(columns[c])'")
+                    throw DataError(.malformed, file: path, line: number, "empty value in column '\(columns[c])'")
                 }
                 result[c].append(TextFile.string(fields[p]))
             }
             lines.append(number)
         }
-        if width == 0 { throw DataError(file: path, line: 1, "empty file: missing header") }
+        if width == 0 { throw DataError(.malformed, file: path, line: 1, "empty file: missing header") }
         return (result, lines)
     }
 }

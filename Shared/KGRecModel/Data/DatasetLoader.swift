@@ -39,7 +39,7 @@ public enum DatasetLoader {
     static func loadRaw(_ options: DataOptions) throws -> (name: String, raw: RawData) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: options.path, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError(file: options.path, "no such dataset directory")
+            throw DataError(.unreadable, file: options.path, "no such dataset directory")
         }
         let raw: RawData
         let name: String
@@ -51,7 +51,7 @@ public enum DatasetLoader {
             name = (options.path as NSString).lastPathComponent
             raw = try KGATLoader.load(directory: options.path, seed: options.seed)
         }
-        guard !raw.interactionUsers.isEmpty else { throw DataError(file: options.path, "no interactions") }
+        guard !raw.interactionUsers.isEmpty else { throw DataError(.malformed, file: options.path, "no interactions") }
         return (name, raw)
     }
 }

@@ -22,7 +22,7 @@ public enum FeatureLoader {
             if !line.isEmpty { tokens.append((number, TextFile.string(line))) }
         }
         guard tokens.count == matrix.rows else {
-            throw DataError(file: ids, "has \(tokens.count) ids but \(npy) has \(matrix.rows) rows")
+            throw DataError(.inconsistent, file: ids, "has \(tokens.count) ids but \(npy) has \(matrix.rows) rows")
         }
         var rowOfEntity = [Int32](repeating: -1, count: entityCount)
         var values = [Float]()
@@ -32,10 +32,10 @@ public enum FeatureLoader {
             switch resolve(entry.token) {
             case .dropped: continue
             case .unknown:
-                throw DataError(file: ids, line: entry.line, "unknown id '\(entry.token)' (not a user-facing item or entity of the dataset)")
+                throw DataError(.unknownID, file: ids, line: entry.line, "unknown id '\(entry.token)' (not a user-facing item or entity of the dataset)")
             case .entity(let e):
                 if rowOfEntity[Int(e)] >= 0 {
-                    throw DataError(file: ids, line: entry.line, "duplicate id '\(entry.token)'")
+                    throw DataError(.duplicate, file: ids, line: entry.line, "duplicate id '\(entry.token)'")
                 }
                 rowOfEntity[Int(e)] = next
                 next += 1

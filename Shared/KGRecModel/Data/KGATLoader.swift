@@ -18,11 +18,11 @@ public enum KGATLoader {
                 }
                 if f.isEmpty { return }
                 guard f.count == 3 else {
-                    throw DataError(file: kgPath, line: number, "ragged line: expected 3 ids 'h r t', found \(f.count)")
+                    throw DataError(.malformed, file: kgPath, line: number, "ragged line: expected 3 ids 'h r t', found \(f.count)")
                 }
                 guard let h = TextFile.int(f[0]), let r = TextFile.int(f[1]), let t = TextFile.int(f[2]),
                       h < Int32.max, r < Int32.max, t < Int32.max else {
-                    throw DataError(file: kgPath, line: number, "expected non-negative integer ids, found '\(TextFile.string(line))'")
+                    throw DataError(.malformed, file: kgPath, line: number, "expected non-negative integer ids, found '\(TextFile.string(line))'")
                 }
                 heads.append(Int32(h)); rels.append(Int32(r)); tails.append(Int32(t))
             }
@@ -68,7 +68,7 @@ public enum KGATLoader {
             if f.isEmpty { return }
             for (k, field) in f.enumerated() {
                 guard let v = TextFile.int(field), v < Int32.max else {
-                    throw DataError(file: path, line: number, "field \(k + 1): expected a non-negative integer id, found '\(TextFile.string(field))'")
+                    throw DataError(.malformed, file: path, line: number, "field \(k + 1): expected a non-negative integer id, found '\(TextFile.string(field))'")
                 }
                 if k > 0 { users.append(Int32(TextFile.int(f[0])!)); items.append(Int32(v)) }
             }

@@ -6,48 +6,48 @@ public enum NpyFile {
     /// Reads a `[rows, cols]` row-major float32 matrix. Throws `DataError` naming the problem.
     public static func read(path: String) throws -> (rows: Int, cols: Int, values: [Float]) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "cannot read file")
+            throw DataError(.unreadable, file: path, "cannot read file")
         }
         let b = [UInt8](data)
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard b.count >= 10, Array(b[0..<6]) == magic else {
-            throw DataError(file: path, "bad header: not a .npy file (magic \\x93NUMPY missing)")
+            throw DataError(.unsupported, file: path, "bad header: not a .npy file (magic \\x93NUMPY missing)")
         }
         let major = b[6]
         var headerStart = 10, headerLength = 0
         switch major {
         case 1: headerLength = Int(b[8]) | Int(b[9]) << 8
         case 2, 3:
-            guard b.count >= 12 else { throw DataError(file: path, "truncated header") }
+            guard b.count >= 12 else { throw DataError(.corrupt, file: path, "truncated header") }
             headerLength = Int(b[8]) | Int(b[9]) << 8 | Int(b[10]) << 16 | Int(b[11]) << 24
             headerStart = 12
-        default: throw DataError(file: path, "unsupported .npy version \(major).\(b[7])")
+        default: throw DataError(.unsupported, file: path, "unsupported .npy version \(major).\(b[7])")
         }
-        guard b.count >= headerStart + headerLength else { throw DataError(file: path, "truncated header") }
+        guard b.count >= headerStart + headerLength else { throw DataError(.corrupt, file: path, "truncated header") }
         let header = String(decoding: b[headerStart..<headerStart + headerLength], as: UTF8.self)
         guard let descr = value(of: "descr", in: header), let order = value(of: "fortran_order", in: header),
               let shapeText = value(of: "shape", in: header) else {
-            throw DataError(file: path, "bad header: expected descr, fortran_order and shape in '\(header.trimmingCharacters(in: .whitespacesAndNewlines))'")
+            throw DataError(.malformed, file: path, "bad header: expected descr, fortran_order and shape in '\(header.trimmingCharacters(in: .whitespacesAndNewlines))'")
         }
         let dtype = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         let elementSize: Int
         switch dtype {
         case "<f4", "|f4": elementSize = 4
         case "<f2", "|f2": elementSize = 2
-        default: throw DataError(file: path, "unsupported dtype '\(dtype)': expected little-endian float32 (<f4) or float16 (<f2)")
+        default: throw DataError(.unsupported, file: path, "unsupported dtype '\(dtype)': expected little-endian float32 (<f4) or float16 (<f2)")
         }
         guard order.trimmingCharacters(in: .whitespaces) == "False" else {
-            throw DataError(file: path, "unsupported Fortran order: expected C order (fortran_order: False)")
+            throw DataError(.unsupported, file: path, "unsupported Fortran order: expected C order (fortran_order: False)")
         }
         let dims = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard dims.count == 2, let rows = Int(dims[0]), let cols = Int(dims[1]), rows >= 0, cols > 0 else {
-            throw DataError(file: path, "wrong shape (\(dims.joined(separator: ", "))): expected a 2-D matrix (rows, cols)")
+            throw DataError(.unsupported, file: path, "wrong shape (\(dims.joined(separator: ", "))): expected a 2-D matrix (rows, cols)")
         }
         let offset = headerStart + headerLength
         let expected = rows * cols * elementSize
         guard b.count - offset == expected else {
-            throw DataError(file: path, "data section is \(b.count - offset) bytes, expected \(expected) for shape (\(rows), \(cols)) \(dtype)")
+            throw DataError(.corrupt, file: path, "data section is \(b.count - offset) bytes, expected \(expected) for shape (\(rows), \(cols)) \(dtype)")
         }
         var values = [Float](repeating: 0, count: rows * cols)
         b.withUnsafeBytes { raw in
@@ -79,7 +79,7 @@ public enum NpyFile {
         out += Array(header.utf8)
         values.withUnsafeBytes { out += $0 }  // little-endian hosts only (x86_64, arm64)
         guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
-            throw DataError(file: path, "cannot write file")
+            throw DataError(.unwritable, file: path, "cannot write file")
         }
     }
 

@@ -45,7 +45,7 @@ public enum RecBoleLoader {
             let token = link[raw.items[i]] ?? raw.items[i]
             let e = raw.entities.insert(token)
             guard e == Int32(i) else {
-                throw DataError(file: linkPath, "entity '\(token)' is linked to two items ('\(raw.items[Int(e)])' and '\(raw.items[i])')")
+                throw DataError(.duplicate, file: linkPath, "entity '\(token)' is linked to two items ('\(raw.items[Int(e)])' and '\(raw.items[i])')")
             }
         }
         if fm.fileExists(atPath: kgPath) {
@@ -76,13 +76,13 @@ public enum RecBoleLoader {
     /// The `NAME` of the single `NAME.inter` file in `directory`.
     static func datasetName(in directory: String) throws -> String {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            throw DataError(file: directory, "cannot list directory")
+            throw DataError(.unreadable, file: directory, "cannot list directory")
         }
         // `NAME.train.inter` etc. are split files (`SplitFiles`), not datasets.
         let phaseSuffixes = SplitFiles.phases.map { ".\($0).inter" }
         let inters = files.filter { f in f.hasSuffix(".inter") && !phaseSuffixes.contains { f.hasSuffix($0) } }.sorted()
         guard inters.count == 1 else {
-            throw DataError(file: directory, inters.isEmpty ? "no .inter file" : "several .inter files (\(inters.joined(separator: ", "))): pass the dataset name")
+            throw DataError(.malformed, file: directory, inters.isEmpty ? "no .inter file" : "several .inter files (\(inters.joined(separator: ", "))): pass the dataset name")
         }
         return String(inters[0].dropLast(".inter".count))
     }

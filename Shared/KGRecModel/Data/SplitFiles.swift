@@ -17,10 +17,10 @@ public enum SplitFiles {
     /// into `directory` (created if needed); returns the three paths.
     public static func write(_ options: DataOptions, to directory: String) throws -> [String] {
         guard options.format == .recbole else {
-            throw DataError(file: options.path, "split files are written for RecBole datasets (--dataset-format recbole)")
+            throw DataError(.unsupported, file: options.path, "split files are written for RecBole datasets (--dataset-format recbole)")
         }
         guard options.splitFiles == nil else {
-            throw DataError(file: options.path, "the split already comes from split files (\(options.splitFiles!))")
+            throw DataError(.inconsistent, file: options.path, "the split already comes from split files (\(options.splitFiles!))")
         }
         let (name, raw) = try DatasetLoader.loadRaw(options)
         let source = (options.path as NSString).appendingPathComponent("\(name).inter")
@@ -69,14 +69,14 @@ public enum SplitFiles {
             for k in 0..<cols[0].count {
                 let userToken = cols[0][k], itemToken = cols[1][k]
                 guard let u = raw.users.index(of: userToken) else {
-                    throw DataError(file: path, line: lines[k], "user '\(userToken)' has no interaction in \(name).inter")
+                    throw DataError(.unknownID, file: path, line: lines[k], "user '\(userToken)' has no interaction in \(name).inter")
                 }
                 guard let i = raw.items.index(of: itemToken) else {
                     let why = raw.droppedItems.contains(itemToken) ? "was dropped (no KG link; --all-interactions keeps it)" : "is not an item of \(name)"
-                    throw DataError(file: path, line: lines[k], "item '\(itemToken)' \(why)")
+                    throw DataError(.unknownID, file: path, line: lines[k], "item '\(itemToken)' \(why)")
                 }
                 guard interactions.contains(Int(u) * itemCount + Int(i)) else {
-                    throw DataError(file: path, line: lines[k], "('\(userToken)', '\(itemToken)') is not an interaction in \(name).inter")
+                    throw DataError(.unknownID, file: path, line: lines[k], "('\(userToken)', '\(itemToken)') is not an interaction in \(name).inter")
                 }
                 users.append(u)
                 items.append(i)
@@ -85,7 +85,7 @@ public enum SplitFiles {
             parts.append((users, items))
         }
         guard total == raw.interactionUsers.count else {
-            throw DataError(file: path(directory: directory, name: name, phase: "train"),
+            throw DataError(.inconsistent, file: path(directory: directory, name: name, phase: "train"),
                             "the split files hold \(total) rows, \(name).inter has \(raw.interactionUsers.count) interactions")
         }
         return InteractionSplit(userCount: raw.users.count, itemCount: itemCount,

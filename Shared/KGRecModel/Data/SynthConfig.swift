@@ -72,7 +72,7 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     }
 
     public func validate() throws {
-        func check(_ ok: Bool, _ what: String) throws { if !ok { throw DataError(file: "synth", what) } }
+        func check(_ ok: Bool, _ what: String) throws { if !ok { throw DataError(.invalidValue, file: "synth", what) } }
         try check(users > 0 && items > 1 && attributes >= relations && relations > 0, "users, items > 0 and attributes >= relations > 0")
         try check(interactionsPerUser >= 3 && interactionsPerUser * 3 / 2 < items, "interactions per user must be in [3, 2/3·items)")
         try check(visualWidth > 0 && textWidth > 0 && latent > 0 && candidates > 0, "widths, latent and candidates must be positive")

@@ -8,14 +8,14 @@ extension SyntheticKG {
     public func write(to directory: String) throws -> [String] {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw DataError(file: directory, "cannot create directory: \(error)")
+            throw DataError(.unwritable, file: directory, "cannot create directory: \(error)", cause: error)
         }
         let name = config.name
         var written = [String]()
         func path(_ ext: String) -> String { (directory as NSString).appendingPathComponent("\(name).\(ext)") }
         func put(_ ext: String, _ text: String) throws {
             let p = path(ext)
-            guard fm.createFile(atPath: p, contents: Data(text.utf8)) else { throw DataError(file: p, "cannot write file") }
+            guard fm.createFile(atPath: p, contents: Data(text.utf8)) else { throw DataError(.unwritable, file: p, "cannot write file") }
             written.append(p)
         }
         var s = "user_id:token\titem_id:token\n"

@@ -8,7 +8,7 @@ public struct TextFile {
 
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "cannot read file")
+            throw DataError(.unreadable, file: path, "cannot read file")
         }
         self.path = path
         bytes = [UInt8](data)

@@ -47,7 +47,7 @@ public enum FusedItemTable {
         out += [UInt8](repeating: 0, count: headerBytes - out.count)
         payload.withUnsafeBytes { out += $0 }  // little-endian hosts only (x86_64, arm64)
         do { try Data(out).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw DataError(file: path, "cannot write the fused-item artifact: \(error.localizedDescription)")
+            throw DataError(.unwritable, file: path, "cannot write the fused-item artifact: \(error.localizedDescription)", cause: error)
         }
     }
 
@@ -55,39 +55,39 @@ public enum FusedItemTable {
     public static func read(path: String, modelVersion: String, items: Int, channels: Int, width: Int) throws -> [FusedItem] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw DataError(file: path, "cannot read the fused-item artifact: \(error.localizedDescription)")
+            throw DataError(.unreadable, file: path, "cannot read the fused-item artifact: \(error.localizedDescription)", cause: error)
         }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> [FusedItem] in
             guard raw.count >= headerBytes else {
-                throw DataError(file: path, "truncated fused-item artifact: \(raw.count) bytes, the header alone is \(headerBytes)")
+                throw DataError(.corrupt, file: path, "truncated fused-item artifact: \(raw.count) bytes, the header alone is \(headerBytes)")
             }
             guard Array(raw[0..<8]) == magic else {
-                throw DataError(file: path, "not a fused-item artifact (magic KGRFUSED missing)")
+                throw DataError(.unsupported, file: path, "not a fused-item artifact (magic KGRFUSED missing)")
             }
             func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
             guard u32(8) == Int(version) else {
-                throw DataError(file: path, "fused-item artifact format version \(u32(8)), this build reads version \(version)")
+                throw DataError(.unsupported, file: path, "fused-item artifact format version \(u32(8)), this build reads version \(version)")
             }
             let c = u32(12), d = u32(16), crc = UInt32(u32(20))
             let n = Int(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
             let vlen = min(u32(32), maxVersionBytes)
             let written = String(decoding: raw[36..<36 + vlen], as: UTF8.self)
             guard written == modelVersion else {
-                throw DataError(file: path, "fused-item artifact was exported from checkpoint \(written), the loaded "
+                throw DataError(.inconsistent, file: path, "fused-item artifact was exported from checkpoint \(written), the loaded "
                                 + "checkpoint is \(modelVersion) (run kgrec export again)")
             }
             guard c == channels, d == width, n == items else {
-                throw DataError(file: path, "fused-item artifact holds \(n) items × \(c) channels × \(d), the checkpoint "
+                throw DataError(.inconsistent, file: path, "fused-item artifact holds \(n) items × \(c) channels × \(d), the checkpoint "
                                 + "needs \(items) × \(channels) × \(width)")
             }
             let payloadBytes = n * c * d * 4
             guard raw.count == headerBytes + payloadBytes else {
-                throw DataError(file: path, "fused-item artifact is \(raw.count) bytes, expected \(headerBytes + payloadBytes) "
+                throw DataError(.corrupt, file: path, "fused-item artifact is \(raw.count) bytes, expected \(headerBytes + payloadBytes) "
                                 + "(truncated or padded)")
             }
             let payload = UnsafeRawBufferPointer(rebasing: raw[headerBytes...])
             guard CRC32.checksum(payload) == crc else {
-                throw DataError(file: path, "fused-item artifact payload fails its CRC-32 check (corrupt)")
+                throw DataError(.corrupt, file: path, "fused-item artifact payload fails its CRC-32 check (corrupt)")
             }
             let floats = payload.bindMemory(to: Float.self)
             return (0..<n).map { i in

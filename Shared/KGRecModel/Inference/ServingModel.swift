@@ -44,7 +44,7 @@ public final class ServingModel: @unchecked Sendable {
     public static func load(checkpoint path: String, dataOverride: String? = nil) throws -> ServingModel {
         let ckpt = try Checkpoint.read(from: path)
         guard ckpt.kind == .multiKG4Rec else {
-            throw DataError(file: path, "the services serve multikg4rec checkpoints, this one is '\(ckpt.kind.rawValue)'")
+            throw DataError(.unsupported, file: path, "the services serve multikg4rec checkpoints, this one is '\(ckpt.kind.rawValue)'")
         }
         var options = ckpt.data
         if let d = dataOverride { options.path = d }
@@ -52,7 +52,7 @@ public final class ServingModel: @unchecked Sendable {
         // Built exactly as training builds it (same graph, features and fusion sequences).
         // No fusion pass at build or restore: `encode`/`propagate` compute from the parameters.
         guard let model = try ckpt.kind.make(config: ckpt.model, dataset: dataset, refreshing: false) as? MultiKG4Rec else {
-            throw DataError(file: path, "checkpoint kind '\(ckpt.kind.rawValue)' does not build a Multi-KG4Rec")
+            throw DataError(.unsupported, file: path, "checkpoint kind '\(ckpt.kind.rawValue)' does not build a Multi-KG4Rec")
         }
         try ckpt.restoreForServing(into: model, dataset: dataset, path: path)
         return try ServingModel(model: model, dataset: dataset, textModel: ckpt.textModel)

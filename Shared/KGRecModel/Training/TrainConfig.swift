@@ -46,7 +46,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public init() {}
 
     public func validate() throws {
-        func check(_ ok: Bool, _ m: String) throws { if !ok { throw DataError(file: "train config", m) } }
+        func check(_ ok: Bool, _ m: String) throws { if !ok { throw DataError(.invalidValue, file: "train config", m) } }
         try check(epochs >= 1, "epochs must be >= 1")
         try check(batchSize >= 1 && kgBatchSize >= 1, "batch sizes must be >= 1")
         try check(patience >= 1 && evalEvery >= 1, "patience and evalEvery must be >= 1")
