@@ -41,7 +41,7 @@ enum TrainingRun {
         let model = try s.kind.make(config: s.model, dataset: dataset)
         if let path = s.initFrom, let align = try AlignmentCheckpoint.readIfAlignment(path) {
             guard let m = model as? MultiKG4Rec else {
-                throw DataError(file: path, "an alignment checkpoint initialises multikg4rec, this run trains \(s.kind.rawValue)")
+                throw DataError(.inconsistent, file: path, "an alignment checkpoint initialises multikg4rec, this run trains \(s.kind.rawValue)")
             }
             let task = try TwoKGFiles.read(directory: align.align.data, splitSeed: align.align.splitSeed)
             let report = try AlignmentTransfer.initialise(m, dataset: dataset, from: align, task: task, path: path)

@@ -42,14 +42,14 @@ public enum AlignmentTransfer {
     public static func initialise(_ model: MultiKG4Rec, dataset: Dataset, from ckpt: AlignmentCheckpoint, task: TwoKG,
                                   path: String) throws -> Report {
         guard task.counts == ckpt.counts else {
-            throw DataError(file: path, "checkpoint was trained on \(ckpt.counts), its alignment data has \(task.counts)")
+            throw DataError(.inconsistent, file: path, "checkpoint was trained on \(ckpt.counts), its alignment data has \(task.counts)")
         }
         var report = Report()
         let matches = AlignmentSide.allCases.map { side in entityMap(dataset, task, side) }
         let best = matches[1].matched > matches[0].matched ? 1 : 0
         report.side = AlignmentSide.allCases[best]
         let (entityRows, matched) = matches[best]
-        guard matched > 0 else { throw DataError(file: path, "no entity of the dataset is in either KG of the alignment task") }
+        guard matched > 0 else { throw DataError(.inconsistent, file: path, "no entity of the dataset is in either KG of the alignment task") }
         report.matchedEntities = matched
         report.entities = dataset.entityCount
         let relationRows = relationMap(dataset.graph.relationNames, task.graph.relationNames, side: report.side)
@@ -67,7 +67,7 @@ public enum AlignmentTransfer {
             switch rest {
             case "id_embedding", "relation_embedding", "relation_projection":
                 guard m.cols == value.cols else {
-                    throw DataError(file: path, "\(from) is \(m.cols) wide, this run's \(name) is \(value.cols): train with the alignment's --dim")
+                    throw DataError(.inconsistent, file: path, "\(from) is \(m.cols) wide, this run's \(name) is \(value.cols): train with the alignment's --dim")
                 }
                 let (map, block) = rest == "id_embedding" ? (entityRows, 1) : (relationRows, rest == "relation_projection" ? m.cols : 1)
                 var out = value
@@ -79,7 +79,7 @@ public enum AlignmentTransfer {
             }
         }
         report.kept.sort()
-        do { try model.loadParameters(tensors) } catch { throw DataError(file: path, "parameters do not fit the model: \(error)") }
+        do { try model.loadParameters(tensors) } catch { throw DataError(.inconsistent, file: path, "parameters do not fit the model: \(error)", cause: error) }
         return report
     }
 
