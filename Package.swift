@@ -73,7 +73,7 @@ let package = Package(
 
         // Serving logic shared by the three services: durable log, embedding cache, item matrix
         // kernels (fp32/fp16/int8 scan, streaming top-k) and the IVF index: numeric settings.
-        .target(name: "KGRecServing", dependencies: ["KGRecTensor"], path: "Shared/KGRecServing",
+        .target(name: "KGRecServing", dependencies: ["KGRecPOSIX", "KGRecTensor"], path: "Shared/KGRecServing",
                 swiftSettings: vector),
 
         // The three services' libraries: handlers, state and wiring; executables only parse config.
@@ -114,7 +114,7 @@ let package = Package(
                     path: "Tests/KGRecModelTests"),
         .testTarget(name: "KGRecTextTests", dependencies: ["KGRecText", "KGRecModel", "KGRecTensor"],
                     path: "Tests/KGRecTextTests"),
-        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecTensor"],
+        .testTarget(name: "KGRecServingTests", dependencies: ["KGRecServing", "KGRecPOSIX", "KGRecTensor"],
                     path: "Tests/KGRecServingTests"),
         .testTarget(name: "KGRecServicesTests",
                     dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",

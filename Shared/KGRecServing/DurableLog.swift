@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KGRecPOSIX  // SystemError
 import KGRecTensor  // CRC32
 import Synchronization
 
@@ -34,16 +35,64 @@ public final class DurableLog: Sendable {
     }
 
     public struct LogError: Error, CustomStringConvertible {
+        public struct Code: Hashable, Sendable, CustomStringConvertible {
+            private enum Kind: String {
+                case locked = "locked"
+                case notALog = "not a log"
+                case corrupt = "corrupt"
+                case refused = "refused"
+                case recordTooLarge = "record too large"
+                case systemCall = "system call failed"
+            }
+            private let kind: Kind
+            private init(_ kind: Kind) { self.kind = kind }
+
+            /// Another process (or another open in this one) holds the log's exclusive lock.
+            public static let locked = Code(.locked)
+            /// The file does not start with the log's magic bytes.
+            public static let notALog = Code(.notALog)
+            /// A damaged record with intact records after it: not a torn tail, nothing was cut.
+            public static let corrupt = Code(.corrupt)
+            /// A failed append could not be rolled back, or the log was closed: it takes no more writes.
+            public static let refused = Code(.refused)
+            /// A record over `maxRecordBytes`.
+            public static let recordTooLarge = Code(.recordTooLarge)
+            /// A system call on the log failed; `cause` is its `SystemError`.
+            public static let systemCall = Code(.systemCall)
+
+            public var description: String { kind.rawValue }
+        }
+
+        public let code: Code
         public let path: String
         public let message: String
-        /// The `errno` of the failed system call (0 when the problem is the file's content).
+        /// The `errno` of the failed system call (EIO for a log that refuses writes, 0 when the
+        /// problem is the file's content).
         public let errno: Int32
+        /// The failed system call (`SystemError`) behind a `systemCall` error.
+        public let cause: (any Error)?
         public var description: String { "\(path): \(message)" }
 
-        init(path: String, message: String, errno: Int32 = 0) {
+        init(_ code: Code, path: String, message: String, errno: Int32 = 0) {
+            self.code = code
             self.path = path
             self.message = message
             self.errno = errno
+            self.cause = nil
+        }
+
+        /// `call` on the log at `path` failed with `errno` (read at once, so pass it before any other
+        /// call can change it): "PATH: WHAT: strerror".
+        static func failed(_ path: String, _ what: String, call: String, errno e: Int32 = Glibc.errno) -> LogError {
+            LogError(path: path, message: "\(what): \(String(cString: strerror(e)))", errno: e, cause: SystemError(call, errno: e))
+        }
+
+        private init(path: String, message: String, errno: Int32, cause: SystemError) {
+            self.code = .systemCall
+            self.path = path
+            self.message = message
+            self.errno = errno
+            self.cause = cause
         }
 
         /// The disk is full or failing (ENOSPC, EDQUOT, EIO): retrying later may succeed.
@@ -68,19 +117,18 @@ public final class DurableLog: Sendable {
     /// `io` is the system calls that change the file (`.system`; tests inject failing ones).
     public static func open(path: String, io: FileIO = .system) throws -> (log: DurableLog, replay: Replay) {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LogError(path: path, message: "cannot open: \(errnoText())", errno: errno) }
+        guard fd >= 0 else { throw LogError.failed(path, "cannot open", call: "open") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let e = errno
             _ = Glibc.close(fd)
-            throw LogError(path: path, message: e == EWOULDBLOCK
-                ? "is in use by another process (another kgrec-graph with the same --log?); one log, one writer"
-                : "cannot lock: \(String(cString: strerror(e)))", errno: e)
+            guard e == EWOULDBLOCK else { throw LogError.failed(path, "cannot lock", call: "flock", errno: e) }
+            throw LogError(.locked, path: path, message: "is in use by another process (another kgrec-graph with the same --log?); one log, one writer",
+                           errno: e)
         }
         do {
             // Holding the lock, nobody is compacting: a `.compact` file is a crashed compaction's.
             if unlink(compactPath(of: path)) != 0 && errno != ENOENT {
-                throw LogError(path: path, message: "cannot remove the stale \(compactPath(of: path)): \(errnoText())",
-                               errno: errno)
+                throw LogError.failed(path, "cannot remove the stale \(compactPath(of: path))", call: "unlink")
             }
             let replay = try Self.recover(fd: fd, path: path, io: io)
             return (DurableLog(path: path, fd: fd, io: io), replay)
@@ -116,16 +164,16 @@ public final class DurableLog: Sendable {
         try appendRecord(payload, to: &record)
         try state.withLock { st in
             if let broken = st.broken {
-                throw LogError(path: path, message: "refuses appends: \(broken); restart the service to recover the log",
+                throw LogError(.refused, path: path, message: "refuses appends: \(broken); restart the service to recover the log",
                                errno: EIO)
             }
             let fd = st.fd
             let end = lseek(fd, 0, SEEK_END)
-            guard end >= 0 else { throw LogError(path: path, message: "seek: \(Self.errnoText())", errno: errno) }
+            guard end >= 0 else { throw LogError.failed(path, "seek", call: "lseek") }
             do {
                 try Self.writeAll(fd, record, path: path, io: io)
                 guard io.fdatasync(fd) == 0 else {
-                    throw LogError(path: path, message: "fdatasync: \(Self.errnoText())", errno: errno)
+                    throw LogError.failed(path, "fdatasync", call: "fdatasync")
                 }
             } catch {
                 // Leave no partial record behind for the next append to follow; if that fails
@@ -151,20 +199,20 @@ public final class DurableLog: Sendable {
         let temp = Self.compactPath(of: path)
         try state.withLock { st in
             if let broken = st.broken {
-                throw LogError(path: path, message: "refuses compaction: \(broken)", errno: EIO)
+                throw LogError(.refused, path: path, message: "refuses compaction: \(broken)", errno: EIO)
             }
             let fd = Glibc.open(temp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw LogError(path: temp, message: "cannot create: \(Self.errnoText())", errno: errno) }
+            guard fd >= 0 else { throw LogError.failed(temp, "cannot create", call: "open") }
             var renamed = false
             do {
                 // Locked before it becomes the log, so no other process can open it unlocked.
                 guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                    throw LogError(path: temp, message: "cannot lock: \(Self.errnoText())", errno: errno)
+                    throw LogError.failed(temp, "cannot lock", call: "flock")
                 }
                 try Self.writeAll(fd, content, path: temp, io: io)
-                guard io.fsync(fd) == 0 else { throw LogError(path: temp, message: "fsync: \(Self.errnoText())", errno: errno) }
+                guard io.fsync(fd) == 0 else { throw LogError.failed(temp, "fsync", call: "fsync") }
                 guard io.rename(temp, path) == 0 else {
-                    throw LogError(path: temp, message: "cannot rename over \(path): \(Self.errnoText())", errno: errno)
+                    throw LogError.failed(temp, "cannot rename over \(path)", call: "rename")
                 }
                 renamed = true
                 try Self.syncDirectory(of: path, io: io)
@@ -191,17 +239,17 @@ public final class DurableLog: Sendable {
         let bytes = try readAll(fd, path: path)
         if bytes.isEmpty {
             try writeAll(fd, magic, path: path, io: io)
-            guard io.fsync(fd) == 0 else { throw LogError(path: path, message: "fsync: \(errnoText())", errno: errno) }
+            guard io.fsync(fd) == 0 else { throw LogError.failed(path, "fsync", call: "fsync") }
             try syncDirectory(of: path, io: io)
             return Replay(records: [], droppedTailBytes: 0)
         }
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             if bytes.count < magic.count, Array(magic[0..<bytes.count]) == bytes {
                 // Torn while writing the magic of a new log.
-                guard ftruncate(fd, 0) == 0 else { throw LogError(path: path, message: "truncate: \(errnoText())") }
+                guard ftruncate(fd, 0) == 0 else { throw LogError.failed(path, "truncate", call: "ftruncate") }
                 return try recover(fd: fd, path: path, io: io)
             }
-            throw LogError(path: path, message: "not a KGRec durable log (bad magic)")
+            throw LogError(.notALog, path: path, message: "not a KGRec durable log (bad magic)")
         }
         var records: [[UInt8]] = []
         var offset = magic.count
@@ -211,13 +259,13 @@ public final class DurableLog: Sendable {
         }
         let dropped = bytes.count - offset
         if dropped > 0, let why = notATornTail(bytes, at: offset) {
-            throw LogError(path: path, message: "corrupt record at offset \(offset) (\(records.count) intact records "
+            throw LogError(.corrupt, path: path, message: "corrupt record at offset \(offset) (\(records.count) intact records "
                            + "before it; \(why)): not a torn tail, so nothing was cut. To keep the records before "
                            + "it and drop the rest, back up the file and run `truncate -s \(offset) \(path)`")
         }
         if dropped > 0 {
             guard ftruncate(fd, off_t(offset)) == 0, io.fsync(fd) == 0 else {
-                throw LogError(path: path, message: "cannot truncate torn tail: \(errnoText())")
+                throw LogError.failed(path, "cannot truncate torn tail", call: "ftruncate")
             }
         }
         return Replay(records: records, droppedTailBytes: dropped)
@@ -252,7 +300,7 @@ public final class DurableLog: Sendable {
     /// Frames `payload` as one record (`[length][CRC-32][payload]`) at the end of `out`.
     private func appendRecord(_ payload: [UInt8], to out: inout [UInt8]) throws {
         guard payload.count <= Self.maxRecordBytes else {
-            throw LogError(path: path, message: "record of \(payload.count) bytes exceeds \(Self.maxRecordBytes)")
+            throw LogError(.recordTooLarge, path: path, message: "record of \(payload.count) bytes exceeds \(Self.maxRecordBytes)")
         }
         Self.appendLE(UInt32(payload.count), to: &out)
         Self.appendLE(CRC32.checksum(payload), to: &out)
@@ -275,7 +323,7 @@ public final class DurableLog: Sendable {
             let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw LogError(path: path, message: "read: \(errnoText())")
+                throw LogError.failed(path, "read", call: "pread")
             }
             if n == 0 { return out }
             out += chunk[0..<n]
@@ -290,7 +338,7 @@ public final class DurableLog: Sendable {
                 let n = io.write(fd, buf.baseAddress! + done, buf.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw LogError(path: path, message: "write: \(errnoText())", errno: errno)
+                    throw LogError.failed(path, "write", call: "write")
                 }
                 done += n
             }
@@ -301,9 +349,9 @@ public final class DurableLog: Sendable {
     private static func syncDirectory(of path: String, io: FileIO) throws {
         let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let dfd = Glibc.open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dfd >= 0 else { throw LogError(path: path, message: "cannot open its directory: \(errnoText())", errno: errno) }
+        guard dfd >= 0 else { throw LogError.failed(path, "cannot open its directory", call: "open") }
         defer { _ = Glibc.close(dfd) }
-        guard io.fsync(dfd) == 0 else { throw LogError(path: path, message: "fsync of its directory: \(errnoText())", errno: errno) }
+        guard io.fsync(dfd) == 0 else { throw LogError.failed(path, "fsync of its directory", call: "fsync") }
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

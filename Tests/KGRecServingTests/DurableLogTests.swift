@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KGRecPOSIX
 import KGRecTensor
 import Testing
 @testable import KGRecServing
@@ -90,7 +91,8 @@ import Testing
         #expect {
             _ = try DurableLog.open(path: path)
         } throws: { error in
-            "\(error)".contains(path) && "\(error)".contains("bad magic")
+            let e = error as? DurableLog.LogError
+            return e?.code == .notALog && e?.path == path
         }
     }
 
@@ -123,7 +125,8 @@ extension DurableLogTests {
             #expect {
                 _ = try DurableLog.open(path: path)
             } throws: { error in
-                "\(error)".contains(path) && "\(error)".contains("in use by another process")
+                let e = error as? DurableLog.LogError
+                return e?.code == .locked && e?.path == path
             }
             try first.append([2])   // the holder is unaffected
         }
@@ -146,9 +149,9 @@ extension DurableLogTests {
         #expect {
             _ = try DurableLog.open(path: path)
         } throws: { error in
-            let text = "\(error)"
-            return text.contains("offset \(second)") && text.contains("truncate -s \(second) \(path)")
-                && text.contains("1 intact records")
+            // The code, and the recovery command the message documents (the operator's contract).
+            let e = error as? DurableLog.LogError
+            return e?.code == .corrupt && e?.path == path && e!.message.contains("truncate -s \(second) \(path)")
         }
         #expect(size(path) == before)   // acknowledged records after it are still there
         // The documented recovery keeps the records before the corruption.
@@ -165,12 +168,14 @@ extension DurableLogTests {
         #expect {
             try log.append([1, 2, 3])
         } throws: { error in
-            (error as? DurableLog.LogError)?.isStorageFailure == true && "\(error)".contains("write")
+            let e = error as? DurableLog.LogError
+            return e?.code == .systemCall && e?.isStorageFailure == true && (e?.cause as? SystemError) == SystemError("write", errno: ENOSPC)
         }
         #expect {
             try log.append([4])
         } throws: { error in
-            "\(error)".contains("refuses appends") && "\(error)".contains("rolled back")
+            let e = error as? DurableLog.LogError
+            return e?.code == .refused && e?.isStorageFailure == true
         }
     }
 
@@ -182,7 +187,7 @@ extension DurableLogTests {
             for k in 0..<10 { try log.append([UInt8(k)]) }
             try log.compact(keeping: [[0], Array(1..<10)])
             // The new file is locked too: a second opener still fails.
-            #expect { _ = try DurableLog.open(path: path) } throws: { "\($0)".contains("in use by another process") }
+            #expect { _ = try DurableLog.open(path: path) } throws: { ($0 as? DurableLog.LogError)?.code == .locked }
             try log.append([42])
         }
         #expect(access(DurableLog.compactPath(of: path), F_OK) != 0)
