@@ -4,7 +4,8 @@ import Synchronization
 /// One client RPC (any shape). The caller side (`send`, `closeSend`, `receive`, `cancel`,
 /// metadata and status accessors) is thread-safe and may suspend; the stream side (`loop*`
 /// members) runs only on the connection's event loop. Messages, send window and their waits
-/// are the shared `CallPipe` (as for server handlers).
+/// are the shared `CallPipe` (as for server handlers); the request half's lifecycle is the
+/// value `ClientSendState`, whose actions the loop side performs.
 final class ClientCall: CallPipeOwner, @unchecked Sendable {
     private struct State {
         var pipe = CallPipe()
@@ -29,9 +30,10 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
     var streamID: Int32 = -1
     var index = -1
     var out = OutboundBuffer()
-    var sendClosed = false
-    var dataDeferred = false
-    var finished = false
+    /// The request half: before the stream, open (deferred or not), half-closed, over.
+    private(set) var requestState = ClientSendState.initial
+    /// True once the call is over (status, cancel, deadline, reset, connection lost).
+    var finished: Bool { requestState.isClosed }
     var deframer: MessageDeframer
     var timer: LoopTimer?
     var responseHeaders = Metadata()
@@ -151,23 +153,27 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
 
     // ---- loop side -----------------------------------------------------------------------------
 
+    /// nghttp2 accepted the request headers as stream `id`.
+    func loopStreamOpened(_ id: Int32) {
+        streamID = id
+        // Cannot throw: the connection opens streams only for calls still idle (not finished).
+        try? requestState.streamOpened()
+    }
+
     func loopEnqueue(_ payload: [UInt8]) {
-        if finished || sendClosed { return }
-        out.appendMessage(payload)
-        loopResume()
+        // A message after closeSend (`sendAfterClose`) is dropped, like one after the call ended.
+        guard let action = try? requestState.enqueue() else { return }
+        switch action {
+        case .drop: return
+        case .queue: out.appendMessage(payload)
+        case .queueAndResume:
+            out.appendMessage(payload)
+            connection.resumeData(streamID)
+        }
     }
 
     func loopCloseSend() {
-        if finished || sendClosed { return }
-        sendClosed = true
-        loopResume()
-    }
-
-    private func loopResume() {
-        if dataDeferred && streamID > 0 {
-            dataDeferred = false
-            connection.resumeData(streamID)
-        }
+        if requestState.closeSend() == .resume { connection.resumeData(streamID) }
     }
 
     func loopTook(_ n: Int) {
@@ -180,7 +186,7 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
 
     func loopCancel(_ status: Status) {
         if finished { return }
-        if streamID > 0 { connection.resetStream(streamID, code: .cancel) }
+        if requestState.hasOpenStream { connection.resetStream(streamID, code: .cancel) }
         loopFinish(status, trailers: Metadata())
     }
 
@@ -193,12 +199,15 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
     func loopReadData(into buf: UnsafeMutablePointer<UInt8>, length: Int) -> DataSourceRead {
         let n = out.read(into: buf, length: length)
         if n > 0 { pipeDidSend(n, limit: maxOutstanding) }
-        if out.isEmpty && (sendClosed || finished) { return .end(n, endStream: true) }
-        if n == 0 {
-            dataDeferred = true
-            return .deferred
+        do {
+            switch try requestState.dataRequested(copied: n, drained: out.isEmpty) {
+            case .send: return .bytes(n)
+            case .deferData: return .deferred
+            case .end: return .end(n, endStream: true)
+            }
+        } catch {
+            return n > 0 ? .bytes(n) : .deferred   // `noStream`: nghttp2 asks only for open streams
         }
-        return .bytes(n)
     }
 
     func loopData(_ bytes: UnsafeRawBufferPointer) {
@@ -274,8 +283,7 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
     /// Ends the call with `status`; `cause` (a `TransportError`) says why when the transport,
     /// not the server, ended it.
     func loopFinish(_ status: Status, trailers: Metadata, cause: (any Error)? = nil) {
-        if finished { return }
-        finished = true
+        guard requestState.finish() else { return }
         timer?.isCancelled = true
         timer = nil
         let err = RPCError(status: status, metadata: trailers, cause: cause)

@@ -90,7 +90,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             let e = TransportError(.http2Failed, "cannot open a stream", cause: error)
             return call.loopFinish(Status(code: .unavailable, message: e.description), trailers: Metadata(), cause: e)
         }
-        call.streamID = id
+        call.loopStreamOpened(id)
         call.index = calls.count
         calls.append(call)
         markDirty()

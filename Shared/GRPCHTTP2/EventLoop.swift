@@ -129,34 +129,52 @@ final class EventLoop: @unchecked Sendable {
                 timeout = d <= now ? 0 : Int32(min((d - now + 999_999) / 1_000_000, 60_000))
             }
             if !flushList.isEmpty { timeout = 0 }
-            let n = datas.withUnsafeMutableBufferPointer { dp in
-                flags.withUnsafeMutableBufferPointer { fp in
-                    epoll.wait(tokens: dp, flags: fp, timeoutMillis: timeout)
-                }
-            }
-            if n > 0 {
-                for i in 0..<n {
-                    let d = datas[i]
-                    if d == 0 {
-                        wake.drain()
-                        continue
-                    }
-                    let h = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(d))!)
-                        .takeUnretainedValue() as! LoopHandler
-                    h.handleEvent(IOEvents(rawValue: flags[i]))
-                }
-            }
-            runPending()
-            runTimers()
-            runFlushes()
-            if !releaseList.isEmpty {
-                for u in releaseList { u.release() }
-                releaseList.removeAll(keepingCapacity: true)
-            }
+            iterate(timeoutMillis: timeout, datas: &datas, flags: &flags)
         }
         runPending()
         for fd in lingeringFDs { close(fd) }
         lingeringFDs.removeAll()
+    }
+
+    /// One iteration on the calling thread, without waiting: ready I/O, queued closures, due
+    /// timers, flushes. Only for a loop that was never started, whose driver (the in-memory
+    /// tests) is then its one thread. True when it ran any closure, timer or flush.
+    @discardableResult
+    func runOnce() -> Bool {
+        precondition(thread == nil, "runOnce drives a loop that has no thread of its own")
+        var datas = [UInt64](repeating: 0, count: 16)
+        var flags = [UInt32](repeating: 0, count: 16)
+        let busy = !flushList.isEmpty || pending.withLock { !$0.isEmpty }
+            || timers.nextDeadline.map { $0 <= MonotonicClock.nanoseconds() } == true
+        iterate(timeoutMillis: 0, datas: &datas, flags: &flags)
+        return busy
+    }
+
+    private func iterate(timeoutMillis timeout: Int32, datas: inout [UInt64], flags: inout [UInt32]) {
+        let n = datas.withUnsafeMutableBufferPointer { dp in
+            flags.withUnsafeMutableBufferPointer { fp in
+                epoll.wait(tokens: dp, flags: fp, timeoutMillis: timeout)
+            }
+        }
+        if n > 0 {
+            for i in 0..<n {
+                let d = datas[i]
+                if d == 0 {
+                    wake.drain()
+                    continue
+                }
+                let h = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(d))!)
+                    .takeUnretainedValue() as! LoopHandler
+                h.handleEvent(IOEvents(rawValue: flags[i]))
+            }
+        }
+        runPending()
+        runTimers()
+        runFlushes()
+        if !releaseList.isEmpty {
+            for u in releaseList { u.release() }
+            releaseList.removeAll(keepingCapacity: true)
+        }
     }
 
     private func runPending() {

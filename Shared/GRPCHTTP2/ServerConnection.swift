@@ -4,15 +4,15 @@ import KGRecPOSIX
 import Glibc
 #endif
 
-/// One accepted HTTP/2 connection: the socket, its nghttp2 server session and its streams.
-/// Owned by exactly one event loop and touched only on that loop's thread.
+/// One accepted HTTP/2 connection: its byte pipe (`ServerConnectionIO`), its nghttp2 server
+/// session and its streams. Owned by exactly one event loop and touched only on that loop's thread.
 ///
-/// The pump: readable → `mem_recv` every byte read (callbacks drive the streams) → the loop
+/// The pump: readable → `receive` every byte read (callbacks drive the streams) → the loop
 /// calls `flush` once per iteration → `mem_send` everything into one buffer → one `send`.
 /// When output backs up beyond the configured limit we stop reading and stop producing until
 /// the peer drains it, so a client that never reads cannot make us buffer without bound.
 final class ServerConnection: LoopHandler, LoopFlushable {
-    let fd: Int32
+    let io: ServerConnectionIO
     unowned let loop: EventLoop
     let shared: ServerShared
     unowned let owner: ServerLoopState
@@ -46,8 +46,8 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     private var resetCount = 0
     private(set) var goingAway = false
 
-    init(fd: Int32, loop: EventLoop, shared: ServerShared, owner: ServerLoopState, peer: String) {
-        self.fd = fd
+    init(io: ServerConnectionIO, loop: EventLoop, shared: ServerShared, owner: ServerLoopState, peer: String) {
+        self.io = io
         self.loop = loop
         self.shared = shared
         self.owner = owner
@@ -72,12 +72,12 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             session = s
         } catch {
             isClosed = true
-            close(fd)
+            if case .socket(let fd) = io { close(fd) }
             shared.connectionCount.subtract(1, ordering: .relaxed)
             owner.connectionClosed(self)
             return false
         }
-        token = loop.register(fd: fd, events: .readable, handler: self)
+        if case .socket(let fd) = io { token = loop.register(fd: fd, events: .readable, handler: self) }
         scheduleCheck()
         markDirty()
         return true
@@ -105,20 +105,12 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     }
 
     private func readSome() {
-        guard !wantClose, let session else { return }
+        guard !wantClose, case .socket(let fd) = io else { return }
         let buf = loop.readBuffer
         for _ in 0..<4 {
             let r = TCPSocket.read(fd, into: buf.baseAddress, count: buf.count)
             if r > 0 {
-                lastReadNanos = MonotonicClock.nanoseconds()
-                do {
-                    try session.receive(buf.baseAddress!, count: r)
-                } catch {
-                    // Bad preface, flood, protocol error: nghttp2 queued GOAWAY where it could.
-                    if error.isBadClientMagic { try? session.terminate(.protocolError) }
-                    wantClose = true
-                    break
-                }
+                receive(UnsafeRawBufferPointer(start: buf.baseAddress, count: r))
                 if r < buf.count || wantClose { break }
             } else if r == 0 {
                 closeNow()
@@ -131,6 +123,22 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         markDirty()
     }
 
+    /// Feeds bytes from the peer to the session (the callbacks drive the streams) and schedules
+    /// a flush. After a protocol error nothing more is read and the connection closes once its
+    /// output is out.
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard !wantClose, let session, let base = bytes.baseAddress else { return }
+        lastReadNanos = MonotonicClock.nanoseconds()
+        do {
+            try session.receive(base, count: bytes.count)
+        } catch {
+            // Bad preface, flood, protocol error: nghttp2 queued GOAWAY where it could.
+            if error.isBadClientMagic { try? session.terminate(.protocolError) }
+            wantClose = true
+        }
+        markDirty()
+    }
+
     func markDirty() {
         if !flushScheduled && !isClosed {
             flushScheduled = true
@@ -138,7 +146,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         }
     }
 
-    /// Moves nghttp2's output into the socket: one `send` per loop iteration.
+    /// Moves nghttp2's output into the byte pipe: one `send` per loop iteration.
     func flush() {
         flushScheduled = false
         guard !isClosed, let session else { return }
@@ -156,7 +164,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         if !session.wantsRead { wantClose = true }
         if out.count > outOffset {
             let w = out.withUnsafeBytes { raw in
-                TCPSocket.send(fd, raw.baseAddress!.advanced(by: outOffset), count: raw.count - outOffset)
+                io.send(UnsafeRawBufferPointer(rebasing: raw[outOffset...]))
             }
             if w > 0 {
                 outOffset += w
@@ -189,7 +197,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
             var ev: IOEvents = []
             if !shouldPause { ev.insert(.readable) }
             if shouldPoll { ev.insert(.writable) }
-            loop.modify(fd: fd, events: ev, token: token)
+            if case .socket(let fd) = io { loop.modify(fd: fd, events: ev, token: token) }
         }
         if pending > 0 && wantClose && closeTimer == nil {
             closeTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ shared.keepaliveTimeoutNanos) {
@@ -219,11 +227,13 @@ final class ServerConnection: LoopHandler, LoopFlushable {
         deferred.removeAll()
         cachedStream = nil
         session = nil   // frees the nghttp2 session
-        loop.deregister(fd: fd, token: token)
-        if graceful {
-            LingeringSocket.start(fd: fd, loop: loop)
-        } else {
-            close(fd)
+        if case .socket(let fd) = io {
+            loop.deregister(fd: fd, token: token)
+            if graceful {
+                LingeringSocket.start(fd: fd, loop: loop)
+            } else {
+                close(fd)
+            }
         }
         shared.connectionCount.subtract(1, ordering: .relaxed)
         owner.connectionClosed(self)

@@ -46,7 +46,7 @@ final class ServerLoopState: LoopHandler {
                 continue
             }
             let name = peer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            let c = ServerConnection(fd: fd, loop: loop, shared: shared, owner: self, peer: name)
+            let c = ServerConnection(io: .socket(fd), loop: loop, shared: shared, owner: self, peer: name)
             connections[ObjectIdentifier(c)] = c
             c.start()
         }

@@ -425,7 +425,7 @@ final class ServerStream {
             return .bytes(n)
         case .deferData:
             return .deferred
-        case .sendAndSubmitTrailers:
+        case .end:
             conn.submitTrailers(stream: id, status: finalStatus, trailers: finalTrailers)
             return .end(n, endStream: false)
         }

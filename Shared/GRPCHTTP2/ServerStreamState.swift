@@ -120,25 +120,16 @@ enum ServerStreamState: Equatable {
         }
     }
 
-    enum DataAction: Equatable {
-        /// Hand over the bytes copied; more may follow.
-        case send
-        /// Nothing to send yet: defer until `resumeData`.
-        case deferData
-        /// The queue is drained and the status decided: end DATA (without END_STREAM) and
-        /// submit the trailers.
-        case sendAndSubmitTrailers
-    }
-
     /// nghttp2 asked for DATA; `copied` bytes were taken from the queue, `drained` is whether
-    /// it is now empty.
-    mutating func dataRequested(copied: Int, drained: Bool) -> DataAction {
+    /// it is now empty. `.end` once the queue is drained and the status decided: DATA ends
+    /// without END_STREAM and the trailers follow.
+    mutating func dataRequested(copied: Int, drained: Bool) -> DataSourceAction {
         switch self {
         case .streaming(let r, _):
             if copied == 0 && drained { self = .streaming(r, deferred: true); return .deferData }
             return .send
         case .draining(let r, _):
-            if drained { self = .finished(r); return .sendAndSubmitTrailers }
+            if drained { self = .finished(r); return .end }
             return .send
         case .idle, .finished, .closed:
             return copied == 0 ? .deferData : .send

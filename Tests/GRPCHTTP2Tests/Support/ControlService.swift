@@ -104,6 +104,17 @@ final class ControlService: RPCService, Sendable {
     }
 }
 
+/// One raw request of each call shape (inline and task unary, server and client streaming) on
+/// the control service, with the DATA each must be answered with (then status OK).
+func requestEveryCallShape(on c: RawH2Client) -> [(stream: Int32, answer: [UInt8])] {
+    [(c.request(path: "/test.Control/Echo", body: MessageFramer.framed([4, 2])), MessageFramer.framed([4, 2])),
+     (c.request(path: "/test.Control/AsyncEcho", body: MessageFramer.framed([4, 2])), MessageFramer.framed([4, 2])),
+     (c.request(path: "/test.Control/Count", body: MessageFramer.framed([3, 0, 0, 2])),
+      MessageFramer.framed([0, 0]) + MessageFramer.framed([1, 1]) + MessageFramer.framed([2, 2])),
+     (c.request(path: "/test.Control/Sum", body: MessageFramer.framed([1, 2]) + MessageFramer.framed([3])),
+      MessageFramer.framed([0, 0, 0, 6]))]
+}
+
 /// `n` as the 4 big-endian bytes the sized methods (Big, BigInline, BigTrailer) read from a request.
 func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] }
 

@@ -10,6 +10,8 @@ import Glibc
 /// socket, pumped explicitly, so tests can send exactly the headers, bytes and resets they want
 /// and observe statuses, GOAWAY and connection closure. Blocking with short poll timeouts. The
 /// only test file that touches nghttp2: tests speak in settings, windows and error codes.
+/// Without a socket (`init(inMemory:)`) its bytes move through `output()` and `receive(_:)`
+/// (`InMemoryConnection` joins it to a server connection).
 final class RawH2Client: @unchecked Sendable {
     /// The SETTINGS parameters tests send (RFC 9113 §6.5.2).
     enum Setting: Int32 {
@@ -34,6 +36,7 @@ final class RawH2Client: @unchecked Sendable {
         var grpcMessage: String? { (headers + trailers).first { $0.0 == "grpc-message" }?.1 }
     }
 
+    /// The socket; -1 in memory.
     let fd: Int32
     var session: OpaquePointer?
     var streams: [Int32: StreamResult] = [:]
@@ -54,6 +57,17 @@ final class RawH2Client: @unchecked Sendable {
         var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         _ = poll(&pfd, 1, 2000)
         guard sendPreface else { return }
+        startSession(settings: settings, openWindows: openWindows)
+    }
+
+    /// A client with no socket: what it sends comes from `output()`, what it receives goes to
+    /// `receive(_:)`.
+    init(inMemory settings: [Setting: UInt32] = [:], openWindows: Bool = false) {
+        fd = -1
+        startSession(settings: settings, openWindows: openWindows)
+    }
+
+    private func startSession(settings: [Setting: UInt32], openWindows: Bool) {
         var cb: OpaquePointer?
         nghttp2_session_callbacks_new(&cb)
         defer { nghttp2_session_callbacks_del(cb) }
@@ -117,7 +131,31 @@ final class RawH2Client: @unchecked Sendable {
 
     deinit {
         if let s = session { nghttp2_session_del(s) }
-        close(fd)
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Everything the session wants to send now (preface, SETTINGS, frames); empty when nothing.
+    func output() -> [UInt8] {
+        var bytes: [UInt8] = []
+        forEachOutputChunk { bytes.append(contentsOf: $0); return true }
+        return bytes
+    }
+
+    /// Hands each chunk nghttp2 produces to `body` (valid only inside it) until nothing is
+    /// pending or `body` returns false.
+    private func forEachOutputChunk(_ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        guard let s = session else { return }
+        while true {
+            var p: UnsafePointer<UInt8>?
+            let n = nghttp2_session_mem_send(s, &p)
+            if n <= 0 || !body(UnsafeBufferPointer(start: p, count: n)) { return }
+        }
+    }
+
+    /// Feeds bytes from the server to the session (its callbacks record streams and GOAWAY).
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard let s = session, let base = bytes.baseAddress else { return }
+        _ = nghttp2_session_mem_recv(s, base.assumingMemoryBound(to: UInt8.self), bytes.count)
     }
 
     /// Submits a request; `body` nil → END_STREAM on HEADERS. `endStream` false keeps the
@@ -181,22 +219,21 @@ final class RawH2Client: @unchecked Sendable {
 
     /// One round: flush our frames, then read what arrives within `timeoutMs`.
     func pumpSync(timeoutMs: Int32 = 50) {
-        if let s = session {
-            while true {
-                var p: UnsafePointer<UInt8>?
-                let n = nghttp2_session_mem_send(s, &p)
-                if n <= 0 { break }
-                var off = 0
-                while off < n {
-                    if dribbleBytes != nil { usleep(100) }
-                    let w = TCPSocket.send(fd, p! + off, count: min(n - off, dribbleBytes ?? n))
-                    if w > 0 { off += w } else if w == -Int(EAGAIN) {
-                        var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                        if poll(&pfd, 1, timeoutMs) <= 0 { return }
-                    } else { connectionClosed = true; return }
-                }
+        var stopped = false
+        forEachOutputChunk { chunk in
+            let (p, n) = (chunk.baseAddress!, chunk.count)
+            var off = 0
+            while off < n {
+                if dribbleBytes != nil { usleep(100) }
+                let w = TCPSocket.send(fd, p + off, count: min(n - off, dribbleBytes ?? n))
+                if w > 0 { off += w } else if w == -Int(EAGAIN) {
+                    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    if poll(&pfd, 1, timeoutMs) <= 0 { stopped = true; return false }
+                } else { connectionClosed = true; stopped = true; return false }
             }
+            return true
         }
+        if stopped { return }
         guard reading, !connectionClosed else { return }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         if poll(&pfd, 1, timeoutMs) <= 0 { return }
@@ -204,7 +241,7 @@ final class RawH2Client: @unchecked Sendable {
         while true {
             let r = buf.withUnsafeMutableBytes { TCPSocket.read(fd, into: $0.baseAddress, count: $0.count) }
             if r > 0 {
-                if let s = session { _ = buf.withUnsafeBufferPointer { nghttp2_session_mem_recv(s, $0.baseAddress, r) } }
+                buf.withUnsafeBytes { receive(UnsafeRawBufferPointer(rebasing: $0[..<r])) }
             } else if r == 0 || r != -Int(EAGAIN) {
                 connectionClosed = true
                 return
