@@ -49,6 +49,13 @@ import KGRecServiceKit
         #expect(f.has("quiet"))
     }
 
+    /// `kgrec ablate` reads `RunSettings`, whose `--ablation` it does not declare.
+    @Test func aFlagTheCommandDoesNotDeclareReadsAsAbsent() throws {
+        let f = try CommandFlags(["--data", "/x"], specs: AblateCommand.specs)
+        #expect(try f.choice("ablation", Ablation.self) == nil)
+        #expect(try RunSettings(flags: f).ablation == nil)
+    }
+
     @Test func helpShowsTheTypedDefaultAsTheServicesRenderIt() {
         let usage = CommandFlags.usage("x", "summary", Self.flags)
         #expect(usage.contains("  --epochs X                maximum epochs (default 100)\n"))

@@ -173,10 +173,11 @@ struct CommandFlags {
         return d
     }
 
-    /// The last value of flag `n`, which must be declared of `kind` (reading a flag as another
-    /// type than its declaration is a bug in the command, not a usage error).
+    /// The last value of flag `n`, nil if not given or not declared (commands sharing a reader
+    /// such as `RunSettings` may leave some of its flags out). A declared flag must be of `kind`:
+    /// reading it as another type is a bug in the command, not a usage error.
     private func typed(_ n: String, _ kind: ConfigValueKind) -> ConfigValue? {
-        guard let f = flags.first(where: { $0.name == n }) else { preconditionFailure("no flag --\(n) is declared") }
+        guard let f = flags.first(where: { $0.name == n }) else { return nil }
         precondition(f.option.kind == kind, "--\(n) is declared \(f.option.kind.rawValue) but read as \(kind.rawValue)")
         return values[n]?.last
     }
