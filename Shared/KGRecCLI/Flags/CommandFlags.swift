@@ -5,8 +5,11 @@ import KGRecServiceKit
 /// The flag parser of every `kgrec` subcommand: long flags (`--name value`, `--name=value`),
 /// short aliases (`-d`, `-H`), switches (`--quiet`, `--quiet=false`), repeatable flags and, where
 /// the command allows them, positional arguments (`--` ends the flags). Each command declares its
-/// flags once, in its own file, as a `[Flag]`; `usage` prints them. Errors are `UsageError`s
-/// naming the flag; `runCommand` turns them into exit code 2.
+/// flags once, in its own file, as a `[Flag]`; `usage` prints them through `OptionHelp`, as the
+/// services print theirs. Every value is type-checked as it is parsed (`--epochs abc` fails there,
+/// with the services' message); the accessors add what a command checks beyond the type (a range,
+/// a sign, one of an enumeration's spellings). Errors are `UsageError`s naming the flag;
+/// `runCommand` turns them into exit code 2.
 struct CommandFlags {
     /// One declared flag: a `ConfigOption` (name, type, typed default, help), the same
     /// declaration the services use, plus what only `kgrec` has: a short alias, the placeholder
