@@ -9,7 +9,7 @@ struct AblateCommand: CLICommand {
 
     static var specs: [CommandFlags.Spec] {
         RunSettings.specs.filter { $0.name != "ablation" } + [
-            .init("variants", "comma-separated subset", default: Ablation.allCases.map(\.rawValue)),
+            .init("variants", "comma-separated subset", default: Ablation.allCases.map(\.rawValue).joined(separator: ",")),
             .init("with-bpr", "also train the BPR matrix-factorisation baseline", value: false),
         ]
     }

@@ -124,5 +124,5 @@ struct AlignCommand: CLICommand {
     }
 }
 
-extension AlignConfig.Encoder: CommandFlags.DefaultText {}
-extension AlignmentCandidates: CommandFlags.DefaultText {}
+extension AlignConfig.Encoder: CommandFlags.FlagValue {}
+extension AlignmentCandidates: CommandFlags.FlagValue {}

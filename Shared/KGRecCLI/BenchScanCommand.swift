@@ -10,9 +10,9 @@ struct BenchScanCommand: CLICommand {
     static let specs: [CommandFlags.Spec] = { let d = ScanBenchmark(items: [], count: 0, width: 0, queries: [], queryCount: 0); return [
         .init("items", "item matrix .npy [N, W] float32 (required)"),
         .init("queries", "query matrix .npy [Q, W] float32 (required)"),
-        .init("split", "width of the first (visual) block (default: W/2)"),
+        .init("split", "width of the first (visual) block (default: W/2)", kind: .int),
         .init("k", "top-k", default: d.k),
-        .init("lists", "IVF lists (default: the ranker's auto choice for N)"),
+        .init("lists", "IVF lists (default: the ranker's auto choice for N)", kind: .int),
         .init("nprobe", "comma-separated IVF nprobe values", default: d.nprobes),
         .init("ivf-precision", "precision of the IVF-ordered rows: fp32 | fp16 | int8", default: d.ivfPrecision),
         .init("repeats", "passes over the queries per measurement", default: d.repeats),
@@ -35,11 +35,11 @@ struct BenchScanCommand: CLICommand {
             b.k = try f.int("k") ?? b.k
             b.repeats = try f.int("repeats") ?? b.repeats
             b.lists = try f.int("lists")
-            b.nprobes = try f.ints("nprobe") ?? b.nprobes
+            b.nprobes = f.ints("nprobe") ?? b.nprobes
             b.ivfPrecision = try f.choice("ivf-precision", ScanPrecision.self) ?? b.ivfPrecision
             print(b.run())
             return 0
         }
     }
 }
-extension ScanPrecision: CommandFlags.DefaultText {}
+extension ScanPrecision: CommandFlags.FlagValue {}

@@ -127,7 +127,7 @@ struct CallCommand: CLICommand {
         if let token = f.string("token") ?? ProcessInfo.processInfo.environment["KGREC_TOKEN"], !token.isEmpty {
             md.add("authorization", "Bearer \(token)")
         }
-        let timeout = try f.duration("timeout") ?? Self.defaultTimeout
+        let timeout = f.duration("timeout") ?? Self.defaultTimeout
         return CallOptions(timeout: timeout == .zero ? nil : timeout, metadata: md)
     }
 

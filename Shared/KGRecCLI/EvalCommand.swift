@@ -26,7 +26,7 @@ struct EvalCommand: CLICommand {
             }
             let (ckpt, dataset, model) = try Self.load(path, dataOverride: f.string("data"))
             let phase = try f.choice("phase", EvalPhase.self) ?? .test
-            let ks = try f.ints("ks") ?? TrainConfig().ks
+            let ks = f.ints("ks") ?? TrainConfig().ks
             guard ks.allSatisfy({ $0 > 0 }) else { throw CommandFlags.UsageError("--ks must be positive") }
             let t0 = ProgressLine.now()
             let metrics = Evaluator(split: dataset.split, ks: ks).evaluate(model.inferenceEmbeddings(), phase: phase)

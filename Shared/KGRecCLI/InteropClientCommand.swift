@@ -37,7 +37,7 @@ struct InteropClientCommand: CLICommand {
                 throw UsageError(.invalidValue, "--server: \(error)", cause: error)
             }
             var client = InteropClient(channel: channel)
-            if let t = try f.duration("timeout") { client.callTimeout = t }
+            if let t = f.duration("timeout") { client.callTimeout = t }
             let runner = client
             return InteropFlags.runBlocking {
                 var failed = false

@@ -25,7 +25,7 @@ struct InteropServerCommand: CLICommand {
     static let flags: [CommandFlags.Flag] = [
         .init("host", "address to bind", default: Defaults.host),
         .init("port", "port to bind; 0 picks a free one", default: Defaults.port),
-        .init("event-loops", "event loop threads (default: one per core)"),
+        .init("event-loops", "event loop threads (default: one per core)", kind: .int),
         .init("grace", "seconds in-flight calls get after SIGTERM", default: Defaults.graceSeconds),
         .init("reflection", "serve gRPC server reflection: true or false", default: Defaults.reflection),
     ]
@@ -40,7 +40,7 @@ struct InteropServerCommand: CLICommand {
             let health = HealthStatusRegistry()
             health.set(Grpc_Testing_TestService.name, .serving)
             var router = RPCRouter(services: [TestService(), HealthService(registry: health)])
-            if try f.bool("reflection") ?? Defaults.reflection { router.registerReflection() }
+            if f.bool("reflection") ?? Defaults.reflection { router.registerReflection() }
             let server = GRPCServer(router: router, config: config)
             // Swift's executor (libdispatch) creates its epoll descriptors when its first worker
             // thread starts and traps if that fails: run one task before the listener exists, so

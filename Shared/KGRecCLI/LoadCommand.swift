@@ -13,8 +13,8 @@ struct LoadCommand: CLICommand {
         .init("method", "METHOD", "one of: " + LoadMethod.allCases.map(\.alias).joined(separator: ", ") + " (or the full name)", default: d.method.alias),
         .init("rate", "N|max", "requests per second across all workers, or max", default: "max"),
         .init("concurrency", "C", "concurrent workers (streams for the streaming methods)", default: d.concurrency),
-        .init("duration", "DURATION", "stop after this long (default \(d.duration!.defaultText) unless --requests is given)"),
-        .init("requests", "N", "stop after N requests"),
+        .init("duration", "DURATION", "stop after this long (default \(d.duration!.flagValue) unless --requests is given)", kind: .duration),
+        .init("requests", "N", "stop after N requests", kind: .int),
         .init("connections", "N", "HTTP/2 connections to spread the workers over", default: d.connections),
         .init("checkpoint", "FILE", "draw ids (and encoder neighbour sequences) from this checkpoint's dataset"),
         .init("data", "DIR", "dataset directory overriding the checkpoint's"),
@@ -48,14 +48,14 @@ struct LoadCommand: CLICommand {
             gen.concurrency = try f.int("concurrency", in: 1...10_000) ?? gen.concurrency
             gen.connections = try f.int("connections", in: 1...64) ?? gen.connections
             gen.maxRequests = try f.int("requests", in: 1...Int.max).map(UInt64.init)
-            gen.duration = try f.duration("duration") ?? (gen.maxRequests == nil ? gen.duration : nil)
+            gen.duration = f.duration("duration") ?? (gen.maxRequests == nil ? gen.duration : nil)
             gen.shape.batch = try f.int("batch", in: 1...100_000) ?? gen.shape.batch
             gen.shape.candidates = try f.int("candidates", in: 1...1_000_000) ?? gen.shape.candidates
             gen.shape.k = try f.int("k", in: 1...100_000).map(UInt32.init) ?? gen.shape.k
             gen.shape.explain = f.has("explain")
             var md = Metadata()
             if let t = f.string("token") { md.add("authorization", "Bearer \(t)") }
-            gen.options = CallOptions(timeout: try f.duration("timeout") ?? gen.options.timeout, metadata: md)
+            gen.options = CallOptions(timeout: f.duration("timeout") ?? gen.options.timeout, metadata: md)
             let checkpoint = f.string("checkpoint"), data = f.string("data")
             var idsFrom = f.string("ids-from")
             if checkpoint == nil, idsFrom == nil, method == .getEmbeddings { idsFrom = target }

@@ -10,7 +10,7 @@ struct SynthCommand: CLICommand {
     static let specs: [CommandFlags.Spec] = { let d = SynthConfig(); return [
         .init("out", "output directory (required)"),
         .init("preset", "default | tiny (unit tests) | ablation (the pinned ablation test)"),
-        .init("nodes", "scale preset: about N nodes (40% users, 40% items, 20% attributes)"),
+        .init("nodes", "scale preset: about N nodes (40% users, 40% items, 20% attributes)", kind: .int),
         .init("name", "dataset name / file prefix", default: d.name),
         .init("users", "users", default: d.users),
         .init("items", "items", default: d.items),

@@ -23,7 +23,7 @@ struct TableGraphCommand: CLICommand {
     static let flags: [CommandFlags.Flag] = [
         .init("graph", "HOST:PORT", "record: the graph service to export from"),
         .init("table", "FILE", "serve, npy: the recorded table (.kgrtable); record: where to write it"),
-        .init("synthetic", "USERS,ITEMS", "serve: a seeded random table instead of --table"),
+        .init("synthetic", "USERS,ITEMS", "serve: a seeded random table instead of --table", kind: .intList),
         .init("widths", "VISUAL,TEXT", "with --synthetic: vector widths", default: Defaults.widths),
         .init("seed", "N", "with --synthetic: seed", default: Defaults.seed),
         .init("host", "ADDR", "serve: address to bind", default: Defaults.host),
@@ -49,9 +49,9 @@ struct TableGraphCommand: CLICommand {
                 return 0
             case "serve":
                 let table: EmbeddingTable
-                if let s = try f.ints("synthetic") {
+                if let s = f.ints("synthetic") {
                     guard s.count == 2, s[0] > 0, s[1] > 0 else { throw CommandFlags.UsageError("--synthetic: expected USERS,ITEMS") }
-                    let w = try f.ints("widths") ?? Defaults.widths
+                    let w = f.ints("widths") ?? Defaults.widths
                     guard w.count == 2, w[0] >= 0, w[1] >= 0 else { throw CommandFlags.UsageError("--widths: expected VISUAL,TEXT") }
                     table = .synthetic(users: s[0], items: s[1], visual: w[0], text: w[1], seed: try f.seed("seed") ?? Defaults.seed)
                 } else if let path = f.string("table") {

@@ -27,9 +27,9 @@ struct UpCommand: CLICommand {
         .init("log-level", "LEVEL", "services' log level", default: d.logLevel),
         .init("grace", "DURATION", "drain period of each service on stop", default: d.gracePeriod),
         .init("restart", "POLICY", "never | on-failure: restart a crashed service with exponential back-off "
-              + "(\(r.initialBackoff.defaultText) doubling to \(r.maxBackoff.defaultText)), giving up after --restart-limit crashes "
-              + "within \(r.crashLoopWindow.defaultText); the others keep serving", default: r.mode),
-        .init("restart-limit", "N", "crashes of one service within \(r.crashLoopWindow.defaultText) that are still restarted (the next is a crash loop)", default: r.crashLoopLimit),
+              + "(\(r.initialBackoff.flagValue) doubling to \(r.maxBackoff.flagValue)), giving up after --restart-limit crashes "
+              + "within \(r.crashLoopWindow.flagValue); the others keep serving", default: r.mode),
+        .init("restart-limit", "N", "crashes of one service within \(r.crashLoopWindow.flagValue) that are still restarted (the next is a crash loop)", default: r.crashLoopLimit),
         .init("start-timeout", "DURATION", "how long each service may take to become SERVING", default: d.startTimeout),
         .init("endpoints-file", "FILE", "write the services' addresses and PIDs as JSON once all are SERVING"),
         .init("encoder-arg", "ARG", "extra argument for every encoder", repeatable: true),
@@ -134,8 +134,8 @@ struct UpCommand: CLICommand {
         c.adminPorts = !f.has("no-admin")
         c.authToken = f.string("auth-token") ?? ProcessInfo.processInfo.environment["KGREC_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.logLevel = f.string("log-level") ?? c.logLevel
-        c.gracePeriod = try f.duration("grace") ?? c.gracePeriod
-        c.startTimeout = try f.duration("start-timeout") ?? c.startTimeout
+        c.gracePeriod = f.duration("grace") ?? c.gracePeriod
+        c.startTimeout = f.duration("start-timeout") ?? c.startTimeout
         c.extraArguments = ["encoder": f.strings("encoder-arg"), "graph": f.strings("graph-arg"), "ranker": f.strings("ranker-arg")]
         return c
     }

@@ -111,8 +111,8 @@ import Testing
             #expect(text.contains(o.flag))
             #expect(text.contains(spec.envVar(for: o)))
         }
-        #expect(text.contains("env KGREC_RANKER_CACHE_SIZE, default 256MiB"))
-        #expect(text.contains("env KGREC_RANKER_CHECKPOINT, required"))
+        #expect(text.contains("Embedding cache budget. [env KGREC_RANKER_CACHE_SIZE] (default 256MiB)\n"))
+        #expect(text.contains("Model checkpoint path. [env KGREC_RANKER_CHECKPOINT] (required)\n"))
         #expect(text.contains("Embedding cache budget."))
     }
 

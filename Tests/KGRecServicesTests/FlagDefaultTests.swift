@@ -6,11 +6,14 @@ import Testing
 /// A default a flag's help shows is the value the command really starts from: passing it
 /// explicitly changes nothing. (Prose defaults, "(default: the checkpoint's)", are not values.)
 @Suite struct FlagDefaultTests {
-    /// `(name, value)` for every flag whose help ends in "(default VALUE)".
+    /// `(name, value)` for every flag whose line in `usage` ends in "(default VALUE)".
     static func shownDefaults(_ flags: [CommandFlags.Flag]) -> [(name: String, value: String)] {
-        flags.compactMap { f in
-            guard f.value != nil, f.help.hasSuffix(")"), let r = f.help.range(of: " (default ", options: .backwards) else { return nil }
-            return (f.name, String(f.help[r.upperBound...].dropLast()))
+        let lines = CommandFlags.usage("x", "", flags).split(separator: "\n")
+        return flags.compactMap { f in
+            let left = (f.short.map { "  -\($0), --" } ?? "  --") + f.name + " "
+            guard f.value != nil, let line = lines.first(where: { $0.hasPrefix(left) }), line.hasSuffix(")"),
+                  let r = line.range(of: " (default ", options: .backwards) else { return nil }
+            return (f.name, String(line[r.upperBound...].dropLast()))
         }
     }
 

@@ -55,4 +55,4 @@ def test_a_bad_split_row_names_the_file_and_line(data, tmp_path):
 
 def test_a_negative_split_seed_is_a_usage_error(data, tmp_path):
     r = run("split", "--data", data, "--split-seed", "-3", "--out", tmp_path)
-    assert r.returncode == 2 and "--split-seed: expected a non-negative integer, got '-3'" in r.stderr
+    assert r.returncode == 2 and "invalid value '-3' for flag --split-seed: expected a non-negative integer" in r.stderr

@@ -5,56 +5,90 @@ import KGRecServiceKit
 /// The flag parser of every `kgrec` subcommand: long flags (`--name value`, `--name=value`),
 /// short aliases (`-d`, `-H`), switches (`--quiet`, `--quiet=false`), repeatable flags and, where
 /// the command allows them, positional arguments (`--` ends the flags). Each command declares its
-/// flags once, in its own file, as a `[Flag]`; `usage` prints them. Errors are `UsageError`s
-/// naming the flag; `runCommand` turns them into exit code 2.
+/// flags once, in its own file, as a `[Flag]`; `usage` prints them through `OptionHelp`, as the
+/// services print theirs. Every value is type-checked as it is parsed (`--epochs abc` fails there,
+/// with the services' message); the accessors add what a command checks beyond the type (a range,
+/// a sign, one of an enumeration's spellings). Errors are `UsageError`s naming the flag;
+/// `runCommand` turns them into exit code 2.
 struct CommandFlags {
-    /// One declared flag.
+    /// One declared flag: a `ConfigOption` (name, type, typed default, help), the same
+    /// declaration the services use, plus what only `kgrec` has: a short alias, the placeholder
+    /// `usage` shows, switches and repeatable flags.
     struct Flag: Sendable {
-        let name: String
+        let option: ConfigOption
         let short: Character?
         /// Placeholder of the value in `usage` (`X`, `FILE`, `HOST:PORT`); nil for a switch.
         let value: String?
-        let help: String
         let repeatable: Bool
 
-        /// `.init("out", "output directory")`, `.init("quiet", "no progress lines", value: false)`.
-        init(_ name: String, _ help: String, value: Bool = true) {
-            self.init(name, value ? "X" : nil, help)
+        var name: String { option.name }
+        var help: String { option.help }
+        /// The default `usage` shows: one given in the declaration, none for a switch.
+        let shownDefault: ConfigValue?
+
+        /// `.init("out", "output directory")`, `.init("quiet", "no progress lines", value: false)`,
+        /// `.init("budget", "time budget in seconds", kind: .double)`.
+        init(_ name: String, _ help: String, kind: ConfigValueKind = .string, value: Bool = true) {
+            self.init(name, value ? "X" : nil, help, kind: kind)
         }
 
-        /// A flag whose help ends with `(default X)`, X rendered from the value the command
-        /// really starts from, so help cannot drift from behaviour:
-        /// `.init("epochs", "maximum epochs", default: TrainConfig().epochs)`.
-        init(_ name: String, _ help: String, default value: some DefaultText) {
+        /// A flag whose type and default come from the value the command really starts from, so
+        /// help cannot drift from behaviour: `.init("epochs", "maximum epochs", default: TrainConfig().epochs)`.
+        init(_ name: String, _ help: String, default value: some FlagValue) {
             self.init(name, "X", help, default: value)
         }
 
         /// `.init("graph-port", "PORT", "graph gRPC port", default: TopologyConfig.defaultGraphPort)`.
-        init(_ name: String, short: Character? = nil, _ placeholder: String, _ help: String, default value: some DefaultText) {
-            self.init(name, short: short, placeholder, help + " (default \(value.defaultText))")
+        init(_ name: String, short: Character? = nil, _ placeholder: String, _ help: String, default value: some FlagValue) {
+            let v = value.flagValue
+            self.init(ConfigOption(name, kind: v.kind, default: v, help: help), short: short, placeholder, shownDefault: v)
         }
 
         /// `.init("data", short: "d", "JSON", "request body")`, `.init("list", nil, "list methods")`.
-        init(_ name: String, short: Character? = nil, _ value: String?, _ help: String, repeatable: Bool = false) {
-            self.name = name
+        init(_ name: String, short: Character? = nil, _ value: String?, _ help: String, kind: ConfigValueKind = .string,
+             repeatable: Bool = false)
+        {
+            self.init(ConfigOption(name, kind: value == nil ? .bool : kind, default: nil, help: help), short: short, value,
+                      repeatable: repeatable)
+        }
+
+        private init(_ option: ConfigOption, short: Character?, _ value: String?, repeatable: Bool = false,
+                     shownDefault: ConfigValue? = nil)
+        {
+            self.option = option
             self.short = short
             self.value = value
-            self.help = help
             self.repeatable = repeatable
+            self.shownDefault = shownDefault
+        }
+
+        /// The text of one value, parsed and type-checked by the services' `ConfigValueParser`;
+        /// `kgrec`'s durations also take plain seconds (`--grace 10`).
+        func parse(_ text: String) throws(UsageError) -> ConfigValue {
+            if option.kind == .duration, let s = Double(text), s >= 0, s.isFinite, s < 9.2e9 {
+                return .duration(.nanoseconds(Int64(s * 1e9)))
+            }
+            do { return try ConfigValueParser.parse(text, as: option.kind) } catch {
+                throw .invalid(source: "flag --\(name)", value: text, reason: error.reason)
+            }
         }
     }
 
     typealias Spec = Flag
 
-    /// A value a flag's help can show as its default.
-    protocol DefaultText { var defaultText: String { get } }
+    /// A value a flag starts from; its `ConfigValue` gives the flag's type and the default help shows.
+    protocol FlagValue { var flagValue: ConfigValue { get } }
 
-    private(set) var values: [String: [String]] = [:]
+    private let flags: [Flag]
+    /// Every value given, parsed; a repeatable flag keeps them all, others the last.
+    private(set) var values: [String: [ConfigValue]] = [:]
     private(set) var positional: [String] = []
     private(set) var helpRequested = false
 
-    /// Parses `args`; a positional argument is a usage error unless `allowsPositional`.
+    /// Parses `args` and type-checks every value; a positional argument is a usage error unless
+    /// `allowsPositional`.
     init(_ args: [String], flags: [Flag], allowsPositional: Bool = true) throws(UsageError) {
+        self.flags = flags
         var scanner = FlagScanner(args)
         while let token = scanner.next() {
             let flag: Flag, inline: String?
@@ -76,18 +110,12 @@ struct CommandFlags {
                 (flag, inline) = (f, value)
             }
             guard let placeholder = flag.value else {
-                switch inline {
-                case nil, "true"?: values[flag.name] = ["true"]
-                case "false"?: values[flag.name] = nil
-                default: throw UsageError(.invalidValue, "--\(flag.name) is a switch (=true or =false)")
-                }
+                // A switch: `--quiet`, `--quiet=true`, `--quiet=false`.
+                values[flag.name] = try flag.parse(inline ?? "true") == .bool(true) ? [.bool(true)] : nil
                 continue
             }
-            let v: String
-            if let inline { v = inline } else {
-                guard let next = scanner.value() else { throw UsageError(.missingValue, "--\(flag.name) needs a value (\(placeholder))") }
-                v = next
-            }
+            guard let text = inline ?? scanner.value() else { throw .missingValue("--\(flag.name)", placeholder) }
+            let v = try flag.parse(text)
             if flag.repeatable { values[flag.name, default: []].append(v) } else { values[flag.name] = [v] }
         }
     }
@@ -97,86 +125,76 @@ struct CommandFlags {
         try self.init(args, flags: specs, allowsPositional: false)
     }
 
-    func string(_ n: String) -> String? { values[n]?.last }
-    func strings(_ n: String) -> [String] { values[n] ?? [] }
+    func string(_ n: String) -> String? { values[n]?.last.map { "\($0)" } }
+    func strings(_ n: String) -> [String] { (values[n] ?? []).map { "\($0)" } }
     func has(_ n: String) -> Bool { values[n] != nil }
 
     func int(_ n: String, in range: ClosedRange<Int>? = nil) throws(UsageError) -> Int? {
-        guard let s = string(n) else { return nil }
-        guard let v = Int(s), range.map({ $0.contains(v) }) ?? true else {
-            throw invalid(n, s, "an integer\(range.map { " in \($0.lowerBound)...\($0.upperBound)" } ?? "")")
+        guard case .int(let v)? = typed(n, .int) else { return nil }
+        guard range.map({ $0.contains(v) }) ?? true else {
+            throw invalid(n, v, "an integer in \(range!.lowerBound)...\(range!.upperBound)")
         }
         return v
     }
 
     /// A non-negative integer seed.
     func seed(_ n: String) throws(UsageError) -> UInt64? {
-        guard let s = string(n) else { return nil }
-        guard let v = UInt64(s) else { throw invalid(n, s, "a non-negative integer") }
-        return v
+        guard case .int(let v)? = typed(n, .int) else { return nil }
+        guard v >= 0 else { throw invalid(n, v, "a non-negative integer") }
+        return UInt64(v)
     }
 
     func double(_ n: String, nonNegative: Bool = false) throws(UsageError) -> Double? {
-        guard let s = string(n) else { return nil }
-        guard let v = Double(s), !nonNegative || v >= 0 else {
-            throw invalid(n, s, nonNegative ? "a non-negative number" : "a number")
-        }
+        guard case .double(let v)? = typed(n, .double) else { return nil }
+        guard !nonNegative || v >= 0 else { throw invalid(n, v, "a non-negative number") }
         return v
     }
 
     /// `true` or `false` as a value (`--reflection false`).
-    func bool(_ n: String) throws(UsageError) -> Bool? {
-        switch string(n) {
-        case nil: return nil
-        case "true"?: return true
-        case "false"?: return false
-        case let s?: throw invalid(n, s, "true or false")
-        }
+    func bool(_ n: String) -> Bool? {
+        guard case .bool(let v)? = typed(n, .bool) else { return nil }
+        return v
     }
 
     /// Comma-separated integers, e.g. `64,32,16`.
-    func ints(_ n: String) throws(UsageError) -> [Int]? {
-        guard let s = string(n) else { return nil }
-        let parts = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw invalid(n, s, "integers like 64,32,16") }
-        return parts.map { $0! }
+    func ints(_ n: String) -> [Int]? {
+        guard case .intList(let v)? = typed(n, .intList) else { return nil }
+        return v
     }
 
     func choice<T: RawRepresentable & CaseIterable>(_ n: String, _ type: T.Type) throws(UsageError) -> T?
         where T.RawValue == String
     {
-        guard let s = string(n) else { return nil }
-        guard let v = T(rawValue: s) else {
-            throw invalid(n, s, "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        guard case .string(let s)? = typed(n, .string) else { return nil }
+        guard let v = T(rawValue: s) else { throw invalid(n, s, "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))") }
         return v
     }
 
     /// A duration in the services' grammar (`30s`, `500ms`, `2m`, `1.5s`, `250us`), or plain seconds.
-    func duration(_ n: String) throws(UsageError) -> Duration? {
-        guard let s = string(n) else { return nil }
-        if let seconds = Double(s), seconds >= 0, seconds.isFinite, seconds < 9.2e9 {
-            return .nanoseconds(Int64(seconds * 1e9))
-        }
-        guard case .duration(let d)? = try? ConfigValueParser.parse(s, as: .duration) else {
-            throw invalid(n, s, "a duration like 10s, 500ms, 2m")
-        }
+    func duration(_ n: String) -> Duration? {
+        guard case .duration(let d)? = typed(n, .duration) else { return nil }
         return d
     }
 
-    private func invalid(_ n: String, _ s: String, _ expected: String) -> UsageError {
-        UsageError(.invalidValue, "--\(n): expected \(expected), got '\(s)'")
+    /// The last value of flag `n`, nil if not given or not declared (commands sharing a reader
+    /// such as `RunSettings` may leave some of its flags out). A declared flag must be of `kind`:
+    /// reading it as another type is a bug in the command, not a usage error.
+    private func typed(_ n: String, _ kind: ConfigValueKind) -> ConfigValue? {
+        guard let f = flags.first(where: { $0.name == n }) else { return nil }
+        precondition(f.option.kind == kind, "--\(n) is declared \(f.option.kind.rawValue) but read as \(kind.rawValue)")
+        return values[n]?.last
+    }
+
+    private func invalid(_ n: String, _ value: some CustomStringConvertible, _ expected: String) -> UsageError {
+        .invalid(source: "flag --\(n)", value: "\(value)", reason: "expected \(expected)")
     }
 
     /// `usage: SYNOPSIS`, the summary, then one line per flag.
     static func usage(synopsis: String, _ summary: String, _ flags: [Flag]) -> String {
-        let lefts = flags.map { f in (f.short.map { "-\($0), " } ?? "") + "--" + f.name + (f.value.map { " " + $0 } ?? "") }
-        let width = max(26, (lefts.map(\.count).max() ?? 0) + 2)
-        var s = "usage: \(synopsis)\n\(summary)\n\nflags:\n"
-        for (f, left) in zip(flags, lefts) {
-            s += "  " + left.padding(toLength: width, withPad: " ", startingAt: 0) + f.help + (f.repeatable ? " (repeatable)" : "") + "\n"
-        }
-        return s
+        "usage: \(synopsis)\n\(summary)\n\nflags:\n" + OptionHelp.render(flags.map { f in
+            OptionHelp.Row((f.short.map { "-\($0), " } ?? "") + "--" + f.name + (f.value.map { " " + $0 } ?? ""), f.help,
+                           default: f.shownDefault, repeatable: f.repeatable)
+        })
     }
 
     /// `usage: kgrec COMMAND [flags]`, the summary, then one line per flag.
@@ -185,38 +203,24 @@ struct CommandFlags {
     }
 }
 
-extension Int: CommandFlags.DefaultText { var defaultText: String { String(self) } }
-extension UInt64: CommandFlags.DefaultText { var defaultText: String { String(self) } }
-extension String: CommandFlags.DefaultText { var defaultText: String { self } }
-extension Bool: CommandFlags.DefaultText { var defaultText: String { self ? "true" : "false" } }
-/// Whole numbers without a fraction (0, 75), others as the shortest text that reads back as the
-/// same value (0.1, 1e-05).
-extension Float: CommandFlags.DefaultText {
-    var defaultText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
-}
-extension Double: CommandFlags.DefaultText {
-    var defaultText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
-}
+extension Int: CommandFlags.FlagValue { var flagValue: ConfigValue { .int(self) } }
+/// Seeds: an integer flag whose accessor `seed` refuses negative values.
+extension UInt64: CommandFlags.FlagValue { var flagValue: ConfigValue { .int(Int(self)) } }
+extension String: CommandFlags.FlagValue { var flagValue: ConfigValue { .string(self) } }
+extension Bool: CommandFlags.FlagValue { var flagValue: ConfigValue { .bool(self) } }
+/// As the shortest text that reads back as the same `Float` (0.1, not 0.10000000149011612).
+extension Float: CommandFlags.FlagValue { var flagValue: ConfigValue { .double(Double("\(self)")!) } }
+extension Double: CommandFlags.FlagValue { var flagValue: ConfigValue { .double(self) } }
+extension Duration: CommandFlags.FlagValue { var flagValue: ConfigValue { .duration(self) } }
 /// Comma-separated, as list flags are written: 64,32,16.
-extension Array: CommandFlags.DefaultText where Element: CommandFlags.DefaultText {
-    var defaultText: String { map(\.defaultText).joined(separator: ",") }
+extension Array: CommandFlags.FlagValue where Element == Int { var flagValue: ConfigValue { .intList(self) } }
+/// Enumerations are string flags shown as their flag spelling; `choice` reads them.
+extension CommandFlags.FlagValue where Self: RawRepresentable, RawValue == String {
+    var flagValue: ConfigValue { .string(rawValue) }
 }
-/// In the flags' duration grammar: 10s, 500ms, 300s.
-extension Duration: CommandFlags.DefaultText {
-    var defaultText: String {
-        let (s, atto) = components
-        if atto == 0 { return "\(s)s" }
-        let ms = Double(s) * 1e3 + Double(atto) / 1e15
-        return ms == ms.rounded() ? "\(Int(ms))ms" : "\(Double(s) + Double(atto) / 1e18)s"
-    }
-}
-/// Enumerations are shown as their flag spelling.
-extension CommandFlags.DefaultText where Self: RawRepresentable, RawValue == String {
-    var defaultText: String { rawValue }
-}
-extension DataOptions.Format: CommandFlags.DefaultText {}
-extension PropagationMode: CommandFlags.DefaultText {}
-extension ModelConfig.Aggregator: CommandFlags.DefaultText {}
-extension RestartPolicy.Mode: CommandFlags.DefaultText {}
-extension EvalPhase: CommandFlags.DefaultText {}
-extension ModelConfig.Modalities: CommandFlags.DefaultText {}
+extension DataOptions.Format: CommandFlags.FlagValue {}
+extension PropagationMode: CommandFlags.FlagValue {}
+extension ModelConfig.Aggregator: CommandFlags.FlagValue {}
+extension RestartPolicy.Mode: CommandFlags.FlagValue {}
+extension EvalPhase: CommandFlags.FlagValue {}
+extension ModelConfig.Modalities: CommandFlags.FlagValue {}

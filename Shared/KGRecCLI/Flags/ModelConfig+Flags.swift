@@ -21,7 +21,7 @@ extension ModelConfig {
     mutating func apply(architectureFlags f: CommandFlags) throws {
         if let v = try f.double("lr") { learningRate = Float(v) }
         if let v = try f.int("dim") { embeddingSize = v }
-        if let v = try f.ints("layers") { layerSizes = v }
+        if let v = f.ints("layers") { layerSizes = v }
         if let v = try f.int("fusion-blocks") { fusionBlocks = v }
         if let v = try f.int("heads") { heads = v }
         if let v = try f.int("seq-len") { sequenceLength = v }

@@ -47,13 +47,15 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     static func unknownFlag(_ arg: String) -> Self {
         .init(.unknownFlag, "unknown flag \(arg) (see --help)")
     }
-    static func missingValue(_ flag: String, _ kind: ConfigValueKind) -> Self {
-        .init(.missingValue, "flag \(flag) needs a value \(kind.placeholder)")
+    /// `placeholder` as `--help` shows it: `<int>`, `FILE`.
+    public static func missingValue(_ flag: String, _ placeholder: String) -> Self {
+        .init(.missingValue, "flag \(flag) needs a value \(placeholder)")
     }
     static func unexpectedArgument(_ arg: String) -> Self {
         .init(.unexpectedArgument, "unexpected argument '\(arg)': options are flags like --name value (see --help)")
     }
-    static func invalid(source: String, value: String, reason: String) -> Self {
+    /// `source` says where the value came from: `flag --port`, `env KGREC_RANKER_PORT`.
+    public static func invalid(source: String, value: String, reason: String) -> Self {
         .init(.invalidValue, "invalid value '\(value)' for \(source): \(reason)")
     }
     static func missingRequired(_ option: ConfigOption, env: String) -> Self {

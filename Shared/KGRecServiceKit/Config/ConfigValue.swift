@@ -7,6 +7,7 @@ public enum ConfigValue: Hashable, Sendable, CustomStringConvertible {
     case duration(Duration)
     case size(Int)
     case stringList([String])
+    case intList([Int])
 
     public var kind: ConfigValueKind {
         switch self {
@@ -17,19 +18,23 @@ public enum ConfigValue: Hashable, Sendable, CustomStringConvertible {
         case .duration: .duration
         case .size: .size
         case .stringList: .stringList
+        case .intList: .intList
         }
     }
 
-    /// The value written the way the parser reads it back (used by `--help` and the flags JSON).
+    /// The value written the way the parser reads it back (used by `--help` and the flags JSON):
+    /// whole numbers without a fraction (`0`, `75`), other numbers as the shortest text that
+    /// reads back as the same value (`0.1`, `1e-05`).
     public var description: String {
         switch self {
         case .int(let v): String(v)
-        case .double(let v): String(v)
+        case .double(let v): v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
         case .string(let v): v
         case .bool(let v): v ? "true" : "false"
         case .duration(let d): ConfigValueParser.format(duration: d)
         case .size(let b): ConfigValueParser.format(size: b)
         case .stringList(let v): v.joined(separator: ",")
+        case .intList(let v): v.map(String.init).joined(separator: ",")
         }
     }
 }

@@ -10,9 +10,11 @@ public enum ConfigValueKind: String, Sendable, CaseIterable {
     case size
     /// A repeatable string option: `--encoder a:1 --encoder b:2`, or `a:1,b:2` in the env var.
     case stringList = "string-list"
+    /// Comma-separated integers: `64,32,16`.
+    case intList = "int-list"
 
     /// A short placeholder for `--help`, e.g. `--port <int>`.
-    var placeholder: String {
+    public var placeholder: String {
         switch self {
         case .int: "<int>"
         case .double: "<number>"
@@ -20,7 +22,8 @@ public enum ConfigValueKind: String, Sendable, CaseIterable {
         case .bool: "[=true|false]"
         case .duration: "<duration>"
         case .size: "<size>"
-        case .stringList: "<string> (repeatable)"
+        case .stringList: "<string>"
+        case .intList: "<int,int,…>"
         }
     }
 }

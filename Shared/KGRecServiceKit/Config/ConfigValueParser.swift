@@ -27,6 +27,10 @@ public enum ConfigValueParser {
         case .stringList:
             let items = text.split(separator: ",", omittingEmptySubsequences: true).map { String($0).trimmed }
             return .stringList(items.filter { !$0.isEmpty })
+        case .intList:
+            let items = text.split(separator: ",").map { Int(String($0).trimmed) }
+            guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { throw .init("expected integers like 64,32,16") }
+            return .intList(items.map { $0! })
         }
     }
 

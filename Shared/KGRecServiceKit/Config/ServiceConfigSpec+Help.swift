@@ -1,21 +1,17 @@
 extension ServiceConfigSpec {
-    /// Usage text generated from the declarations: flag, env var, default, description.
+    /// Usage text generated from the declarations: one `OptionHelp` line per option with its env var
+    /// and default.
     public func helpText() -> String {
         var out = "Usage: \(executable) [options]\n\n"
         out += "Every option is a flag or an env var (flags win); an empty env var counts as unset.\n\n"
         out += "Options:\n"
-        for o in options {
-            out += "  \(o.flag) \(o.kind.placeholder)\n"
-            out += "      env \(envVar(for: o))"
-            if o.required {
-                out += ", required"
-            } else if let d = o.defaultValue, "\(d)" != "" {
-                out += ", default \(d)"
-            }
-            out += "\n      \(o.help)\n"
-        }
-        out += "  --help, -h\n      Print this text and exit.\n"
-        out += "  --print-flags-json\n      Print every option (flag, env var, type, default) as JSON and exit.\n"
+        out += OptionHelp.render(options.map { o in
+            OptionHelp.Row("\(o.flag) \(o.kind.placeholder)", "\(o.help) [env \(envVar(for: o))]",
+                           default: o.defaultValue, required: o.required, repeatable: o.kind == .stringList)
+        } + [
+            OptionHelp.Row("--help, -h", "Print this text and exit."),
+            OptionHelp.Row("--print-flags-json", "Print every option (flag, env var, type, default) as JSON and exit."),
+        ])
         return out
     }
 

@@ -35,7 +35,7 @@ extension ServiceConfigSpec {
                 } else if o.kind == .bool {
                     text = "true"
                 } else {
-                    guard let next = scanner.value() else { throw .missingValue(o.flag, o.kind) }
+                    guard let next = scanner.value() else { throw .missingValue(o.flag, o.kind.placeholder) }
                     text = next
                 }
                 let v = try parseValue(text, o, source: "flag \(o.flag)")
