@@ -137,7 +137,7 @@ public final class EncoderEngine: Sendable {
         do {
             return try await pool.run { try model.encode(inputs) }
         } catch let e as ServingInputError {
-            throw RPCError(.invalidArgument, e.message)
+            throw RPCError(.invalidArgument, e.description)
         }
     }
 
