@@ -43,7 +43,7 @@ struct BreakdownCommand: CLICommand {
     static func render(dataset: Dataset, model: any Recommender, users: [Int], k: Int) throws -> String {
         let e = model.inferenceEmbeddings()
         guard let b = ModalityBreakdown(embeddings: e, evaluator: Evaluator(split: dataset.split)) else {
-            throw ModelError("the model has channels \(e.channels.map(\.name)); a breakdown needs visual and text")
+            throw ModelError(.unsupported, "the model has channels \(e.channels.map(\.name)); a breakdown needs visual and text")
         }
         let truth = Self.truePreferences(dataset)
         var s = ""

@@ -58,16 +58,16 @@ public final class EncoderEngine: Sendable {
     /// The checkpoint must record (`kgrec.text_model`) the same text model, by hash and width.
     public static func check(_ text: SentenceEncoder, matches model: ServingModel, checkpoint path: String) throws {
         guard let width = model.rawWidth(of: .text) else {
-            throw TextModelError("\(path): the checkpoint has no text modality, so --text-model \(text.fingerprint.name) has nothing to feed")
+            throw TextModelError(.noTextModality, "\(path): the checkpoint has no text modality, so --text-model \(text.fingerprint.name) has nothing to feed")
         }
         guard let recorded = model.textModel, let theirs = TextModelFingerprint(parsing: recorded) else {
-            throw TextModelError("\(path): the checkpoint records no text model (kgrec.text_model), so raw text cannot be "
-                                 + "checked against its text features; train on features from kgrec embed-text, or with "
-                                 + "kgrec train --text-model DIR")
+            throw TextModelError(.unrecordedModel, "\(path): the checkpoint records no text model (kgrec.text_model), so raw text cannot be "
+                                                   + "checked against its text features; train on features from kgrec embed-text, or with "
+                                                   + "kgrec train --text-model DIR")
         }
         guard theirs.matches(text.fingerprint), width == text.dimension else {
-            throw TextModelError("text model \(text.fingerprint) is not the one the checkpoint's text features came from "
-                                 + "(\(path) records \(recorded), input width \(width))")
+            throw TextModelError(.otherModel, "text model \(text.fingerprint) is not the one the checkpoint's text features came from "
+                                              + "(\(path) records \(recorded), input width \(width))")
         }
     }
 
@@ -137,7 +137,7 @@ public final class EncoderEngine: Sendable {
         do {
             return try await pool.run { try model.encode(inputs) }
         } catch let e as ServingInputError {
-            throw RPCError(.invalidArgument, e.message)
+            throw RPCError(.invalidArgument, e.description)
         }
     }
 

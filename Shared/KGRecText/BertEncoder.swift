@@ -25,10 +25,10 @@ public struct BertEncoder: Sendable {
         let (tensors, _) = try SafeTensors.read(path: weightsPath, skipNonFloat: true)
         func t(_ name: String, _ rows: Int, _ cols: Int) throws -> Matrix {
             guard let m = tensors[name] ?? tensors["bert." + name] else {
-                throw TextModelError("\(weightsPath): no tensor '\(name)'")
+                throw TextModelError(.shapeMismatch, "\(weightsPath): no tensor '\(name)'")
             }
             guard m.rows == rows, m.cols == cols else {
-                throw TextModelError("\(weightsPath): tensor '\(name)' is [\(m.rows), \(m.cols)], expected [\(rows), \(cols)]")
+                throw TextModelError(.shapeMismatch, "\(weightsPath): tensor '\(name)' is [\(m.rows), \(m.cols)], expected [\(rows), \(cols)]")
             }
             return m
         }

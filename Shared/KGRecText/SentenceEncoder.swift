@@ -17,17 +17,17 @@ public struct SentenceEncoder: Sendable {
         let files = ["config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "1_Pooling/config.json"]
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw TextModelError("text model folder \(dir) does not exist (fetch all-MiniLM-L6-v2 with scripts/fetch-minilm.sh)")
+            throw TextModelError(.missingFile, "text model folder \(dir) does not exist (fetch all-MiniLM-L6-v2 with scripts/fetch-minilm.sh)")
         }
         for f in files where !FileManager.default.fileExists(atPath: dir + "/" + f) {
-            throw TextModelError("text model folder \(dir) has no \(f) (fetch all-MiniLM-L6-v2 with scripts/fetch-minilm.sh)")
+            throw TextModelError(.missingFile, "text model folder \(dir) has no \(f) (fetch all-MiniLM-L6-v2 with scripts/fetch-minilm.sh)")
         }
         let pooling = dir + "/1_Pooling/config.json"
         guard let pd = FileManager.default.contents(atPath: pooling),
               let po = try? JSONSerialization.jsonObject(with: pd) as? [String: Any],
               po["pooling_mode_mean_tokens"] as? Bool == true,
               po["pooling_mode_cls_token"] as? Bool != true, po["pooling_mode_max_tokens"] as? Bool != true else {
-            throw TextModelError("\(pooling): only mean pooling (pooling_mode_mean_tokens) is supported")
+            throw TextModelError(.unsupported, "\(pooling): only mean pooling (pooling_mode_mean_tokens) is supported")
         }
         let config = try BertConfig(path: dir + "/config.json")
         Memory.retainFreedPages()  // every layer allocates [N, 1536] blocks: reuse them, don't fault them in again
@@ -40,7 +40,7 @@ public struct SentenceEncoder: Sendable {
                                            maxLength: maxLength)
         encoder = try BertEncoder(config: config, weightsPath: dir + "/model.safetensors")
         guard tokenizer.vocabularySize <= encoder.vocabularySize else {
-            throw TextModelError("\(dir): vocabulary has \(tokenizer.vocabularySize) pieces, embeddings only \(encoder.vocabularySize)")
+            throw TextModelError(.shapeMismatch, "\(dir): vocabulary has \(tokenizer.vocabularySize) pieces, embeddings only \(encoder.vocabularySize)")
         }
         fingerprint = try TextModelFingerprint(modelDirectory: dir, dimension: config.hidden)
     }
@@ -105,7 +105,7 @@ public struct TextModelFingerprint: Sendable, Equatable, CustomStringConvertible
         var crc: UInt32 = 0
         for f in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
             guard let data = FileManager.default.contents(atPath: dir + "/" + f) else {
-                throw TextModelError("\(dir)/\(f): cannot read")
+                throw TextModelError(.missingFile, "\(dir)/\(f): cannot read")
             }
             crc = data.withUnsafeBytes { CRC32.checksum($0, initial: crc) }
         }

@@ -27,10 +27,10 @@ public struct WordPieceTokenizer: Sendable {
     /// asks for exactly the pipeline above, with the same vocabulary.
     public init(vocabPath: String, tokenizerJSONPath: String, maxLength: Int) throws {
         guard let vocabData = FileManager.default.contents(atPath: vocabPath) else {
-            throw TextModelError("\(vocabPath): cannot read the vocabulary")
+            throw TextModelError(.missingFile, "\(vocabPath): cannot read the vocabulary")
         }
         guard let vocabText = String(data: vocabData, encoding: .utf8) else {
-            throw TextModelError("\(vocabPath): not UTF-8")
+            throw TextModelError(.malformed, "\(vocabPath): not UTF-8")
         }
         var vocab = [String: Int32]()
         var lines = vocabText.split(separator: "\n", omittingEmptySubsequences: false)
@@ -41,13 +41,13 @@ public struct WordPieceTokenizer: Sendable {
         }
         guard let json = FileManager.default.contents(atPath: tokenizerJSONPath),
               let root = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
-            throw TextModelError("\(tokenizerJSONPath): cannot read or parse tokenizer.json")
+            throw TextModelError(.malformed, "\(tokenizerJSONPath): cannot read or parse tokenizer.json")
         }
         let normalizer = root["normalizer"] as? [String: Any] ?? [:]
         let pre = root["pre_tokenizer"] as? [String: Any] ?? [:]
         let model = root["model"] as? [String: Any] ?? [:]
         func need(_ ok: Bool, _ what: String) throws {
-            if !ok { throw TextModelError("\(tokenizerJSONPath): unsupported tokenizer: \(what)") }
+            if !ok { throw TextModelError(.unsupported, "\(tokenizerJSONPath): unsupported tokenizer: \(what)") }
         }
         try need(normalizer["type"] as? String == "BertNormalizer", "normalizer must be BertNormalizer")
         try need(normalizer["clean_text"] as? Bool == true && normalizer["handle_chinese_chars"] as? Bool == true
@@ -63,10 +63,10 @@ public struct WordPieceTokenizer: Sendable {
         }
         let unk = model["unk_token"] as? String ?? "[UNK]"
         func id(_ t: String) throws -> Int32 {
-            guard let i = vocab[t] else { throw TextModelError("\(vocabPath): no '\(t)' token") }
+            guard let i = vocab[t] else { throw TextModelError(.malformed, "\(vocabPath): no '\(t)' token") }
             return i
         }
-        guard maxLength >= 2 else { throw TextModelError("max length \(maxLength) leaves no room for [CLS] and [SEP]") }
+        guard maxLength >= 2 else { throw TextModelError(.invalidValue, "max length \(maxLength) leaves no room for [CLS] and [SEP]") }
         self.vocabulary = vocab
         self.clsID = try id("[CLS]"); self.sepID = try id("[SEP]"); self.unkID = try id(unk); self.padID = try id("[PAD]")
         self.maxLength = maxLength

@@ -190,6 +190,20 @@ enum HandTask {
         #expect(after.hits1 >= 0.35 && after.mrr > before.mrr + 0.3, "test \(after.line), untrained \(before.line)")
     }
 
+    @Test func anAlignerWithoutModelsOfTheGraphsSizeOrWithoutTrainingPairsIsRefused() throws {
+        let task = try SyntheticTwoKG.make(.tiny)
+        let (configs, align) = try Self.tinyConfig(.structure, task: task)
+        let none = #expect(throws: TrainError.self) { try AlignmentTrainer(models: [], task: task, config: align) }
+        #expect(none?.code == .inconsistent)
+        var untrained = task
+        untrained.pairs = AlignmentPairs()
+        let models = try configs.map { try MultiKG4Rec(config: $0, graph: task.graph, features: task.features) }
+        let noPairs = #expect(throws: TrainError.self) {
+            try AlignmentTrainer(models: models, task: untrained, config: align).run()
+        }
+        #expect(noPairs?.code == .noTrainingPairs)
+    }
+
     /// An attribute linked to one item is a second free per-item parameter: its ID row is held at
     /// zero unless `leafAttributeIDs`; an attribute shared by two items keeps training.
     @Test func attributesOfASingleItemKeepZeroIDRows() throws {

@@ -61,8 +61,10 @@ import Testing
     @Test func featureMaskOutsideZeroToOneIsRejected() {
         var c = ModelConfig()
         c.featureMask = 1
-        #expect(throws: ModelError.self) { try c.validate() }
+        let one = #expect(throws: ModelError.self) { try c.validate() }
+        #expect(one?.code == .invalidValue)
         c.featureMask = -0.1
-        #expect(throws: ModelError.self) { try c.validate() }
+        let negative = #expect(throws: ModelError.self) { try c.validate() }
+        #expect(negative?.code == .invalidValue)
     }
 }

@@ -84,6 +84,7 @@ import Testing
         let copy = Self.model()
         try copy.loadParameters(Dictionary(uniqueKeysWithValues: m.namedParameters()))
         #expect(copy.inferenceEmbeddings().items.data == m.inferenceEmbeddings().items.data)
-        #expect(throws: ModelError.self) { try copy.loadParameters([:]) }
+        let error = #expect(throws: ModelError.self) { try copy.loadParameters([:]) }
+        #expect(error?.code == .missingTensor)
     }
 }

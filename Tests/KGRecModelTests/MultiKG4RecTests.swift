@@ -220,10 +220,12 @@ enum TinyGraph {
 
         var wrong = tensors
         wrong["text.id_embedding"] = Matrix(rows: 2, cols: 2)
-        #expect(throws: ModelError.self) { try b.loadParameters(wrong) }
+        let wrongShape = #expect(throws: ModelError.self) { try b.loadParameters(wrong) }
+        #expect(wrongShape?.code == .shapeMismatch)
         var missing = tensors
         missing["visual.layer0.w1.weight"] = nil
-        #expect(throws: ModelError.self) { try b.loadParameters(missing) }
+        let absent = #expect(throws: ModelError.self) { try b.loadParameters(missing) }
+        #expect(absent?.code == .missingTensor)
     }
 
     @Test func parameterNamesAreUnique() throws {
@@ -237,6 +239,7 @@ enum TinyGraph {
         let (graph, features) = TinyGraph.make()
         var c = TinyGraph.smallConfig()
         c.heads = 3
-        #expect(throws: ModelError.self) { try MultiKG4Rec(config: c, graph: graph, features: features) }
+        let error = #expect(throws: ModelError.self) { try MultiKG4Rec(config: c, graph: graph, features: features) }
+        #expect(error?.code == .invalidValue)
     }
 }

@@ -193,10 +193,8 @@ struct TextFixture: Sendable {
             options.checkpoint = path
             options.textModel = f.modelDir
             let engine = EncoderEngine(options: options)
-            await #expect { try await engine.load() } throws: { error in
-                let m = "\(error)"
-                return record == nil ? m.contains("records no text model") : m.contains("is not the one")
-            }
+            let error = await #expect(throws: TextModelError.self) { try await engine.load() }
+            #expect(error?.code == (record == nil ? .unrecordedModel : .otherModel))
         }
     }
 }

@@ -157,20 +157,38 @@ func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Float {
         #expect(a[0].channels.count == 2 && a[0].channels.allSatisfy { $0.count == 16 && $0.allSatisfy(\.isFinite) })
     }
 
-    @Test func encodeRejectsWrongWidthsAndUnknownNodesNamingTheItem() throws {
+    @Test func encodeRejectsWrongWidthsUnknownNodesAndUnembeddedTextNamingTheItem() throws {
         let f = try ServingFixture()
         let serving = try ServingModel(model: f.model, dataset: f.dataset)
         #expect(serving.rawWidth(of: .visual) == 12 && serving.rawWidth(of: .text) == 10)
         let wide = EncodeInput.cold(raw: RawContent(visual: [Float](repeating: 0, count: 13)), neighbours: [])
-        #expect(throws: ServingInputError.self) { try serving.encode([.known(item: 0), wide]) }
-        do { _ = try serving.encode([.known(item: 0), wide]) } catch let e as ServingInputError {
-            #expect(e.message.contains("item 1") && e.message.contains("13"))
+        let error = #expect(throws: ServingInputError.self) { try serving.encode([.known(item: 0), wide]) }
+        #expect(error?.code == .wrongWidth && error?.item == 1)
+        // The description is what the services send the client: it names the item.
+        #expect(error?.description.hasPrefix("item 1: ") == true)
+        let cases: [(inputs: [EncodeInput], code: ServingInputError.Code, item: Int)] = [
+            ([.known(item: f.dataset.itemCount)], .unknownItem, 0),
+            ([.known(item: 0), .known(item: 0, neighbours: [-3])], .unknownNode, 1),
+            ([.cold(raw: RawContent(), neighbours: [Int32(f.dataset.graph.nodeCount)])], .unknownNode, 0),
+            ([.cold(raw: RawContent(rawText: "a red chair"), neighbours: [])], .textNotEmbedded, 0),
+        ]
+        for c in cases {
+            let error = #expect(throws: ServingInputError.self) { try serving.encode(c.inputs) }
+            #expect(error?.code == c.code && error?.item == c.item)
         }
-        #expect(throws: ServingInputError.self) { try serving.encode([.known(item: f.dataset.itemCount)]) }
-        #expect(throws: ServingInputError.self) { try serving.encode([.known(item: 0, neighbours: [-3])]) }
-        #expect(throws: ServingInputError.self) {
-            try serving.encode([.cold(raw: RawContent(), neighbours: [Int32(f.dataset.graph.nodeCount)])])
+    }
+
+    @Test func theGraphStageRejectsFusedVectorsAndTablesOfAnotherShape() throws {
+        let f = try ServingFixture()
+        let serving = try ServingModel(model: f.model, dataset: f.dataset)
+        let fused = try serving.encode([.known(item: 0), .known(item: 1)])
+        let short = #expect(throws: ServingInputError.self) {
+            try serving.itemLayer0([fused[0], FusedItem(channels: [fused[1].channels[0]])])
         }
+        #expect(short?.code == .wrongShape && short?.item == 1)
+        let g = ServingGraph(dataset: f.dataset, sequenceLength: serving.sequenceLength)
+        let tables = #expect(throws: ServingInputError.self) { try serving.propagate(items: serving.itemLayer0(fused), graph: g) }
+        #expect(tables?.code == .wrongShape && tables?.item == nil)
     }
 
     @Test func anUnchangedExtendedGraphGivesTheTrainedTable() throws {

@@ -77,8 +77,14 @@ import Testing
         try Self.pieces.joined(separator: "\n").write(toFile: dir + "/vocab.txt", atomically: true, encoding: .utf8)
         try #"{"normalizer": {"type": "NFC"}, "pre_tokenizer": {"type": "Whitespace"}, "model": {"type": "BPE"}}"#
             .write(toFile: dir + "/tokenizer.json", atomically: true, encoding: .utf8)
-        #expect(throws: TextModelError.self) {
+        let error = #expect(throws: TextModelError.self) {
             try WordPieceTokenizer(vocabPath: dir + "/vocab.txt", tokenizerJSONPath: dir + "/tokenizer.json", maxLength: 8)
         }
+        #expect(error?.code == .unsupported)
+    }
+
+    @Test func aMaximumLengthWithoutRoomForCLSAndSEPIsAnInvalidValue() {
+        let error = #expect(throws: TextModelError.self) { try Self.tokenizer(maxLength: 1) }
+        #expect(error?.code == .invalidValue)
     }
 }

@@ -45,7 +45,7 @@ public final class AlignmentTrainer {
     public init(models: [MultiKG4Rec], task: TwoKG, config: AlignConfig, progress: ProgressLine = ProgressLine(enabled: false)) throws {
         try config.validate()
         guard !models.isEmpty, models.allSatisfy({ $0.nodeCount == task.graph.nodeCount }) else {
-            throw TrainError("models and alignment graph differ in size")
+            throw TrainError(.inconsistent, "models and alignment graph differ in size")
         }
         self.models = models
         self.task = task
@@ -149,7 +149,7 @@ public final class AlignmentTrainer {
         let start = ProgressLine.now()
         var rng = SplitMix64(seed: config.seed)
         let (ta, tb) = task.pairNodes(.train)
-        guard !ta.isEmpty else { throw TrainError("no training pairs") }
+        guard !ta.isEmpty else { throw TrainError(.noTrainingPairs, "no training pairs") }
         let hasValid = !task.pairNodes(.valid).a.isEmpty
         let na = task.nodes(of: .a, config.candidates), nb = task.nodes(of: .b, config.candidates)
         var order = Array(0..<ta.count)
@@ -172,7 +172,7 @@ public final class AlignmentTrainer {
                 for _ in 0..<config.sampledNegatives { negA.append(nb[rng.below(nb.count)]); negB.append(na[rng.below(na.count)]) }
                 if !hard.ofA.isEmpty { for k in ks { negA += hard.ofA[k]; negB += hard.ofB[k] } }
                 let loss = batchLoss(a: ks.map { ta[$0] }, b: ks.map { tb[$0] }, negativesOfA: negA, negativesOfB: negB)
-                guard loss.isFinite else { throw TrainError("alignment loss diverged (\(loss)) at epoch \(epoch), batch \(batch + 1)") }
+                guard loss.isFinite else { throw TrainError(.diverged, "alignment loss diverged (\(loss)) at epoch \(epoch), batch \(batch + 1)") }
                 for m in models { m.step() }
                 lossSum += Double(loss)
                 let elapsed = ProgressLine.now() - t0

@@ -44,9 +44,48 @@ public struct FusedItem: Sendable, Equatable {
     public init(channels: [[Float]]) { self.channels = channels }
 }
 
-/// A serving-stage input the model cannot take (the services map it to INVALID_ARGUMENT).
+/// A serving-stage input the model cannot take: a `code` saying which kind, the index of the
+/// offending input (nil when the whole call is wrong) and what is wrong. The services send
+/// `description` ("item K: …") to the client as INVALID_ARGUMENT.
 public struct ServingInputError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case unknownItem = "unknown item"
+            case unknownNode = "unknown node"
+            case textNotEmbedded = "text not embedded"
+            case noProjection = "no projection"
+            case wrongWidth = "wrong width"
+            case wrongShape = "wrong shape"
+        }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// An item index outside the model's items.
+        public static let unknownItem = Code(.unknownItem)
+        /// A neighbour outside the graph's nodes (or a padding index where a node is needed).
+        public static let unknownNode = Code(.unknownNode)
+        /// Raw text that no encoder service with a text model has turned into a vector yet.
+        public static let textNotEmbedded = Code(.textNotEmbedded)
+        /// A raw vector of a modality the model has no projection for.
+        public static let noProjection = Code(.noProjection)
+        /// A raw vector of another width than the checkpoint's projection takes.
+        public static let wrongWidth = Code(.wrongWidth)
+        /// Fused vectors or item tables whose count or shape differs from the model's.
+        public static let wrongShape = Code(.wrongShape)
+
+        public var description: String { kind.rawValue }
+    }
+
+    public let code: Code
+    /// The index of the offending input in the call, nil when the call as a whole is wrong.
+    public let item: Int?
     public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+
+    public init(_ code: Code, item: Int?, _ message: String) {
+        self.code = code
+        self.item = item
+        self.message = message
+    }
+
+    public var description: String { item.map { "item \($0): \(message)" } ?? message }
 }

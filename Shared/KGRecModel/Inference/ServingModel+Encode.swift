@@ -34,7 +34,7 @@ extension ServingModel {
             switch input {
             case let .known(item, neighbours):
                 guard item >= 0 && item < model.itemCount else {
-                    throw ServingInputError("item \(k): entity \(item) is not an item of the model (0..<\(model.itemCount))")
+                    throw ServingInputError(.unknownItem, item: k, "entity \(item) is not an item of the model (0..<\(model.itemCount))")
                 }
                 if let neighbours {
                     sequence = [Int32(item)] + neighbours.prefix(n - 1)
@@ -47,16 +47,16 @@ extension ServingModel {
                 }
             case let .cold(raw, neighbours):
                 if raw.rawText != nil && raw.text == nil {
-                    throw ServingInputError("item \(k): raw text must first be embedded by an encoder service with a "
-                                            + "text model (kgrec-encoder --text-model DIR)")
+                    throw ServingInputError(.textNotEmbedded, item: k, "raw text must first be embedded by an encoder service with a "
+                                                                       + "text model (kgrec-encoder --text-model DIR)")
                 }
                 for m in Modality.allCases {
                     guard let v = raw[m] else { continue }
                     guard let w = rawWidth(of: m) else {
-                        throw ServingInputError("item \(k): the model has no \(m.rawValue) projection, got a \(m.rawValue) vector")
+                        throw ServingInputError(.noProjection, item: k, "the model has no \(m.rawValue) projection, got a \(m.rawValue) vector")
                     }
                     guard v.count == w else {
-                        throw ServingInputError("item \(k): \(m.rawValue) vector has \(v.count) values, the model needs \(w)")
+                        throw ServingInputError(.wrongWidth, item: k, "\(m.rawValue) vector has \(v.count) values, the model needs \(w)")
                     }
                 }
                 cold.append((k0, raw))
@@ -64,7 +64,7 @@ extension ServingModel {
             }
             for (p, node) in sequence.enumerated() {
                 guard node >= -1 && node < Int32(nodeCount) && (p == 0 || node >= 0) else {
-                    throw ServingInputError("item \(k): neighbour \(node) is not a node of the graph (0..<\(nodeCount))")
+                    throw ServingInputError(.unknownNode, item: k, "neighbour \(node) is not a node of the graph (0..<\(nodeCount))")
                 }
                 nodes[k0 * n + p] = node
                 mask[k0 * n + p] = true

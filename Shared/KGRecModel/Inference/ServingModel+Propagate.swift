@@ -16,8 +16,8 @@ extension ServingModel {
         var out = [Matrix](repeating: Matrix(rows: items.count, cols: d), count: c)
         for (i, item) in items.enumerated() {
             guard item.channels.count == c, item.channels.allSatisfy({ $0.count == d }) else {
-                throw ServingInputError("item \(i): expected \(c) fused vectors of \(d) values, got "
-                                        + "\(item.channels.map(\.count))")
+                throw ServingInputError(.wrongShape, item: i, "expected \(c) fused vectors of \(d) values, got "
+                                                              + "\(item.channels.map(\.count))")
             }
             for ch in 0..<c { for j in 0..<d { out[ch].data[i * d + j] = item.channels[ch][j] } }
         }
@@ -50,8 +50,8 @@ extension ServingModel {
     public func propagate(items: [Matrix], graph g: ServingGraph) throws -> Propagation {
         let d = embeddingSize, kg = g.graph
         guard items.count == channelNames.count, items.allSatisfy({ $0.rows == g.itemCount && $0.cols == d }) else {
-            throw ServingInputError("propagate needs \(channelNames.count) item tables of [\(g.itemCount), \(d)], got "
-                                    + "\(items.map { "[\($0.rows), \($0.cols)]" })")
+            throw ServingInputError(.wrongShape, item: nil, "propagate needs \(channelNames.count) item tables of [\(g.itemCount), \(d)], got "
+                                                            + "\(items.map { "[\($0.rows), \($0.cols)]" })")
         }
         let sparse = SparseGraph(offsets: kg.headOffsets, tails: kg.tails, tailCount: kg.nodeCount)
         let index = RelationEdgeIndex(heads: kg.heads, tails: kg.tails, relations: kg.relations,

@@ -26,8 +26,8 @@ public final class ServingModel: @unchecked Sendable {
     /// Wraps a model whose parameters are final (trained or restored) for `dataset`'s graph.
     public init(model: MultiKG4Rec, dataset: Dataset, modelVersion: String = "", textModel: String? = nil) throws {
         guard model.nodeCount == dataset.graph.nodeCount, model.itemCount == dataset.itemCount else {
-            throw ModelError("model has \(model.nodeCount) nodes / \(model.itemCount) items, the dataset "
-                             + "\(dataset.graph.nodeCount) / \(dataset.itemCount)")
+            throw ModelError(.inconsistent, "model has \(model.nodeCount) nodes / \(model.itemCount) items, the dataset "
+                                            + "\(dataset.graph.nodeCount) / \(dataset.itemCount)")
         }
         self.model = model
         self.dataset = dataset

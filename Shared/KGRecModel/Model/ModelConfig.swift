@@ -88,20 +88,20 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Checks ranges; throws `ModelError` naming the field.
     public func validate() throws {
-        if embeddingSize <= 0 { throw ModelError("embeddingSize must be positive") }
-        if layerSizes.contains(where: { $0 <= 0 }) { throw ModelError("layerSizes must be positive") }
+        if embeddingSize <= 0 { throw ModelError(.invalidValue, "embeddingSize must be positive") }
+        if layerSizes.contains(where: { $0 <= 0 }) { throw ModelError(.invalidValue, "layerSizes must be positive") }
         if heads <= 0 || embeddingSize % heads != 0 {
-            throw ModelError("heads (\(heads)) must divide embeddingSize (\(embeddingSize))")
+            throw ModelError(.invalidValue, "heads (\(heads)) must divide embeddingSize (\(embeddingSize))")
         }
-        if fusionBlocks < 0 { throw ModelError("fusionBlocks must be >= 0") }
-        if ffnSize <= 0 { throw ModelError("ffnSize must be positive") }
-        if sequenceLength < 1 { throw ModelError("sequenceLength must be >= 1") }
-        if !(0..<1).contains(messageDropout) { throw ModelError("messageDropout must be in [0, 1)") }
-        if !(0..<1).contains(edgeDropout) { throw ModelError("edgeDropout must be in [0, 1)") }
-        if !(0..<1).contains(featureMask) { throw ModelError("featureMask must be in [0, 1)") }
-        if l2 < 0 { throw ModelError("l2 must be >= 0") }
-        if !(0...0.1).contains(weightDecay) { throw ModelError("weightDecay must be in [0, 0.1]") }
-        if !(learningRate > 0) { throw ModelError("learningRate must be positive") }
+        if fusionBlocks < 0 { throw ModelError(.invalidValue, "fusionBlocks must be >= 0") }
+        if ffnSize <= 0 { throw ModelError(.invalidValue, "ffnSize must be positive") }
+        if sequenceLength < 1 { throw ModelError(.invalidValue, "sequenceLength must be >= 1") }
+        if !(0..<1).contains(messageDropout) { throw ModelError(.invalidValue, "messageDropout must be in [0, 1)") }
+        if !(0..<1).contains(edgeDropout) { throw ModelError(.invalidValue, "edgeDropout must be in [0, 1)") }
+        if !(0..<1).contains(featureMask) { throw ModelError(.invalidValue, "featureMask must be in [0, 1)") }
+        if l2 < 0 { throw ModelError(.invalidValue, "l2 must be >= 0") }
+        if !(0...0.1).contains(weightDecay) { throw ModelError(.invalidValue, "weightDecay must be in [0, 0.1]") }
+        if !(learningRate > 0) { throw ModelError(.invalidValue, "learningRate must be positive") }
     }
 }
 

@@ -85,7 +85,7 @@ public final class MultiKG4Rec: Recommender {
         if config.modalities != .none && config.fusionBlocks > 0 && kg.itemCount > 0 {
             let seq = sequences ?? NeighbourSequences(graph: kg, length: config.sequenceLength)
             guard seq.itemCount == kg.itemCount else {
-                throw ModelError("neighbour sequences cover \(seq.itemCount) items, graph has \(kg.itemCount)")
+                throw ModelError(.inconsistent, "neighbour sequences cover \(seq.itemCount) items, graph has \(kg.itemCount)")
             }
             // Fused vectors start at the ID embeddings' scale (Xavier std of the `[N, d]` table): with
             // the LayerNorm's usual γ = 1 they would be ~100× every other layer-0 row, which
@@ -372,10 +372,10 @@ public final class MultiKG4Rec: Recommender {
     /// compute their own from the parameters).
     public func loadParameters(_ tensors: [String: Matrix], refreshing: Bool) throws {
         for p in allParameters {
-            guard let m = tensors[p.name] else { throw ModelError("checkpoint has no tensor '\(p.name)'") }
+            guard let m = tensors[p.name] else { throw ModelError(.missingTensor, "checkpoint has no tensor '\(p.name)'") }
             guard m.rows == p.value.rows && m.cols == p.value.cols else {
-                throw ModelError("tensor '\(p.name)' is [\(m.rows), \(m.cols)], model needs "
-                                 + "[\(p.value.rows), \(p.value.cols)]")
+                throw ModelError(.shapeMismatch, "tensor '\(p.name)' is [\(m.rows), \(m.cols)], model needs "
+                                                 + "[\(p.value.rows), \(p.value.cols)]")
             }
         }
         for p in allParameters { p.load(tensors[p.name]!) }

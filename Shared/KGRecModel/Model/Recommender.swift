@@ -82,9 +82,42 @@ public struct InferenceEmbeddings: Sendable {
     public var visualWidth: Int { channels.first { $0.name == "visual" }?.width ?? 0 }
 }
 
-/// A model construction or checkpoint problem.
+/// A model construction or checkpoint problem: a `code` saying which kind (what callers and tests
+/// switch on) and a message naming the field or tensor.
 public struct ModelError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case invalidValue = "invalid value"
+            case missingTensor = "missing tensor"
+            case shapeMismatch = "shape mismatch"
+            case inconsistent = "inconsistent"
+            case unsupported = "unsupported"
+        }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// A `ModelConfig` field outside its range.
+        public static let invalidValue = Code(.invalidValue)
+        /// A checkpoint without a tensor the model needs.
+        public static let missingTensor = Code(.missingTensor)
+        /// A checkpoint tensor of another shape than the model's parameter.
+        public static let shapeMismatch = Code(.shapeMismatch)
+        /// A model and the dataset, graph or neighbour sequences it is given that differ in size.
+        public static let inconsistent = Code(.inconsistent)
+        /// A model without what the operation needs (a modality breakdown of a model without visual
+        /// and text channels).
+        public static let unsupported = Code(.unsupported)
+
+        public var description: String { kind.rawValue }
+    }
+
+    public let code: Code
     public let message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
 }

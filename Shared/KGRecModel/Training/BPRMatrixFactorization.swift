@@ -71,9 +71,9 @@ public final class BPRMatrixFactorization: Recommender {
 
     public func loadParameters(_ tensors: [String: Matrix]) throws {
         for p in [users, items] {
-            guard let m = tensors[p.name] else { throw ModelError("checkpoint has no tensor '\(p.name)'") }
+            guard let m = tensors[p.name] else { throw ModelError(.missingTensor, "checkpoint has no tensor '\(p.name)'") }
             guard m.rows == p.value.rows && m.cols == p.value.cols else {
-                throw ModelError("tensor '\(p.name)' is [\(m.rows), \(m.cols)], model expects [\(p.value.rows), \(p.value.cols)]")
+                throw ModelError(.shapeMismatch, "tensor '\(p.name)' is [\(m.rows), \(m.cols)], model expects [\(p.value.rows), \(p.value.cols)]")
             }
         }
         users.load(tensors[users.name]!)

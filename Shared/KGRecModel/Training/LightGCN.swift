@@ -96,9 +96,9 @@ public final class LightGCN: Recommender {
     public func namedParameters() -> [(name: String, value: Matrix)] { [(embedding.name, embedding.value)] }
 
     public func loadParameters(_ tensors: [String: Matrix]) throws {
-        guard let m = tensors[embedding.name] else { throw ModelError("checkpoint has no tensor '\(embedding.name)'") }
+        guard let m = tensors[embedding.name] else { throw ModelError(.missingTensor, "checkpoint has no tensor '\(embedding.name)'") }
         guard m.rows == embedding.value.rows && m.cols == embedding.value.cols else {
-            throw ModelError("tensor '\(embedding.name)' is [\(m.rows), \(m.cols)], model expects [\(embedding.value.rows), \(embedding.value.cols)]")
+            throw ModelError(.shapeMismatch, "tensor '\(embedding.name)' is [\(m.rows), \(m.cols)], model expects [\(embedding.value.rows), \(embedding.value.cols)]")
         }
         embedding.load(m)
     }

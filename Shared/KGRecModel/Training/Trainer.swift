@@ -1,10 +1,39 @@
 import Foundation
 import KGRecTensor
 
-/// A training run that failed (diverged, or bad settings).
+/// A training run that failed: a `code` saying which kind (what callers and tests switch on) and a
+/// message saying what happened and, for a setting, which flag changes it.
 public struct TrainError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case diverged = "diverged"
+            case overMemoryBudget = "over memory budget"
+            case inconsistent = "inconsistent"
+            case noTrainingPairs = "no training pairs"
+        }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// A loss that is not finite: training diverged (a lower learning rate may help).
+        public static let diverged = Code(.diverged)
+        /// The run's estimated memory exceeds the budget (`--memory-budget`, else the available memory).
+        public static let overMemoryBudget = Code(.overMemoryBudget)
+        /// Models and the graph they are trained on that differ in size.
+        public static let inconsistent = Code(.inconsistent)
+        /// A task without training pairs to learn from.
+        public static let noTrainingPairs = Code(.noTrainingPairs)
+
+        public var description: String { kind.rawValue }
+    }
+
+    public let code: Code
     public let message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
 }
 
@@ -82,7 +111,7 @@ public final class Trainer {
                     }
                 }
                 let loss = Double(model.bprLossAndGradients(users: users, positives: pos, negatives: neg))
-                guard loss.isFinite else { throw TrainError("BPR loss is \(loss) at epoch \(epoch), batch \(b + 1): training diverged (lower --lr?)") }
+                guard loss.isFinite else { throw TrainError(.diverged, "BPR loss is \(loss) at epoch \(epoch), batch \(b + 1): training diverged (lower --lr?)") }
                 model.step()
                 bprSum += loss
                 cfExamples += users.count
@@ -107,7 +136,7 @@ public final class Trainer {
                         tn.append(sampler.tail(head: h, relation: r, &rng))
                     }
                     let loss = Double(model.kgLossAndGradients(heads: hs, relations: rs, tails: ts, negativeTails: tn))
-                    guard loss.isFinite else { throw TrainError("KG loss is \(loss) at epoch \(epoch), batch \(b + 1): training diverged (lower --lr?)") }
+                    guard loss.isFinite else { throw TrainError(.diverged, "KG loss is \(loss) at epoch \(epoch), batch \(b + 1): training diverged (lower --lr?)") }
                     model.step()
                     kgSum += loss
                     kgExamples += hs.count

@@ -73,6 +73,6 @@ public struct TrainingMemory: Sendable, CustomStringConvertible {
             message += "; --propagation history needs an estimated "
                 + gib(TrainingMemory(dataset: dataset, config: config, mode: .history, fusionTapeBudget: fusionTapeBudget).total)
         }
-        throw TrainError(message)
+        throw TrainError(.overMemoryBudget, message)
     }
 }
