@@ -39,15 +39,18 @@ enum TrainingRun {
                                      budgetGiB: s.train.memoryBudgetGiB, fusionTapeBudget: s.train.fusionTapeBudget)
         }
         let model = try s.kind.make(config: s.model, dataset: dataset)
-        if let path = s.initFrom, let align = try AlignmentCheckpoint.readIfAlignment(path) {
+        // One read of the file, whichever kind of checkpoint it is.
+        let initial = try s.initFrom.map { path in (path, try SafeTensors.read(path: path)) }
+        if let (path, (tensors, meta)) = initial, AlignmentCheckpoint.isAlignment(meta) {
+            let align = try AlignmentCheckpoint(tensors: tensors, metadata: meta, path: path)
             guard let m = model as? MultiKG4Rec else {
                 throw DataError(.inconsistent, file: path, "an alignment checkpoint initialises multikg4rec, this run trains \(s.kind.rawValue)")
             }
             let task = try TwoKGFiles.read(directory: align.align.data, splitSeed: align.align.splitSeed)
             let report = try AlignmentTransfer.initialise(m, dataset: dataset, from: align, task: task, path: path)
             progress.line("initialised from alignment checkpoint \(path) (its best epoch \(align.bestEpoch)): \(report.line)")
-        } else if let path = s.initFrom {
-            let ckpt = try Checkpoint.read(from: path)
+        } else if let (path, (tensors, meta)) = initial {
+            let ckpt = try Checkpoint(tensors: tensors, metadata: meta, path: path)
             guard ckpt.kind == s.kind, ckpt.model.modalities == s.model.modalities else {
                 throw DataError(.inconsistent, file: path, "checkpoint is \(ckpt.kind.rawValue) with modalities \(ckpt.model.modalities.rawValue), this run trains \(s.kind.rawValue) with \(s.model.modalities.rawValue)")
             }

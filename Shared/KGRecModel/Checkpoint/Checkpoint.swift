@@ -44,6 +44,11 @@ public struct Checkpoint: Sendable {
     /// Reads and verifies (checksum, metadata) a checkpoint written by `write(to:)`.
     public static func read(from path: String) throws -> Checkpoint {
         let (tensors, meta) = try SafeTensors.read(path: path)
+        return try Checkpoint(tensors: tensors, metadata: meta, path: path)
+    }
+
+    /// A checkpoint from a safetensors file's contents (`path` names it in errors).
+    public init(tensors: [String: Matrix], metadata meta: [String: String], path: String) throws {
         let dec = JSONDecoder()
         func field<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
             guard let s = meta[key] else { throw DataError(.malformed, file: path, "not a kgrec checkpoint: __metadata__ has no '\(key)'") }
@@ -55,15 +60,14 @@ public struct Checkpoint: Sendable {
             throw DataError(.unsupported, file: path, "not a kgrec checkpoint or unknown model kind '\(meta["kgrec.model"] ?? "")'")
         }
         let names = tensors.keys.sorted()
-        var ckpt = Checkpoint(kind: kind, model: try field("kgrec.model_config", ModelConfig.self),
+        self.init(kind: kind, model: try field("kgrec.model_config", ModelConfig.self),
                               training: try field("kgrec.train_config", TrainConfig.self),
                               data: try field("kgrec.data", DataOptions.self),
                               counts: try field("kgrec.counts", DatasetCounts.self),
                               bestEpoch: Int(meta["kgrec.best_epoch"] ?? "") ?? 0,
                               test: (try? field("kgrec.test_metrics", [String: Double].self)) ?? [:],
                               tensors: names.map { ($0, tensors[$0]!) })
-        ckpt.textModel = meta["kgrec.text_model"]
-        return ckpt
+        textModel = meta["kgrec.text_model"]
     }
 
     /// Loads the parameters into `model`; a dataset whose counts differ is refused first.
