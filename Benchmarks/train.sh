@@ -11,7 +11,8 @@
 # second), peak RSS (/usr/bin/time -v), test Recall@20 / NDCG@20 after EPOCHS epochs (the epochs'
 # best validation NDCG@20; evaluation is exact full propagation), `-` where not evaluated.
 #
-# Usage: Benchmarks/train.sh [ROWS...]   ROW = NAME:MODE with NAME ml100k-10|ml100k-50|ml100k-100|<nodes>
+# Usage: Benchmarks/train.sh [ROWS...]   ROW = NAME:MODE[:FUSION_ITEMS] with NAME ml100k-10|ml100k-50|ml100k-100|<nodes>
+#        and FUSION_ITEMS `kgrec train --fusion-items` (default: the flag's default; 0 = fuse every batch item)
 #        (default: ml100k-10:history ml100k-50:history ml100k-100:history ml100k-100:full
 #                  100000:full 100000:history 500000:history 1000000:history)
 # Env:   KGREC_BIN (default .build/release/kgrec), EPOCHS (default 1), EVAL_MAX_NODES (evaluate rows
@@ -52,16 +53,17 @@ with open(dst, "w") as out:
 PY
 }
 
-printf "%-11s %-8s %9s %10s %8s %9s %8s %9s %9s %9s %6s\n" dataset mode nodes train_ex epochs epoch_s ex/s \
+printf "%-11s %-13s %9s %10s %8s %9s %8s %9s %9s %9s %6s\n" dataset mode nodes train_ex epochs epoch_s ex/s \
     peak_MiB recall@20 ndcg@20 load
 for row in "${rows[@]}"; do
-    name=${row%%:*} mode=${row##*:}
+    IFS=: read -r name mode fusion_items <<< "$row"
     extra=()
+    [[ -n $fusion_items ]] && extra+=(--fusion-items "$fusion_items")
     if [[ $name == ml100k-* ]]; then
         ml100k_subsample "${name#ml100k-}"
         data="$work/$name"
         text=/work/shared/data/ml100k-item-text-minilm384
-        [[ -f $text.npy ]] && extra=(--text-features "$text.npy" --text-ids "$text.ids")
+        [[ -f $text.npy ]] && extra+=(--text-features "$text.npy" --text-ids "$text.ids")
         evaluate=1
     else
         data="$work/synth$name"
@@ -69,13 +71,13 @@ for row in "${rows[@]}"; do
         evaluate=$(( name <= eval_max ? 1 : 0 ))
     fi
     [[ $evaluate == 1 ]] && extra+=(--eval-every "$epochs" --patience "$epochs") || extra+=(--no-eval)
-    out="$work/$name-$mode"
+    out="$work/$name-$mode${fusion_items:+-f$fusion_items}"
     avail_kb=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
     ( ulimit -v $((avail_kb * 9 / 10)); exec timeout "${TIMEOUT:-7200}" /usr/bin/time -v "$bin" train --data "$data" \
         --propagation "$mode" --epochs "$epochs" "${extra[@]}" ${EXTRA:-} --out "$out" ) > "$out.log" 2> "$out.time" || {
         echo "$name $mode: failed (memory cap $((avail_kb / 1024)) MiB or timeout?), see $out.log and $out.time" >&2; continue; }
     load=$(cut -d' ' -f1 /proc/loadavg)
-    python3 - "$name" "$mode" "$out" "$load" <<'PY'
+    python3 - "$name" "$mode${fusion_items:+/f$fusion_items}" "$out" "$load" <<'PY'
 import json, re, sys
 name, mode, out, load = sys.argv[1:]
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(out + ".time").read()).group(1)) / 1024
@@ -87,7 +89,7 @@ nodes = re.search(r"(\d+) entities", res["dataset"]), re.search(r"(\d+) users", 
 n = int(nodes[0].group(1)) + int(nodes[1].group(1))
 t = res.get("test") or {}
 fmt = lambda k: f"{t[k]:.4f}" if k in t else "-"
-print(f"{name:<11} {mode:<8} {n:>9} {ex:>10.0f} {len(recs):>8} {secs:>9.1f} {ex / secs:>8.0f} {rss:>9.0f} "
+print(f"{name:<11} {mode:<13} {n:>9} {ex:>10.0f} {len(recs):>8} {secs:>9.1f} {ex / secs:>8.0f} {rss:>9.0f} "
       f"{fmt('recall@20'):>9} {fmt('ndcg@20'):>9} {load:>6}")
 PY
 done

@@ -21,6 +21,7 @@ struct BenchTensorCommand: CLICommand {
         .init("batch", "triples per batch", default: Defaults.batch),
         .init("no-gemm", "skip the GEMM table", value: false),
         .init("propagation", "full | history", default: TrainConfig().propagationMode),
+        .init("fusion-items", "items a BPR batch fuses with gradient (as kgrec train; 0 = all)", default: TrainConfig.defaultFusionItemsPerBatch),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -39,6 +40,8 @@ struct BenchTensorCommand: CLICommand {
             let model = try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features,
                                         sequences: dataset.sequences)
             model.setPropagation(try f.choice("propagation", PropagationMode.self) ?? TrainConfig().propagationMode)
+            model.setFusionTraining(tapeBudget: FusionEncoder.defaultTapeBudget,
+                                    itemsPerBatch: try f.int("fusion-items", in: 0...Int(Int32.max)) ?? TrainConfig.defaultFusionItemsPerBatch)
             print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
             print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? Defaults.batches,
                                          batchSize: try f.int("batch") ?? Defaults.batch,

@@ -41,6 +41,8 @@ struct RunSettings {
         .init("memory-budget", "refuse to train when the estimated peak memory exceeds this many GiB (default: the available memory)", kind: .double),
         .init("fusion-tape-budget", "GiB of fusion intermediates a BPR batch keeps for its backward pass; the rest is recomputed (less memory, more time)",
               default: Double(FusionEncoder.defaultTapeBudget) / 1_073_741_824),
+        .init("fusion-items", "items a BPR batch fuses with gradient; a batch with more fuses a random subset of this many (gradient reweighted) and reads the rest from the per-epoch fused cache; 0 = all",
+              default: TrainConfig.defaultFusionItemsPerBatch),
     ] + ModelConfig.architectureFlagSpecs() + [
         .init("l2", "L2 weight λ", default: ModelConfig().l2),
         .init("feature-mask", "fraction of raw content-feature columns masked per training epoch", default: ModelConfig().featureMask),
@@ -60,7 +62,7 @@ struct RunSettings {
     ]
 
     /// Keys of optional fields (absent from the encoded defaults when nil).
-    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "fusionTapeBudgetGiB", "name", "splitFiles", "textFeatures", "textIds",
+    static let optionalKeys: Set<String> = ["kgBatchesPerEpoch", "maxBatchesPerEpoch", "maxSeconds", "propagation", "memoryBudgetGiB", "fusionTapeBudgetGiB", "fusionItemsPerBatchLimit", "name", "splitFiles", "textFeatures", "textIds",
                                             "visualFeatures", "visualIds"]
 
     /// Defaults for `dataPath` (programmatic runs such as the demo).
@@ -89,6 +91,7 @@ struct RunSettings {
         if let v = try f.choice("propagation", PropagationMode.self) { train.propagation = v }
         if let v = try f.double("memory-budget") { train.memoryBudgetGiB = v }
         if let v = try f.double("fusion-tape-budget", nonNegative: true) { train.fusionTapeBudgetGiB = v }
+        if let v = try f.int("fusion-items", in: 0...Int(Int32.max)) { train.fusionItemsPerBatchLimit = v }
         try model.apply(architectureFlags: f)
         if let v = try f.double("l2") { model.l2 = Float(v) }
         if let v = try f.double("feature-mask") { model.featureMask = Float(v) }

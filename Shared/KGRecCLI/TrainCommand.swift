@@ -36,7 +36,8 @@ enum TrainingRun {
     static func execute(_ s: RunSettings, dataset: Dataset, progress: ProgressLine) throws -> Outcome {
         if s.kind == .multiKG4Rec {
             try TrainingMemory.check(dataset: dataset, config: s.model, mode: s.train.propagationMode,
-                                     budgetGiB: s.train.memoryBudgetGiB, fusionTapeBudget: s.train.fusionTapeBudget)
+                                     budgetGiB: s.train.memoryBudgetGiB, fusionTapeBudget: s.train.fusionTapeBudget,
+                                     fusionItemsPerBatch: s.train.fusionItemsPerBatch)
         }
         let model = try s.kind.make(config: s.model, dataset: dataset)
         // One read of the file, whichever kind of checkpoint it is.

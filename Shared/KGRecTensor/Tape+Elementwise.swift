@@ -30,6 +30,14 @@ extension Tape {
         }
     }
 
+    /// `x` unchanged, its gradient scaled by s: backward `dx = s · dy` (an importance weight for a
+    /// sampled term, e.g. the fusion of a subset of a batch's items).
+    public func scaleGradient(_ x: Var, _ s: Float) -> Var {
+        op(value(x), [x]) { t, dy in
+            t.accumulate(x, Kernels.map(dy) { $0 * s })
+        }
+    }
+
     /// `x ⊙ mask` with a constant mask (dropout: mask entries are 0 or 1/(1−p)).
     public func mask(_ x: Var, _ mask: Matrix) -> Var {
         saved(floats: mask.count)

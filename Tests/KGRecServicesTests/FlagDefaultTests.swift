@@ -22,6 +22,7 @@ import Testing
             var s = try RunSettings(flags: CommandFlags(["--data", "/x"] + extra, specs: RunSettings.specs))
             s.train.propagation = s.train.propagationMode   // unset means full
             s.train.fusionTapeBudgetGiB = Double(s.train.fusionTapeBudget) / 1_073_741_824   // unset means the default
+            s.train.fusionItemsPerBatchLimit = s.train.fusionItemsPerBatch   // unset means the default
             let e = JSONEncoder()
             e.outputFormatting = .sortedKeys
             return "\(s.kind) \(String(describing: s.ablation)) " + [try e.encode(s.model), try e.encode(s.train), try e.encode(s.data)]

@@ -6,7 +6,8 @@ import KGRecTensor
 /// For the batch's distinct nodes T (users, positives, negatives) and V = T ∪ N(T) ∪ the sequence
 /// nodes of the batch's items, per channel:
 /// - layer 0 `[|V|, d]` on the tape for V only (ID rows row-sparse, content projected for V's
-///   featured nodes, the batch's items fused, other items' rows from the `fusedItems` cache);
+///   featured nodes, the batch's items fused — all, or a `fusionSample` of them, the rest being
+///   their own rows + the cached `fusedDeltas` — other items' rows from the `fusedItems` cache);
 /// - layer l for T only: `e_l(T) = BI(e_{l−1}(T), Σ_{(t,r,n)} π e_{l−1}(n))`, with e_{l−1}(n) on the
 ///   tape for n ∈ T (and for every n at l = 1) and from the history table `history[c][l−2]`
 ///   (a constant) for n ∉ T at l ≥ 2;
@@ -70,8 +71,9 @@ extension MultiKG4Rec {
         precondition(history.count == channels.count, "history mode needs beginEpoch() first")
         let userNodes = users.map { $0 + userBase }
         let items = Self.distinctSorted(positives + negatives)
+        let sample = fusionSample(items)
         let targets = Self.distinctSorted(userNodes + items)
-        let block = historyBlock(targets: targets, items: items)
+        let block = historyBlock(targets: targets, items: sample.fused)
         let tCount = block.targetCount, vCount = block.nodes.count
         let graph = SparseGraph(offsets: block.offsets, tails: block.tails, tailCount: vCount)  // [T] ← [V]
         let selfRows = (0..<Int32(tCount)).map { $0 }
@@ -79,21 +81,25 @@ extension MultiKG4Rec {
         // Layer 0 on V per channel.
         var e0 = channels.map { $0.layer0Rows(tape, block.nodes) }
         if fusion != nil {
-            var itemAt: [Int32] = [], otherAt: [Int32] = [], otherIds: [Int32] = []
-            var isBatchItem = Set(items)
+            var itemAt: [Int32] = [], cachedAt: [Int32] = [], otherAt: [Int32] = [], otherIds: [Int32] = []
+            var isFused = Set(sample.fused), isCached = Set(sample.cached)
             for (k, n) in block.nodes.enumerated() where Int(n) < itemCount {
-                if isBatchItem.remove(n) != nil { itemAt.append(Int32(k)) } else {
-                    otherAt.append(Int32(k)); otherIds.append(n)
-                }
+                if isFused.remove(n) != nil { itemAt.append(Int32(k)) }
+                else if isCached.remove(n) != nil { cachedAt.append(Int32(k)) }
+                else { otherAt.append(Int32(k)); otherIds.append(n) }
             }
             // Item ids are below every user node, so the batch's items are T's first rows, in
-            // `items` order: itemAt[k] is the row of items[k], as fused[c]'s row k.
-            let fused = fusion!(tape, e0, items: items, rows: block.sequenceRows)
+            // `items` order: itemAt[k] is the row of sample.fused[k], as fused[c]'s row k, and
+            // cachedAt[k] the row of sample.cached[k].
+            var fused = fusion!(tape, e0, items: sample.fused, rows: block.sequenceRows)
+            if sample.weight != 1 { fused = fused.map { tape.scaleGradient($0, sample.weight) } }
+            let cachedRows = sample.cached.isEmpty ? [] : cachedFusionRows(tape, e0, at: cachedAt, cached: sample.cached)
             e0 = e0.indices.map { c in
                 var t = e0[c]
                 if !otherAt.isEmpty {
                     t = tape.replaceRows(t, otherAt, with: tape.constant(Kernels.gatherRows(fusedItems[c], otherIds)))
                 }
+                if !cachedAt.isEmpty { t = tape.replaceRows(t, cachedAt, with: cachedRows[c]) }
                 return tape.replaceRows(t, itemAt, with: tape.add(tape.gatherRows(e0[c], itemAt), fused[c]))
             }
         }

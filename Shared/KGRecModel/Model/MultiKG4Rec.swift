@@ -38,6 +38,12 @@ public final class MultiKG4Rec: Recommender {
     /// of the last refresh (with the attention). A BPR batch fuses its own items on the tape and
     /// reads every other item's row from here. Empty without fusion.
     var fusedItems: [Matrix] = []
+    /// Per channel, every item's fused vector without its own layer-0 row `[I, d]` (`fusedItems`
+    /// minus that row, same refresh); kept only while batches can sample their fused items
+    /// (`samplesFusion`): a batch item not in the sample gets its live layer-0 row plus this.
+    var fusedDeltas: [Matrix] = []
+    /// Items a BPR batch fuses on the tape; 0 = all of them (set by the trainer).
+    var fusionItemsPerBatch = 0
     /// Fuse every item on the tape in each BPR batch (the whole-catalogue reference path, for tests).
     var fuseWholeCatalogue = false
     /// How BPR batches propagate (set by the trainer).
@@ -125,31 +131,69 @@ public final class MultiKG4Rec: Recommender {
 
     /// The layer-0 rows of `items` (`[B]` distinct) after fusion — own row + fused vector — on the tape: base one `[N, d]`
     /// per channel → one `[B, d]` per channel.
-    func fuseItems(_ tape: Tape, _ base: [Tape.Var], items: [Int32]) -> [Tape.Var] {
+    /// `gradientWeight` scales the fused vectors' gradient (not the own rows'; see `fusionSample`).
+    func fuseItems(_ tape: Tape, _ base: [Tape.Var], items: [Int32], gradientWeight: Float = 1) -> [Tape.Var] {
         guard let fusion else { return base.map { tape.gatherRows($0, items) } }
         let fused = fusion(tape, base, items: items)
-        return zip(base, fused).map { tape.add(tape.gatherRows($0, items), $1) }
+        return zip(base, fused).map {
+            tape.add(tape.gatherRows($0, items), gradientWeight == 1 ? $1 : tape.scaleGradient($1, gradientWeight))
+        }
     }
 
     /// Every item's layer-0 row after fusion, without gradient: base one `[N, d]` per channel → one
     /// `[I, d]` per channel (chunked, see `FusionEncoder.infer`).
     func inferItems(_ base: [Matrix]) -> [Matrix] {
         guard let fusion else { return [] }
-        var fused = fusion.infer(base)  // + each item's own layer-0 row, as `fuseItems`
+        return withOwnRows(fusion.infer(base), base)
+    }
+
+    /// Fused vectors `[I, d]` per channel + each item's own layer-0 row of `base` (`[N, d]` per channel), as `fuseItems`.
+    func withOwnRows(_ deltas: [Matrix], _ base: [Matrix]) -> [Matrix] {
+        var fused = deltas
         for c in fused.indices { for k in 0..<fused[c].count { fused[c].data[k] += base[c].data[k] } }
         return fused
+    }
+
+    /// Whether a BPR batch can have more distinct items than it fuses on the tape.
+    var samplesFusion: Bool { fusion != nil && fusionItemsPerBatch > 0 && itemCount > fusionItemsPerBatch }
+
+    /// The items of a BPR batch (`items [B]`, distinct, sorted) fused on the tape, `fused` (sorted),
+    /// and the others, `cached`: all of them fused when B ≤ `fusionItemsPerBatch` (or it is 0), else
+    /// a uniform random subset of S = `fusionItemsPerBatch`. Each item is in the subset with
+    /// probability S / B, so the fused rows' gradient weighted by `weight` = B / S is an unbiased
+    /// estimate of the gradient of fusing them all.
+    func fusionSample(_ items: [Int32]) -> (fused: [Int32], cached: [Int32], weight: Float) {
+        let s = fusionItemsPerBatch
+        guard fusion != nil, s > 0, items.count > s else { return (items, [], 1) }
+        precondition(fusedDeltas.count == channels.count, "sampled fusion needs beginEpoch() after setFusionTraining")
+        var order = items
+        for k in 0..<s { order.swapAt(k, k + rng.below(order.count - k)) }  // partial Fisher–Yates
+        return (order[..<s].sorted(), order[s...].sorted(), Float(items.count) / Float(s))
+    }
+
+    /// Layer-0 rows `[R, d]` per channel of batch items not fused on the tape (`cached [R]`): the
+    /// live layer-0 rows of `base` (rows `at` of one table per channel, with gradient) + their
+    /// cached fused vectors (`fusedDeltas`, constants).
+    func cachedFusionRows(_ tape: Tape, _ base: [Tape.Var], at rows: [Int32], cached: [Int32]) -> [Tape.Var] {
+        base.indices.map { c in
+            tape.add(tape.gatherRows(base[c], rows), tape.constant(Kernels.gatherRows(fusedDeltas[c], cached)))
+        }
     }
 
     /// Layer-0 tables `[N, d]` per channel for a BPR batch over `items` (`[B]` distinct, sorted):
     /// those items' rows fused on the tape (gradient flows through their sequences), every other
     /// item's row the cached `fusedItems` row (a constant). With B = I this is `fusedLayer0`.
+    /// With `fusionItemsPerBatch` below B, only `fusionSample(items).fused` go through the fusion.
     func batchLayer0(_ tape: Tape, items: [Int32]) -> [Tape.Var] {
         let base = channels.map { $0.layer0(tape) }
         guard fusion != nil else { return base }
-        let fused = fuseItems(tape, base, items: items)
+        let sample = fusionSample(items)
+        let fused = fuseItems(tape, base, items: sample.fused, gradientWeight: sample.weight)
+        let rest = sample.cached.isEmpty ? [] : cachedFusionRows(tape, base, at: sample.cached, cached: sample.cached)
         let all = (0..<Int32(itemCount)).map { $0 }
         return base.indices.map { c in
-            let table = tape.replaceRows(tape.constant(fusedItems[c]), items, with: fused[c])  // [I, d]
+            var table = tape.replaceRows(tape.constant(fusedItems[c]), sample.fused, with: fused[c])  // [I, d]
+            if !rest.isEmpty { table = tape.replaceRows(table, sample.cached, with: rest[c]) }
             return tape.replaceRows(base[c], all, with: table)
         }
     }
@@ -228,7 +272,10 @@ public final class MultiKG4Rec: Recommender {
         refreshAttention(dropEdges: config.edgeDropout > 0, refreshHistory: propagation == .history)
     }
 
-    public func setFusionTapeBudget(_ bytes: Int) { fusion?.tapeBudget = bytes }
+    public func setFusionTraining(tapeBudget: Int, itemsPerBatch: Int) {
+        fusion?.tapeBudget = tapeBudget
+        fusionItemsPerBatch = itemsPerBatch
+    }
 
     public func setPropagation(_ mode: PropagationMode) {
         precondition(mode == .full || config.aggregator == .biInteraction, "GAT-JK trains with full propagation only")
@@ -244,7 +291,9 @@ public final class MultiKG4Rec: Recommender {
         if training { drawFeatureMasks() }
         let tape = Tape()
         var e0 = channels.map { tape.value($0.layer0(tape)) }
-        fusedItems = inferItems(e0)
+        let deltas = fusion?.infer(e0) ?? []
+        fusedItems = withOwnRows(deltas, e0)
+        fusedDeltas = samplesFusion ? deltas : []
         for (c, f) in fusedItems.enumerated() {  // items are rows [0, I) of the node space
             e0[c].data.replaceSubrange(0..<f.count, with: f.data)
         }

@@ -51,15 +51,16 @@ public protocol Recommender: AnyObject {
     /// How BPR batches propagate from now on (the trainer sets it once, before the first epoch).
     func setPropagation(_ mode: PropagationMode)
 
-    /// Bytes of fusion intermediates one training batch may keep on the tape (`FusionEncoder.tapeBudget`).
-    func setFusionTapeBudget(_ bytes: Int)
+    /// The fusion's training limits: bytes of intermediates one batch may keep on the tape
+    /// (`FusionEncoder.tapeBudget`) and items one BPR batch fuses with gradient (0 = all of its items).
+    func setFusionTraining(tapeBudget: Int, itemsPerBatch: Int)
 }
 
 extension Recommender {
     /// Models without graph propagation ignore the mode.
     public func setPropagation(_ mode: PropagationMode) {}
-    /// Models without fusion ignore the budget.
-    public func setFusionTapeBudget(_ bytes: Int) {}
+    /// Models without fusion ignore the limits.
+    public func setFusionTraining(tapeBudget: Int, itemsPerBatch: Int) {}
 }
 
 /// Scoring tables: `score(u, i) = users[u] · items[i]`.

@@ -40,6 +40,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var fusionTapeBudget: Int {
         fusionTapeBudgetGiB.map { Int($0 * 1_073_741_824) } ?? FusionEncoder.defaultTapeBudget
     }
+    /// Items a BPR batch fuses with gradient: a batch with more distinct items fuses a uniform
+    /// random subset of this many (gradient weighted by items / subset, unbiased) and reads the
+    /// others' fused vectors from the per-epoch cache (their own layer-0 rows stay on the tape).
+    /// 0 = every item of the batch; nil = `defaultFusionItemsPerBatch` (optional so checkpoints
+    /// from before it decode).
+    public var fusionItemsPerBatchLimit: Int? = nil
+    /// The default: 2,048, so catalogues of up to 2,048 items (ml-100k: 1,682) train exactly.
+    public static let defaultFusionItemsPerBatch = 2048
+    /// `fusionItemsPerBatchLimit`, the default when unset.
+    public var fusionItemsPerBatch: Int { fusionItemsPerBatchLimit ?? Self.defaultFusionItemsPerBatch }
     /// Seed of shuffling and negative sampling.
     public var seed: UInt64 = 2020
 
@@ -54,6 +64,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(hardNegativeCandidates >= 1, "hardNegativeCandidates must be >= 1")
         try check((memoryBudgetGiB ?? 1) > 0, "memory budget must be positive")
         try check((fusionTapeBudgetGiB ?? 0) >= 0, "fusion tape budget must be >= 0")
+        try check(fusionItemsPerBatch >= 0, "fusion items per batch must be >= 0 (0 = all)")
         try check((kgBatchesPerEpoch ?? 0) >= 0 && (maxBatchesPerEpoch ?? 1) >= 1, "batch caps must be positive")
     }
 }

@@ -64,7 +64,7 @@ public final class Trainer {
         self.config = config
         self.progress = progress
         model.setPropagation(config.propagationMode)
-        model.setFusionTapeBudget(config.fusionTapeBudget)
+        model.setFusionTraining(tapeBudget: config.fusionTapeBudget, itemsPerBatch: config.fusionItemsPerBatch)
         sampler = NegativeSampler(split: dataset.split, graph: dataset.graph)
         evaluator = Evaluator(split: dataset.split, ks: config.ks)
         let g = dataset.graph
