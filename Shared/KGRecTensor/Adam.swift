@@ -44,7 +44,9 @@ public struct Adam: Sendable {
             let t = Float(p.steps)
             let c1 = 1 - powf(beta1, t), c2 = 1 - powf(beta2, t)
             let n = p.value.count, d = p.value.cols
-            let rows = p.touchedRows
+            // Ascending row order: the tables' rows are then visited front to back (prefetch- and
+            // TLB-friendly) instead of in first-touch order; each row's update is independent.
+            let rows = lazy ? p.touchedRows.sorted() : []
             p.value.data.withUnsafeMutableBufferPointer { w in
                 p.grad.data.withUnsafeMutableBufferPointer { g in
                     p.m.data.withUnsafeMutableBufferPointer { m in
