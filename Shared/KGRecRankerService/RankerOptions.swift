@@ -54,7 +54,7 @@ public struct RankerOptions: DefaultedOptions {
         /// IVF lists; 0 = the first power of two n ≥ 16 with 2n² > items (at most 4096).
         public var lists = 0
         /// Lists probed per Recommend unless the request says otherwise.
-        public var nprobe = 32
+        public var nprobe = 48
         /// Most bytes the index may hold (centroids + list boundaries); fewer lists when over.
         public var maxBytes = 64 << 20
         /// Train new centroids once more than this fraction of the items is new to them.
