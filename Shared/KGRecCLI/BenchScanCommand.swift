@@ -15,6 +15,7 @@ struct BenchScanCommand: CLICommand {
         .init("lists", "IVF lists (default: the ranker's auto choice for N)", kind: .int),
         .init("nprobe", "comma-separated IVF nprobe values", default: d.nprobes),
         .init("ivf-precision", "precision of the IVF-ordered rows: fp32 | fp16 | int8", default: d.ivfPrecision),
+        .init("refine", "also IVF over int8 codes re-ranked from fp32 rows, k x N candidates (0 = not)", default: d.refine),
         .init("repeats", "passes over the queries per measurement", default: d.repeats),
     ] }()
 
@@ -36,6 +37,7 @@ struct BenchScanCommand: CLICommand {
             b.repeats = try f.int("repeats") ?? b.repeats
             b.lists = try f.int("lists")
             b.nprobes = f.ints("nprobe") ?? b.nprobes
+            b.refine = try f.int("refine") ?? b.refine
             b.ivfPrecision = try f.choice("ivf-precision", ScanPrecision.self) ?? b.ivfPrecision
             print(b.run())
             return 0

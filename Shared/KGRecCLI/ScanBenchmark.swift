@@ -8,7 +8,8 @@ import KGRecTensor
 /// each nprobe) the per-query latency at concurrency 1 (every scan split over the cores, as the
 /// ranker does), the throughput at concurrency 4 (four threads, one scan each on one core), the
 /// bytes read per second, recall@k against the exact fp32 answer and, for exact quantised scans,
-/// the score error of the fp32 top-k items.
+/// the score error of the fp32 top-k items. IVF runs over `ivfPrecision` rows and, with `refine`,
+/// also as the ranker's default: int8 codes scanned, the best `k × refine` re-scored from fp32 rows.
 struct ScanBenchmark {
     let items: [Float]
     let count: Int
@@ -21,6 +22,7 @@ struct ScanBenchmark {
     var lists: Int?
     var nprobes = [4, 8, 16, 32, 64]
     var ivfPrecision = ScanPrecision.int8
+    var refine = RankerOptions.ANN().refine
 
     init(items: [Float], count: Int, width: Int, queries: [Float], queryCount: Int) {
         self.items = items
@@ -44,8 +46,9 @@ struct ScanBenchmark {
             + "\(ProcessInfo.processInfo.activeProcessorCount) cores\n"
         for precision in ScanPrecision.allCases {
             let (m, built) = timed { ScoreMatrix.quantising(items, width: width, split: split, precision: precision) }
-            var row = measure("exact \(precision.rawValue)", m, bytes: Double(m.bytes)) { _ in [0..<count] }
-            let answers = answer(m) { _ in [0..<count] }
+            let exact = scan(m) { _ in [0..<count] }
+            var row = measure("exact \(precision.rawValue)", bytes: Double(m.bytes), exact)
+            let answers = answer(exact)
             if precision == .fp32 {
                 truth = answers.map(\.indices)
                 truthScores = answers.map(\.scores)
@@ -78,15 +81,30 @@ struct ScanBenchmark {
         let m = items.withUnsafeBufferPointer {
             ScoreMatrix(rows: $0, count: count, width: width, split: split, precision: ivfPrecision, order: plan.order)
         }
+        let (codes, fine) = refine == 0 ? (nil, nil) : items.withUnsafeBufferPointer {
+            (ScoreMatrix(rows: $0, count: count, width: width, split: split, precision: .int8, order: plan.order),
+             ScoreMatrix(rows: $0, count: count, width: width, split: split, precision: .fp32, order: plan.order))
+        }
         // IVF rows are permuted: map answers back to input rows before comparing with the truth.
         let original = plan.order.map { Int32($0) }
         for nprobe in nprobes where nprobe <= plan.index.lists {
             let probe: @Sendable (UnsafePointer<Float>) -> [Range<Int>] = { plan.index.probe($0, nprobe: nprobe) }
             let scanned = Double(nprobe) / Double(plan.index.lists)
-            var row = measure("ivf \(ivfPrecision.rawValue) nprobe=\(nprobe)", m, bytes: Double(m.bytes) * scanned, probe)
-            row.recall = recall(answer(m, probe).map { $0.indices.map { original[Int($0)] } }, truth)
-            row.note = String(format: "lists %d, ~%.1f%% of rows", plan.index.lists, 100 * scanned)
-            rows.append(row)
+            var modes = [("ivf \(ivfPrecision.rawValue) nprobe=\(nprobe)", Double(m.bytes) * scanned, scan(m, probe))]
+            if let codes, let fine {
+                let (kk, candidates) = (k, k * refine)
+                let refined: Search = {
+                    TopKScan.refined(codes, fine, user: $0, k: kk, candidates: candidates, ranges: probe($0),
+                                     excluded: .init(start: nil, count: 0), parallelBytes: $1)
+                }
+                modes.append(("ivf int8 refined ×\(refine) from fp32, nprobe=\(nprobe)", Double(codes.bytes) * scanned, refined))
+            }
+            for (mode, bytes, search) in modes {
+                var row = measure(mode, bytes: bytes, search)
+                row.recall = recall(answer(search).map { $0.indices.map { original[Int($0)] } }, truth)
+                row.note = String(format: "lists %d, ~%.1f%% of rows", plan.index.lists, 100 * scanned)
+                rows.append(row)
+            }
         }
         out += String(format: "IVF: %d lists trained + assigned in %.1f s, index %d bytes\n",
                       plan.index.lists, trainSeconds, plan.index.bytes)
@@ -99,26 +117,30 @@ struct ScanBenchmark {
         return out
     }
 
+    /// A top-k search: the user row and the bytes above which one search is split over the cores.
+    typealias Search = @Sendable (UnsafePointer<Float>, Int) -> TopK
+
+    /// `TopKScan.best` over `m`, the rows `ranges(user)`.
+    private func scan(_ m: ScoreMatrix, _ ranges: @escaping @Sendable (UnsafePointer<Float>) -> [Range<Int>]) -> Search {
+        let kk = k
+        return { TopKScan.best(m, user: $0, k: kk, ranges: ranges($0), excluded: .init(start: nil, count: 0), parallelBytes: $1) }
+    }
+
     /// The top-k of every query.
-    private func answer(_ m: ScoreMatrix, _ ranges: (UnsafePointer<Float>) -> [Range<Int>]) -> [TopK] {
+    private func answer(_ search: Search) -> [TopK] {
         queries.withUnsafeBufferPointer { u in
-            (0..<queryCount).map { q in
-                let user = u.baseAddress! + q * width
-                return TopKScan.best(m, user: user, k: k, ranges: ranges(user), excluded: .init(start: nil, count: 0))
-            }
+            (0..<queryCount).map { q in search(u.baseAddress! + q * width, TopKScan.defaultParallelBytes) }
         }
     }
 
-    private func measure(_ mode: String, _ m: ScoreMatrix, bytes: Double,
-                         _ ranges: @escaping @Sendable (UnsafePointer<Float>) -> [Range<Int>]) -> Row
-    {
+    private func measure(_ mode: String, bytes: Double, _ search: @escaping Search) -> Row {
         var row = Row(mode: mode)
         var latencies: [Double] = []
         queries.withUnsafeBufferPointer { u in
             for _ in 0..<repeats {
                 for q in 0..<queryCount {
                     let user = u.baseAddress! + q * width
-                    let (_, t) = timed { TopKScan.best(m, user: user, k: k, ranges: ranges(user), excluded: .init(start: nil, count: 0)) }
+                    let (_, t) = timed { search(user, TopKScan.defaultParallelBytes) }
                     latencies.append(t)
                 }
             }
@@ -133,15 +155,14 @@ struct ScanBenchmark {
         let threads = 4
         let start = ContinuousClock.now
         let group = DispatchGroup()
-        let (qs, w, kk, n) = (queries, width, k, queryCount)
+        let (qs, w, n) = (queries, width, queryCount)
         for _ in 0..<threads {
             group.enter()
             Thread.detachNewThread {
                 qs.withUnsafeBufferPointer { u in
                     for q in 0..<n {
                         let user = u.baseAddress! + q * w
-                        _ = TopKScan.best(m, user: user, k: kk, ranges: ranges(user), excluded: .init(start: nil, count: 0),
-                                          parallelBytes: .max)
+                        _ = search(user, .max)
                     }
                 }
                 group.leave()

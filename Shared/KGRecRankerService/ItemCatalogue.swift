@@ -5,7 +5,8 @@ import KGRecWire
 /// The whole item table of one graph version as one contiguous `ScoreMatrix` `[count, width]`
 /// (fp32, fp16 or int8: `RankerOptions.precision`) for the top-k scan, with the id ↔ row maps,
 /// each user's training items (as ascending rows, for excluding seen items) and, for a table of
-/// at least `annMinItems` items, an `IVFIndex` (the rows are then stored grouped by IVF list).
+/// at least `annMinItems` items, an `IVFIndex` (the rows are then stored grouped by IVF list) and,
+/// when refining, an int8 copy of the rows for the index to scan.
 /// Immutable; a new version replaces it whole.
 final class ItemCatalogue: Sendable {
     let version: UInt64
@@ -18,6 +19,10 @@ final class ItemCatalogue: Sendable {
     /// User id → rows of the items the user interacted with in training, ascending.
     let seen: [String: [Int32]]
     let index: IVFIndex?
+    /// With an index and `ann.refine > 0` over rows wider than int8: `matrix`'s rows as int8, in
+    /// the same order, which the probed lists are scanned over before the best are re-scored
+    /// from `matrix` (`TopKScan.refined`); nil otherwise.
+    let codes: ScoreMatrix?
     /// Seconds spent laying out the IVF index (k-means or carrying the lists over); 0 without one.
     let indexBuildSeconds: Double
     /// True when this table's IVF centroids were trained for it (false: carried over).
@@ -63,6 +68,11 @@ final class ItemCatalogue: Sendable {
         self.matrix = matrix.withUnsafeBufferPointer {
             ScoreMatrix(rows: $0, count: ids.count, width: layout.width, split: layout.visual,
                         precision: precision, order: order)
+        }
+        let refine = plan != nil && (ann?.refine ?? 0) > 0 && precision != .int8
+        codes = !refine ? nil : matrix.withUnsafeBufferPointer {
+            ScoreMatrix(rows: $0, count: ids.count, width: layout.width, split: layout.visual, precision: .int8,
+                        order: order)
         }
         if let order {
             var newRow = [Int32](repeating: 0, count: order.count)

@@ -110,7 +110,8 @@ extension RankerEngine {
         let c = snap.catalogue
         let index = request.exact ? nil : c.index
         let share = index.map { min(1, Double(nprobe(request)) / Double($0.lists)) } ?? 1
-        guard Double(c.matrix.bytes) * share <= Double(options.inlineScanBytes),
+        let scanned = index == nil ? c.matrix : c.codes ?? c.matrix
+        guard Double(scanned.bytes) * share <= Double(options.inlineScanBytes),
               let user = cachedUser(request.userId, snap) else { return nil }
         metrics.inlineRecommend.increment()
         return recommended(request, k: k, user: user, snapshot: snap, parallelBytes: .max)
@@ -140,11 +141,12 @@ extension RankerEngine {
         guard c.count + extras.count > 0 else { return response }
         let excluded = request.includeSeen ? [] : c.seen[request.userId] ?? []
         let started = ContinuousClock.now
-        var top = Self.topK(c, user: user, k: min(k, c.count + extras.count), index: index, nprobe: nprobe(request),
-                            excluded: excluded, parallelBytes: parallelBytes)
+        let kk = min(k, c.count + extras.count)
+        var top = Self.topK(c, user: user, k: kk, index: index, nprobe: nprobe(request),
+                            candidates: kk * (options.ann?.refine ?? 0), excluded: excluded, parallelBytes: parallelBytes)
         (index == nil ? metrics.exactSeconds : metrics.annSeconds).observe(ContinuousClock.now - started)
         if index != nil, options.recallProbeRate > 0, Double.random(in: 0..<1) < options.recallProbeRate {
-            let approximate = Set(top.indices), kk = top.k
+            let approximate = Set(top.indices)
             spawnProbe { [metrics] in
                 let exact = Self.topK(c, user: user, k: kk, index: nil, nprobe: 0, excluded: excluded)
                 guard !exact.indices.isEmpty else { return }
@@ -169,15 +171,20 @@ extension RankerEngine {
         return response
     }
 
-    /// The best `k` catalogue rows for `user`: the `nprobe` nearest IVF lists of `index`, or
-    /// every row without one; `excluded` rows (ascending) skipped.
-    static func topK(_ c: ItemCatalogue, user: [Float], k: Int, index: IVFIndex?, nprobe: Int,
+    /// The best `k` catalogue rows for `user`: the `nprobe` nearest IVF lists of `index` (scanned
+    /// over the catalogue's int8 codes when it has them, the best `candidates` re-scored from its
+    /// rows), or every row without an index; `excluded` rows (ascending) skipped.
+    static func topK(_ c: ItemCatalogue, user: [Float], k: Int, index: IVFIndex?, nprobe: Int, candidates: Int = 0,
                      excluded: [Int32], parallelBytes: Int = TopKScan.defaultParallelBytes) -> TopK
     {
         let user = user.isEmpty ? [0] : user  // a zero-width layout scores 0 (the kernels read no values)
         return user.withUnsafeBufferPointer { u in
             excluded.withUnsafeBufferPointer { ex in
                 let ranges = index?.probe(u.baseAddress!, nprobe: nprobe) ?? [0..<c.count]
+                if index != nil, let codes = c.codes {
+                    return TopKScan.refined(codes, c.matrix, user: u.baseAddress!, k: k, candidates: candidates,
+                                            ranges: ranges, excluded: ex, parallelBytes: parallelBytes)
+                }
                 return TopKScan.best(c.matrix, user: u.baseAddress!, k: k, ranges: ranges, excluded: ex,
                                      parallelBytes: parallelBytes)
             }

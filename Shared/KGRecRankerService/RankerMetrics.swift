@@ -47,7 +47,7 @@ public final class RankerMetrics: Sendable {
                                      labels: ["mode"], buckets: fast)
         exactSeconds = topK.labels("exact")
         annSeconds = topK.labels("ann")
-        annIndexBytes = r.gauge("kgrec_ann_index_bytes", help: "Bytes held by the IVF index (centroids + list bounds).")
+        annIndexBytes = r.gauge("kgrec_ann_index_bytes", help: "Bytes held by the IVF index (centroids + list bounds + the int8 codes it scans when refining).")
         annBuildSeconds = r.gauge("kgrec_ann_build_seconds", help: "Time to lay out the last catalogue's IVF index.")
         annRecall = r.gauge("kgrec_ann_recall_at_k",
                             help: "Mean recall@k of probed ANN Recommends against the exact scan (current catalogue).")
@@ -72,7 +72,7 @@ public final class RankerMetrics: Sendable {
     func installed(_ c: ItemCatalogue) {
         catalogueItems.set(c.count)
         catalogueBytes.set(c.matrix.bytes)
-        annIndexBytes.set(c.index?.bytes ?? 0)
+        annIndexBytes.set((c.index?.bytes ?? 0) + (c.codes?.bytes ?? 0))
         annBuildSeconds.set(c.indexBuildSeconds)
         recallSum.withLock { $0 = (0, 0) }
     }

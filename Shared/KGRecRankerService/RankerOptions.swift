@@ -54,11 +54,15 @@ public struct RankerOptions: DefaultedOptions {
         /// IVF lists; 0 = the first power of two n ≥ 16 with 2n² > items (at most 4096).
         public var lists = 0
         /// Lists probed per Recommend unless the request says otherwise.
-        public var nprobe = 32
+        public var nprobe = 48
         /// Most bytes the index may hold (centroids + list boundaries); fewer lists when over.
         public var maxBytes = 64 << 20
         /// Train new centroids once more than this fraction of the items is new to them.
         public var retrainFraction = 0.1
+        /// Refinement factor: with catalogue rows wider than int8, the probed lists are scanned over an
+        /// int8 copy of the rows and the best `k × refine` are re-scored from the catalogue's rows
+        /// (`TopKScan.refined`); 0 = scan the catalogue's rows themselves.
+        public var refine = 8
 
         public init() {}
 
@@ -126,6 +130,8 @@ public struct RankerOptions: DefaultedOptions {
              help: "IVF lists (0 = the first power of two n >= 16 with 2n^2 > items, at most 4096)."),
         .int("ann-nprobe", \.annSettings.nprobe, .positive,
              help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
+        .int("ann-refine", \.annSettings.refine, .init("an integer in 0...64") { (0...64).contains($0) },
+             help: "ANN scans an int8 copy of the rows and re-scores the best k*N from the catalogue rows (0 = scan the rows)."),
         .size("ann-max-bytes", \.annSettings.maxBytes,
               help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
         .size("inline-scan-bytes", \.inlineScanBytes,

@@ -33,6 +33,25 @@ public enum TopKScan {
         return top
     }
 
+    /// As `best`, scanning a quantised copy and re-ranking exactly (faiss's IndexRefine): the best
+    /// `max(k, candidates)` rows of `ranges` by `coarse` (e.g. int8 codes), each re-scored from `fine`
+    /// (the same rows in the same order, e.g. fp32), and the best `k` of those. The scores returned
+    /// are `fine`'s, so they and an explanation from `fine` agree exactly.
+    public static func refined(_ coarse: ScoreMatrix, _ fine: ScoreMatrix, user: UnsafePointer<Float>, k: Int,
+                               candidates: Int, ranges: [Range<Int>], excluded: UnsafeBufferPointer<Int32>,
+                               parallelBytes: Int = defaultParallelBytes) -> TopK
+    {
+        precondition(coarse.count == fine.count && coarse.width == fine.width && coarse.split == fine.split)
+        let pool = best(coarse, user: user, k: max(k, candidates), ranges: ranges, excluded: excluded,
+                        parallelBytes: parallelBytes)
+        var top = TopK(k: k)
+        for r in pool.indices.sorted() {  // ascending rows, so ties still go to the lower row
+            let p = fine.parts(user, row: Int(r))
+            top.offer(r, p.x + p.y)
+        }
+        return top
+    }
+
     private static func scan(_ m: ScoreMatrix, _ user: UnsafePointer<Float>, _ k: Int, _ ranges: [Range<Int>],
                              _ excluded: UnsafeBufferPointer<Int32>) -> TopK
     {

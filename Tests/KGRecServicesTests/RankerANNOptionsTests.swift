@@ -28,6 +28,19 @@ import Testing
         do { _ = try options(["--precision", "fp8"]) } catch { #expect("\(error)".contains("--precision")) }
     }
 
+    @Test func theRefineFactorIsReadAndOutOfRangeValuesAreErrorsNamingTheFlag() throws {
+        #expect(try options([]).ann?.refine == 8)
+        #expect(try options(["--ann-refine", "0"]).ann?.refine == 0)
+        #expect(try options(["--ann-refine", "64"]).ann?.refine == 64)
+        for bad in ["-1", "65", "two"] {
+            #expect {
+                try options(["--ann-refine", bad])
+            } throws: { error in
+                "\(error)".contains("--ann-refine") && (bad == "two" || "\(error)".contains("0...64"))
+            }
+        }
+    }
+
     @Test func theIndexStaysWithinItsByteLimit() {
         var a = RankerOptions.ANN()
         #expect(a.lists(items: 19_999, width: 352) == nil)  // below --ann-min-items

@@ -22,10 +22,10 @@ struct RankerRecommendModesTests {
     }
 
     func recommend(_ h: RankerHarness, _ user: String, k: UInt32, exact: Bool, nprobe: UInt32 = 0,
-                   includeSeen: Bool = false) async throws -> Kgrec_V1_RecommendResponse
+                   includeSeen: Bool = false, explain: Bool = true) async throws -> Kgrec_V1_RecommendResponse
     {
         try await h.channel.unary(Kgrec_V1_Ranker.Method.recommend,
-                                  request: Kgrec_V1_RecommendRequest(userId: user, k: k, explain: true,
+                                  request: Kgrec_V1_RecommendRequest(userId: user, k: k, explain: explain,
                                                                      includeSeen: includeSeen, exact: exact,
                                                                      nprobe: nprobe),
                                   responseType: Kgrec_V1_RecommendResponse.self,
@@ -60,6 +60,40 @@ struct RankerRecommendModesTests {
         await h.stop()
     }
 
+    @Test func theRefinedAnnAnswerIsScoredAndExplainedFromTheFp32Rows() async throws {
+        let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 300), configure: Self.annOptions(.fp32))
+        defer { Task { await h.stop() } }
+        let c = try #require(h.ranker.service.engine.state.withLock { $0.catalogue })
+        #expect(c.matrix.precision == .fp32 && c.codes?.precision == .int8 && c.codes?.count == c.count)
+        let exact = try await recommend(h, "u2", k: 10, exact: true)
+        let ann = try await recommend(h, "u2", k: 10, exact: false)
+        let all = try await recommend(h, "u2", k: 10, exact: false, nprobe: 16)
+        #expect(ann.mode == .ann && all.mode == .ann)
+        #expect(all.items == exact.items)  // every list probed, int8 candidates re-scored: the exact fp32 answer
+        #expect(ann.items.count == 10)
+        for item in ann.items {
+            #expect(item.visualScore + item.textScore == item.score)
+            #expect(abs(Double(item.score) - h.expected("u2", item.itemId).score) < 1e-4)  // fp32's, not int8's
+        }
+        #expect(try await h.score("u2", ann.items.map(\.itemId), explain: true).items == ann.items)
+        // Unexplained, the scores are the top-k's own: the re-scored fp32 ones as well.
+        let plain = try await recommend(h, "u2", k: 10, exact: false, explain: false)
+        #expect(plain.items.map(\.itemId) == ann.items.map(\.itemId) && plain.items.map(\.score) == ann.items.map(\.score))
+        await h.stop()
+    }
+
+    @Test func refineZeroScansTheCatalogueRowsWithoutInt8Codes() async throws {
+        let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 300)) { o in
+            Self.annOptions(.fp32)(&o)
+            o.ann?.refine = 0
+        }
+        defer { Task { await h.stop() } }
+        let c = try #require(h.ranker.service.engine.state.withLock { $0.catalogue })
+        #expect(c.index != nil && c.codes == nil)
+        #expect(try await recommend(h, "u2", k: 10, exact: false).mode == .ann)
+        await h.stop()
+    }
+
     @Test func aSmallCatalogueOrAnnOffIsAlwaysAnsweredExactly() async throws {
         let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 40)) { o in
             o.ann?.minItems = 41
@@ -70,9 +104,11 @@ struct RankerRecommendModesTests {
         await h.stop()
     }
 
-    @Test func aColdItemIsRecommendableInAnnModeRightAfterItIsAdded() async throws {
+    /// int8 rows (the index scans them) and fp32 rows (the index scans their int8 codes and refines).
+    @Test(arguments: [ScanPrecision.int8, .fp32])
+    func aColdItemIsRecommendableInAnnModeRightAfterItIsAdded(precision: ScanPrecision) async throws {
         let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 300),
-                                              configure: Self.annOptions(.int8))
+                                              configure: Self.annOptions(precision))
         defer { Task { await h.stop() } }
         // Added to the graph (no version bump yet): a Score fetches it, Recommend ranks it.
         let twin = h.graph.table.withLock { t in
@@ -92,6 +128,7 @@ struct RankerRecommendModesTests {
         try await h.waitUntil("catalogue version 2") { h.ranker.service.engine.catalogueInfo?.version == 2 }
         let c = try #require(h.ranker.service.engine.state.withLock { $0.catalogue })
         #expect(c.count == 301 && !c.indexTrained && c.rows["cold"] != nil)
+        #expect(c.codes?.count == (precision == .int8 ? nil : 301))
         #expect(h.ranker.service.engine.state.withLock { $0.extras.isEmpty })
         let after = try await recommend(h, "u3", k: 3, exact: false, nprobe: 1)
         #expect(after.mode == .ann && after.items.first?.itemId == "cold")
