@@ -10,13 +10,14 @@ extension Tape {
             if t.wants(x) {
                 var dx = Matrix(rows: x.rows, cols: d)
                 dx.data.withUnsafeMutableBufferPointer { gp in
-                    let G = gp.baseAddress!
-                    Parallel.forRanges(x.rows, grain: 256) { rows in
-                        for b in rows {
-                            let base = Int(rel[b]) * k * d
-                            for i in 0..<k {
-                                let g = dy.data[b * k + i]
-                                for c in 0..<d { G[b * d + c] += g * wv.data[base + i * d + c] }
+                    dy.data.withUnsafeBufferPointer { yp in
+                        wv.data.withUnsafeBufferPointer { wp in
+                            let G = gp.baseAddress!, Y = yp.baseAddress!, W = wp.baseAddress!
+                            Parallel.forRanges(x.rows, grain: 256) { rows in
+                                for b in rows {  // dx_b = Σ_i dy[b, i] · W_r[i, :]
+                                    let wr = W + Int(rel[b]) * k * d
+                                    for i in 0..<k { Kernels.axpy(Y[b * k + i], wr + i * d, G + b * d, d) }
+                                }
                             }
                         }
                     }
@@ -57,20 +58,37 @@ extension Tape {
 
 extension Kernels {
     /// `out[b] = W_{rel[b]} x[b]`: x `[B, d]`, w `[R·k, d]`, rel `[B]` → `[B, k]`.
+    /// Each output is the scalar sum `Σ_c W[i, c]·x[c]` in c order (bit for bit); 16 outputs are
+    /// accumulated at once from Wᵀ (`[R·d, k]`, transposed per call: R·k·d floats).
     public static func relationProject(_ x: Matrix, _ w: Matrix, _ rel: [Int32], k: Int) -> Matrix {
-        let d = x.cols
+        let d = x.cols, relations = w.rows / k
+        var wt = [Float](repeating: 0, count: w.count)
+        for r in 0..<relations {
+            for i in 0..<k { for c in 0..<d { wt[r * k * d + c * k + i] = w.data[r * k * d + i * d + c] } }
+        }
         var out = Matrix(rows: x.rows, cols: k)
         out.data.withUnsafeMutableBufferPointer { op in
             x.data.withUnsafeBufferPointer { xp in
-                w.data.withUnsafeBufferPointer { wp in
-                    let O = op.baseAddress!, X = xp.baseAddress!, W = wp.baseAddress!
+                wt.withUnsafeBufferPointer { wp in
+                    let O = op.baseAddress!, X = xp.baseAddress!, WT = wp.baseAddress!
                     Parallel.forRanges(x.rows, grain: 256) { rows in
                         for b in rows {
-                            let wr = W + Int(rel[b]) * k * d, xr = X + b * d
-                            for i in 0..<k {
+                            let wr = WT + Int(rel[b]) * k * d, xr = X + b * d
+                            var i = 0
+                            while i + 16 <= k {
+                                var acc = SIMD16<Float>()
+                                for c in 0..<d {
+                                    acc = acc + UnsafeRawPointer(wr + c * k + i).loadUnaligned(as: SIMD16<Float>.self)
+                                        * SIMD16(repeating: xr[c])
+                                }
+                                UnsafeMutableRawPointer(O + b * k + i).storeBytes(of: acc, as: SIMD16<Float>.self)
+                                i += 16
+                            }
+                            while i < k {
                                 var s: Float = 0
-                                for c in 0..<d { s += wr[i * d + c] * xr[c] }
+                                for c in 0..<d { s += wr[c * k + i] * xr[c] }
                                 O[b * k + i] = s
+                                i += 1
                             }
                         }
                     }

@@ -13,32 +13,42 @@ public enum SafeTensors {
                                                  "I8": 1, "U8": 1, "BOOL": 1]
 
     /// Writes `tensors` (`[rows, cols]` float32 each, in order) with `metadata` plus the checksum.
+    /// Streams: the header is built from the tensors' sizes and a running CRC, then each tensor's
+    /// bytes go to the file from the matrix itself (no copy of the data section in memory).
     public static func write(path: String, tensors: [(name: String, value: Matrix)], metadata: [String: String]) throws {
-        var data = [UInt8]()
-        data.reserveCapacity(tensors.reduce(0) { $0 + 4 * $1.value.count })
         var entries = [String: Any]()
+        var offset = 0, crc: UInt32 = 0
         for (name, m) in tensors {
             guard entries[name] == nil, name != "__metadata__" else {
                 throw DataError(.duplicate, file: path, "duplicate or reserved tensor name '\(name)'")
             }
-            let begin = data.count
-            m.data.withUnsafeBytes { data += $0 }
-            entries[name] = ["dtype": "F32", "shape": [m.rows, m.cols], "data_offsets": [begin, data.count]] as [String: Any]
+            let size = 4 * m.count
+            entries[name] = ["dtype": "F32", "shape": [m.rows, m.cols], "data_offsets": [offset, offset + size]] as [String: Any]
+            m.data.withUnsafeBytes { crc = CRC32.checksum($0, initial: crc) }
+            offset += size
         }
         var meta = metadata
-        meta[checksumKey] = String(format: "%08x", CRC32.checksum(data))
+        meta[checksumKey] = String(format: "%08x", crc)
         entries["__metadata__"] = meta
         var header = try JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])
         while header.count % 8 != 0 { header.append(0x20) }
-        var out = [UInt8]()
-        out.reserveCapacity(8 + header.count + data.count)
-        var n = UInt64(header.count).littleEndian
-        withUnsafeBytes(of: &n) { out += $0 }
-        out += header
-        out += data
         let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(out)) else {
+        guard FileManager.default.createFile(atPath: tmp, contents: nil), let file = FileHandle(forWritingAtPath: tmp) else {
             throw DataError(.unwritable, file: path, "cannot write file")
+        }
+        do {
+            defer { try? file.close() }
+            var n = UInt64(header.count).littleEndian
+            try file.write(contentsOf: withUnsafeBytes(of: &n) { Data($0) })
+            try file.write(contentsOf: header)
+            for (_, m) in tensors {
+                try m.data.withUnsafeBytes { raw in
+                    guard let base = raw.baseAddress, raw.count > 0 else { return }
+                    try file.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
+                }
+            }
+        } catch {
+            throw DataError(.unwritable, file: path, "cannot write \(tmp): \(error)", cause: error)
         }
         _ = try? FileManager.default.removeItem(atPath: path)
         do { try FileManager.default.moveItem(atPath: tmp, toPath: path) } catch {
