@@ -16,11 +16,11 @@ struct BenchTensorCommand: CLICommand {
         .init("data", "RecBole dataset directory (optional; without it only the GEMM table)"),
         .init("text", "text features .npy (with --text-ids)"),
         .init("text-ids", "ids file of the text features"),
-        .init("modalities", "both | visual | text | none (KGAT)", default: ModelConfig().modalities),
+        .init("modalities", "content modalities (none: KGAT)", default: ModelConfig().modalities),
         .init("batches", "batches to profile", default: Defaults.batches),
         .init("batch", "triples per batch", default: Defaults.batch),
         .init("no-gemm", "skip the GEMM table", value: false),
-        .init("propagation", "full | history", default: TrainConfig().propagationMode),
+        .init("propagation", "BPR batches' propagation", default: TrainConfig().propagationMode),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -35,13 +35,13 @@ struct BenchTensorCommand: CLICommand {
             let dataset = try DatasetLoader.load(options)
             print(dataset.summary)
             var config = ModelConfig()
-            config.modalities = try f.choice("modalities", ModelConfig.Modalities.self) ?? ModelConfig().modalities
+            config.modalities = f.choice("modalities", ModelConfig.Modalities.self) ?? ModelConfig().modalities
             let model = try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features,
                                         sequences: dataset.sequences)
-            model.setPropagation(try f.choice("propagation", PropagationMode.self) ?? TrainConfig().propagationMode)
+            model.setPropagation(f.choice("propagation", PropagationMode.self) ?? TrainConfig().propagationMode)
             print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
-            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? Defaults.batches,
-                                         batchSize: try f.int("batch") ?? Defaults.batch,
+            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: f.int("batches") ?? Defaults.batches,
+                                         batchSize: f.int("batch") ?? Defaults.batch,
                                          trainPairs: dataset.split.trainUsers.count))
             return 0
         }

@@ -98,7 +98,7 @@ public struct RankerOptions: DefaultedOptions {
             config, option, o throws(ConfigError) in
             o.graphTarget = try config.hostPorts(option.name)[0].description  // has a default: never empty
         },
-        .size("cache-size", \.cacheBytes, .init("a size of at least 0 bytes") { $0 >= 0 },
+        .size("cache-size", \.cacheBytes,
               help: "Byte budget of the user embedding cache (LRU, dropped when the graph version moves)."),
         .duration("graph-timeout", \.graphTimeout,
                   help: "Budget for graph calls when the caller sent no deadline (else the caller's deadline, capped by this)."),
@@ -118,11 +118,11 @@ public struct RankerOptions: DefaultedOptions {
         .int("max-id-bytes", \.maxIdBytes, .positive, help: "Longest user or item id in bytes (longer: INVALID_ARGUMENT)."),
         .int("stream-window", \.streamWindow, .positive,
              help: "ScoreStream requests scored concurrently per stream (answers stay in request order)."),
-        .choice("precision", \.precision, help: "Item catalogue values: fp32, fp16 or int8 (per-row, per-modality scales)."),
+        .choice("precision", \.precision, help: "Item catalogue values (int8: per-row, per-modality scales)."),
         .bool("ann", \.annEnabled,
               help: "Answer Recommend from an IVF index when the catalogue has at least --ann-min-items items."),
         .int("ann-min-items", \.annSettings.minItems, .positive, help: "Smallest catalogue that gets an IVF index."),
-        .int("ann-lists", \.annSettings.lists, .init("an integer of at least 0") { $0 >= 0 },
+        .int("ann-lists", \.annSettings.lists, .nonNegative,
              help: "IVF lists (0 = the first power of two n >= 16 with 2n^2 > items, at most 4096)."),
         .int("ann-nprobe", \.annSettings.nprobe, .positive,
              help: "IVF lists scanned per Recommend unless the request sets nprobe (recall/speed knob)."),
@@ -130,7 +130,7 @@ public struct RankerOptions: DefaultedOptions {
               help: "Most bytes the IVF index may hold (fewer lists beyond; none if even 16 do not fit)."),
         .size("inline-scan-bytes", \.inlineScanBytes,
               help: "Cached-user calls whose scan reads at most this many bytes are answered on the event loop (0 = none)."),
-        .double("recall-probe-rate", \.recallProbeRate, .init("a fraction in [0, 1]") { (0...1).contains($0) },
+        .double("recall-probe-rate", \.recallProbeRate, .fraction,
                 help: "Fraction of ANN Recommends also scored exactly in the background (recall@k gauge)."),
     ] + ClientKeepalive.bound(peer: "graph").map { $0.lifted(\.graphKeepalive) }
 
