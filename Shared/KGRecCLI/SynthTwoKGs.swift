@@ -8,7 +8,7 @@ enum SynthTwoKGs {
         var c: TwoKGSynthConfig
         switch f.string("preset") {
         case "tiny": c = .tiny
-        case "ablation": throw CommandFlags.UsageError("--preset ablation: not with --two-kgs (default or tiny)")
+        case "ablation": throw CommandFlags.UsageError("--preset ablation does not go with --two-kgs, which takes tiny or none")
         default: c = TwoKGSynthConfig()
         }
         if let v = f.string("name") { c.name = v }
