@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "KGRecServicesTests",
                     dependencies: ["KGRecEncoderService", "KGRecGraphService", "KGRecRankerService",
                                    "KGRecServing", "KGRecModel", "KGRecTensor", "KGRecWire", "GRPCHTTP2", "GRPCCore",
-                                   "GRPCInterop", "KGRecServiceKit", "KGRecCLI", "KGRecText"],
+                                   "GRPCInterop", "KGRecServiceKit", "KGRecCLI", "KGRecText", "KGRecPOSIX"],
                     path: "Tests/KGRecServicesTests"),
         .testTarget(name: "KGRecPOSIXTests", dependencies: ["KGRecPOSIX"], path: "Tests/KGRecPOSIXTests"),
         .testTarget(name: "KGRecServiceKitTests", dependencies: ["KGRecServiceKit", "GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecPOSIX"],

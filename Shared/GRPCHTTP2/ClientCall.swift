@@ -14,6 +14,9 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
         var trailers = Metadata()
         var headerWaiters: [CheckedContinuation<Metadata, Error>] = []
         var statusWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The caller closed the request (`closeSend`, `sendOnly`): a later `send` throws. The
+        /// caller's view, set at once; the loop's `requestState` follows when its event runs.
+        var sendClosed = false
     }
 
     let method: MethodDescriptor
@@ -67,7 +70,14 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
         connection.loop.execute { self.connection.startCall(self) }
     }
 
+    /// Queues one request message, waiting while the send window is full. Throws
+    /// FAILED_PRECONDITION with a `ClientSendStateError` `sendAfterClose` as cause once the
+    /// caller closed the request (the call goes on: its responses still arrive).
     func send(_ payload: [UInt8]) async throws {
+        if state.withLock({ $0.sendClosed }) {
+            let e = ClientSendStateError(.sendAfterClose, "a message was sent after the request was closed")
+            throw RPCError(.failedPrecondition, e.message, cause: e)
+        }
         if payload.count > maxSend {
             let e = RPCError(.resourceExhausted,
                              "request message of \(payload.count) bytes exceeds the limit of \(maxSend) bytes")
@@ -94,7 +104,8 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
         }
         // The window only counts here (nothing waits on it): a finished call drops the message.
         _ = try? state.withLock { s throws(RPCError) in
-            try s.pipe.reserveSend(payload.count + MessageFramer.prefixLength, limit: .max)
+            s.sendClosed = true
+            return try s.pipe.reserveSend(payload.count + MessageFramer.prefixLength, limit: .max)
         }
         connection.loop.execute {
             self.loopEnqueue(payload)
@@ -103,6 +114,7 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
     }
 
     func closeSend() {
+        state.withLock { $0.sendClosed = true }
         connection.loop.execute { self.loopCloseSend() }
     }
 
@@ -161,7 +173,8 @@ final class ClientCall: CallPipeOwner, @unchecked Sendable {
     }
 
     func loopEnqueue(_ payload: [UInt8]) {
-        // A message after closeSend (`sendAfterClose`) is dropped, like one after the call ended.
+        // `send` refuses a message after closeSend; one racing a closeSend from another task
+        // (`sendAfterClose` here) is dropped, like one after the call ended.
         guard let action = try? requestState.enqueue() else { return }
         switch action {
         case .drop: return

@@ -6,7 +6,9 @@ import Glibc
 
 /// One client HTTP/2 connection to `host:port`, (re)connected on demand, owned by one event
 /// loop. Calls started while it connects wait; if the connect fails or the connection drops,
-/// their calls fail with UNAVAILABLE and the next call connects again.
+/// their calls fail with UNAVAILABLE and the next call connects again. With a `memory` sink it
+/// opens no socket: what it sends goes to the sink, what it reads comes from `receive` (the
+/// in-memory protocol tests drive it against a server connection that way).
 final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     enum Phase { case idle, connecting, ready, shutdown }
 
@@ -19,6 +21,9 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     private var phase = Phase.idle
     private var fd: Int32 = -1
     private var token: UInt64 = 0
+    private let memory: MemoryByteSink?
+    /// The byte pipe while connected (the socket `fd`, or `memory`).
+    private var io: ConnectionIO?
     /// Live while connected (releasing it frees the nghttp2 session).
     private var session: NGHTTP2Session?
     private var calls: [ClientCall] = []
@@ -34,11 +39,12 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     private var pingSentNanos: UInt64 = 0
     private var keepaliveTimer: LoopTimer?
 
-    init(host: String, port: Int, config: ClientConfig, loop: EventLoop) {
+    init(host: String, port: Int, config: ClientConfig, loop: EventLoop, memory: MemoryByteSink? = nil) {
         self.host = host
         self.port = port
         self.config = config
         self.loop = loop
+        self.memory = memory
         authority = config.authority ?? "\(host):\(port)"
     }
 
@@ -146,11 +152,16 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
     private func connect() {
         phase = .connecting
         goawayReceived = false
+        if let memory {
+            io = .memory(memory)
+            return connected()
+        }
         do {
             fd = try TCPSocket.connect(host: host, port: port)
         } catch {
             return teardown(TransportError(.connectFailed, "cannot connect to \(host):\(port)", cause: error))
         }
+        io = .socket(fd)
         token = loop.register(fd: fd, events: .writable, handler: self)
         pollingWrite = true
         connectTimer = loop.schedule(at: MonotonicClock.nanoseconds() &+ MonotonicClock.nanoseconds(of: config.connectTimeout)) {
@@ -228,6 +239,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             close(fd)
             fd = -1
         }
+        io = nil
         let active = calls
         calls = []
         session = nil   // frees the nghttp2 session
@@ -270,11 +282,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             for _ in 0..<4 {
                 let r = TCPSocket.read(fd, into: buf.baseAddress, count: buf.count)
                 if r > 0 {
-                    lastReadNanos = MonotonicClock.nanoseconds()
-                    do { try s.receive(buf.baseAddress!, count: r) } catch {
-                        wantClose = true
-                        break
-                    }
+                    if !received(UnsafeRawBufferPointer(rebasing: buf[..<r]), s) { break }
                     if r < buf.count { break }
                 } else if r == 0 || !Syscall.wouldBlock(r) {
                     return teardown(TransportError(.connectionLost, "connection to \(host):\(port) lost"))
@@ -286,6 +294,24 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
         }
     }
 
+    /// Bytes from the peer of a memory connection (what `handleEvent` reads from a socket).
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard phase == .ready, let s = session else { return }
+        _ = received(bytes, s)
+        markDirty()
+    }
+
+    /// Feeds `bytes` to nghttp2; false (and the connection closes at the next flush) when it failed.
+    private func received(_ bytes: UnsafeRawBufferPointer, _ s: NGHTTP2Session) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        lastReadNanos = MonotonicClock.nanoseconds()
+        do { try s.receive(base, count: bytes.count) } catch {
+            wantClose = true
+            return false
+        }
+        return true
+    }
+
     func markDirty() {
         if !flushScheduled && session != nil {
             flushScheduled = true
@@ -295,7 +321,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
 
     func flush() {
         flushScheduled = false
-        guard phase == .ready, let s = session else { return }
+        guard phase == .ready, let s = session, let io else { return }
         while out.count - outOffset < 1 << 20 {
             let chunk: UnsafeBufferPointer<UInt8>
             do { chunk = try s.nextOutput() } catch { wantClose = true; break }
@@ -303,7 +329,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             out.append(contentsOf: chunk)
         }
         if out.count > outOffset {
-            let w = out.withUnsafeBytes { TCPSocket.send(fd, $0.baseAddress!.advanced(by: outOffset), count: $0.count - outOffset) }
+            let w = out.withUnsafeBytes { io.send(UnsafeRawBufferPointer(rebasing: $0[outOffset...])) }
             if w > 0 {
                 outOffset += w
             } else if w < 0 && !Syscall.wouldBlock(w) {
@@ -312,7 +338,7 @@ final class ClientConnection: LoopHandler, LoopFlushable, @unchecked Sendable {
             if outOffset == out.count { out.removeAll(keepingCapacity: true); outOffset = 0 }
         }
         let shouldPoll = out.count > outOffset
-        if shouldPoll != pollingWrite {
+        if shouldPoll != pollingWrite && fd >= 0 {
             pollingWrite = shouldPoll
             loop.modify(fd: fd, events: shouldPoll ? [.readable, .writable] : .readable, token: token)
         }

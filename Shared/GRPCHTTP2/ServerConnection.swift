@@ -4,7 +4,7 @@ import KGRecPOSIX
 import Glibc
 #endif
 
-/// One accepted HTTP/2 connection: its byte pipe (`ServerConnectionIO`), its nghttp2 server
+/// One accepted HTTP/2 connection: its byte pipe (`ConnectionIO`), its nghttp2 server
 /// session and its streams. Owned by exactly one event loop and touched only on that loop's thread.
 ///
 /// The pump: readable → `receive` every byte read (callbacks drive the streams) → the loop
@@ -12,7 +12,7 @@ import Glibc
 /// When output backs up beyond the configured limit we stop reading and stop producing until
 /// the peer drains it, so a client that never reads cannot make us buffer without bound.
 final class ServerConnection: LoopHandler, LoopFlushable {
-    let io: ServerConnectionIO
+    let io: ConnectionIO
     unowned let loop: EventLoop
     let shared: ServerShared
     unowned let owner: ServerLoopState
@@ -46,7 +46,7 @@ final class ServerConnection: LoopHandler, LoopFlushable {
     private var resetCount = 0
     private(set) var goingAway = false
 
-    init(io: ServerConnectionIO, loop: EventLoop, shared: ServerShared, owner: ServerLoopState, peer: String) {
+    init(io: ConnectionIO, loop: EventLoop, shared: ServerShared, owner: ServerLoopState, peer: String) {
         self.io = io
         self.loop = loop
         self.shared = shared

@@ -18,8 +18,8 @@ struct AlignCommand: CLICommand {
 
     static let specs: [CommandFlags.Spec] = { let d = AlignConfig(); return [
         .init("data", "alignment data directory (a.item, a.kg, b.item, b.kg, alignment.pairs, optional a/b.text.npy; kgrec synth --two-kgs, kgrec align-data)"),
-        .init("encoder", "structure | content | both", default: d.encoder),
-        .init("candidates", "what a query is ranked against and negatives are drawn from: alignable (the other KG's items and paired entities) | all (every entity)", default: d.candidates),
+        .init("encoder", "what the alignment encoder reads", default: d.encoder),
+        .init("candidates", "what a query is ranked against and negatives are drawn from: alignable is the other KG's items and paired entities, all every entity", default: d.candidates),
         .init("temperature", "InfoNCE temperature τ", default: d.temperature),
         .init("epochs", "maximum epochs", default: d.epochs),
         .init("batch-size", "training pairs per batch", default: d.batchSize),
@@ -45,21 +45,21 @@ struct AlignCommand: CLICommand {
             var align = AlignConfig()
             guard let data = f.string("data") else { throw CommandFlags.UsageError("--data DIR is required") }
             align.data = data
-            if let v = try f.choice("encoder", AlignConfig.Encoder.self) { align.encoder = v }
-            if let v = try f.choice("candidates", AlignmentCandidates.self) { align.candidates = v }
-            if let v = try f.double("temperature") { align.temperature = Float(v) }
-            if let v = try f.int("epochs") { align.epochs = v }
-            if let v = try f.int("batch-size") { align.batchSize = v }
-            if let v = try f.int("negatives") { align.sampledNegatives = v }
-            if let v = try f.int("hard-negatives") { align.hardNegatives = v }
-            if let v = try f.int("patience") { align.patience = v }
-            if let v = try f.int("eval-every") { align.evalEvery = v }
-            if let v = try f.seed("split-seed") { align.splitSeed = v }
+            if let v = f.choice("encoder", AlignConfig.Encoder.self) { align.encoder = v }
+            if let v = f.choice("candidates", AlignmentCandidates.self) { align.candidates = v }
+            if let v = f.double("temperature") { align.temperature = Float(v) }
+            if let v = f.int("epochs") { align.epochs = v }
+            if let v = f.int("batch-size") { align.batchSize = v }
+            if let v = f.int("negatives") { align.sampledNegatives = v }
+            if let v = f.int("hard-negatives") { align.hardNegatives = v }
+            if let v = f.int("patience") { align.patience = v }
+            if let v = f.int("eval-every") { align.evalEvery = v }
+            if let v = f.seed("split-seed") { align.splitSeed = v }
             if f.has("item-ids") { align.itemIDs = true }
             if f.has("leaf-ids") { align.leafAttributeIDs = true }
             var base = Self.modelDefaults
             try base.apply(architectureFlags: f)
-            if let v = try f.seed("seed") { base.seed = v; align.seed = v }
+            if let v = f.seed("seed") { base.seed = v; align.seed = v }
             try align.validate()
             let progress = ProgressLine(enabled: !f.has("quiet"))
             let task = try TwoKGFiles.read(directory: data, splitSeed: align.splitSeed)

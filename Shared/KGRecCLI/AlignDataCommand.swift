@@ -20,8 +20,8 @@ struct AlignDataCommand: CLICommand {
         .init("text-ids", "their ids (default: the .npy path with .ids)"),
         .init("a-text-features", "text features for KG A's movies, .npy keyed by item_id like --text-features (default: A has no content; Benchmarks/align.sh embeds the titles alone)"),
         .init("a-text-ids", "their ids (default: the .npy path with .ids)"),
-        .init("co-watched", "also link each movie of KG B to its K most co-watched movies", default: Defaults.coWatched),
-        .init("self-align", "a | b: instead, write that KG of --from-task aligned with a shuffled copy of itself"),
+        .init("co-watched", "also link each movie of KG B to its K most co-watched movies", default: Defaults.coWatched, rule: .nonNegative),
+        .init("self-align", "instead, write this KG of --from-task aligned with a shuffled copy of itself", rule: .choices(AlignmentSide.self)),
         .init("from-task", "with --self-align: an alignment data directory (kgrec align-data, kgrec synth --two-kgs)"),
         .init("split-seed", "seed of the pairs' 3:1:6 train/valid/test split (and of the copy's shuffle)", default: Defaults.splitSeed),
         .init("out", "output directory (required)"),
@@ -31,13 +31,13 @@ struct AlignDataCommand: CLICommand {
         runCommand(name) {
             let f = try CommandFlags(args, specs: Self.specs)
             if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
-            if let side = try f.choice("self-align", AlignmentSide.self) {
+            if let side = f.choice("self-align", AlignmentSide.self) {
                 guard let from = f.string("from-task"), let out = f.string("out") else {
                     throw CommandFlags.UsageError("--self-align needs --from-task DIR and --out DIR")
                 }
                 let source = try TwoKGFiles.read(directory: from)
                 let task = SelfAlignment.make(source.sides[side == .a ? 0 : 1], name: "\(source.name)-\(side.rawValue)-self",
-                                              seed: try f.seed("split-seed") ?? Defaults.splitSeed)
+                                              seed: f.seed("split-seed") ?? Defaults.splitSeed)
                 let files = try TwoKGFiles.write(task, to: out)
                 print("built \(task.summary)\nwrote \(files.count) files to \(out)")
                 return 0
@@ -45,12 +45,11 @@ struct AlignDataCommand: CLICommand {
             guard let dir = f.string("from-ml100k"), let npy = f.string("text-features"), let out = f.string("out") else {
                 throw CommandFlags.UsageError("--from-ml100k DIR, --text-features X.npy and --out DIR are required")
             }
-            let coWatched = try f.int("co-watched") ?? Defaults.coWatched
-            guard coWatched >= 0 else { throw CommandFlags.UsageError("--co-watched must be >= 0") }
+            let coWatched = f.int("co-watched") ?? Defaults.coWatched
             func ids(_ npy: String) -> String { String(npy.dropLast(npy.hasSuffix(".npy") ? 4 : 0)) + ".ids" }
             let aText = f.string("a-text-features").map { MovieLensTwoKG.TextFeatures(npy: $0, ids: f.string("a-text-ids") ?? ids($0)) }
             let task = try MovieLensTwoKG.make(directory: dir, bText: .init(npy: npy, ids: f.string("text-ids") ?? ids(npy)), aText: aText,
-                                               coWatched: coWatched, splitSeed: try f.seed("split-seed") ?? Defaults.splitSeed)
+                                               coWatched: coWatched, splitSeed: f.seed("split-seed") ?? Defaults.splitSeed)
             let files = try TwoKGFiles.write(task, to: out)
             print("built \(task.summary)")
             print("wrote \(files.count) files to \(out)")

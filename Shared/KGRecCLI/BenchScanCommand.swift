@@ -14,8 +14,8 @@ struct BenchScanCommand: CLICommand {
         .init("k", "top-k", default: d.k),
         .init("lists", "IVF lists (default: the ranker's auto choice for N)", kind: .int),
         .init("nprobe", "comma-separated IVF nprobe values", default: d.nprobes),
-        .init("ivf-precision", "precision of the IVF-ordered rows: fp32 | fp16 | int8", default: d.ivfPrecision),
-        .init("refine", "also IVF over int8 codes re-ranked from fp32 rows, k x N candidates (0 = not)", default: d.refine),
+        .init("ivf-precision", "precision of the IVF-ordered rows", default: d.ivfPrecision),
+        .init("refine", "also IVF over int8 codes re-ranked from fp32 rows, k x N candidates (0 = not)", default: d.refine, rule: .nonNegative),
         .init("repeats", "passes over the queries per measurement", default: d.repeats),
     ] }()
 
@@ -32,13 +32,13 @@ struct BenchScanCommand: CLICommand {
             }
             var b = ScanBenchmark(items: items.values, count: items.rows, width: items.cols,
                                   queries: queries.values, queryCount: queries.rows)
-            b.split = try f.int("split") ?? items.cols / 2
-            b.k = try f.int("k") ?? b.k
-            b.repeats = try f.int("repeats") ?? b.repeats
-            b.lists = try f.int("lists")
+            b.split = f.int("split") ?? items.cols / 2
+            b.k = f.int("k") ?? b.k
+            b.repeats = f.int("repeats") ?? b.repeats
+            b.lists = f.int("lists")
             b.nprobes = f.ints("nprobe") ?? b.nprobes
-            b.refine = try f.int("refine") ?? b.refine
-            b.ivfPrecision = try f.choice("ivf-precision", ScanPrecision.self) ?? b.ivfPrecision
+            b.refine = f.int("refine") ?? b.refine
+            b.ivfPrecision = f.choice("ivf-precision", ScanPrecision.self) ?? b.ivfPrecision
             print(b.run())
             return 0
         }

@@ -16,12 +16,12 @@ struct BenchTensorCommand: CLICommand {
         .init("data", "RecBole dataset directory (optional; without it only the GEMM table)"),
         .init("text", "text features .npy (with --text-ids)"),
         .init("text-ids", "ids file of the text features"),
-        .init("modalities", "both | visual | text | none (KGAT)", default: ModelConfig().modalities),
+        .init("modalities", "content modalities (none: KGAT)", default: ModelConfig().modalities),
         .init("batches", "batches to profile", default: Defaults.batches),
         .init("batch", "triples per batch", default: Defaults.batch),
         .init("no-gemm", "skip the GEMM table", value: false),
-        .init("propagation", "full | history", default: TrainConfig().propagationMode),
-        .init("fusion-items", "items a BPR batch fuses with gradient (as kgrec train; 0 = all)", default: TrainConfig.defaultFusionItemsPerBatch),
+        .init("propagation", "BPR batches' propagation", default: TrainConfig().propagationMode),
+        .init("fusion-items", "items a BPR batch fuses with gradient (as kgrec train; 0 = all)", default: TrainConfig.defaultFusionItemsPerBatch, rule: .nonNegative),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -36,15 +36,15 @@ struct BenchTensorCommand: CLICommand {
             let dataset = try DatasetLoader.load(options)
             print(dataset.summary)
             var config = ModelConfig()
-            config.modalities = try f.choice("modalities", ModelConfig.Modalities.self) ?? ModelConfig().modalities
+            config.modalities = f.choice("modalities", ModelConfig.Modalities.self) ?? ModelConfig().modalities
             let model = try MultiKG4Rec(config: config, graph: dataset.graph, features: dataset.features,
                                         sequences: dataset.sequences)
-            model.setPropagation(try f.choice("propagation", PropagationMode.self) ?? TrainConfig().propagationMode)
+            model.setPropagation(f.choice("propagation", PropagationMode.self) ?? TrainConfig().propagationMode)
             model.setFusionTraining(tapeBudget: FusionEncoder.defaultTapeBudget,
-                                    itemsPerBatch: try f.int("fusion-items", in: 0...Int(Int32.max)) ?? TrainConfig.defaultFusionItemsPerBatch)
+                                    itemsPerBatch: f.int("fusion-items") ?? TrainConfig.defaultFusionItemsPerBatch)
             print("model \(config.modalities.rawValue): \(model.namedParameters().count) tensors")
-            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: try f.int("batches") ?? Defaults.batches,
-                                         batchSize: try f.int("batch") ?? Defaults.batch,
+            print(ModelBenchmark.profile(model, graph: dataset.graph, batches: f.int("batches") ?? Defaults.batches,
+                                         batchSize: f.int("batch") ?? Defaults.batch,
                                          trainPairs: dataset.split.trainUsers.count))
             return 0
         }

@@ -16,9 +16,9 @@ struct BreakdownCommand: CLICommand {
     static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint.safetensors (a model with both a visual and a text channel)"),
         .init("data", "dataset directory (default: the checkpoint's)"),
-        .init("users", "how many users to list", default: Defaults.users),
+        .init("users", "how many users to list", default: Defaults.users, rule: .nonNegative),
         .init("user", "list this user token instead"),
-        .init("k", "top-k items per user", default: Defaults.k),
+        .init("k", "top-k items per user", default: Defaults.k, rule: .positive),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -27,9 +27,8 @@ struct BreakdownCommand: CLICommand {
             if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             guard let path = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
             let (_, dataset, model) = try EvalCommand.load(path, dataOverride: f.string("data"))
-            let k = try f.int("k") ?? Defaults.k
-            guard k > 0 else { throw CommandFlags.UsageError("--k must be positive") }
-            var users = Array(0..<min(try f.int("users") ?? Defaults.users, dataset.userCount))
+            let k = f.int("k") ?? Defaults.k
+            var users = Array(0..<min(f.int("users") ?? Defaults.users, dataset.userCount))
             if let token = f.string("user") {
                 guard let u = dataset.users.index(of: token) else { throw CommandFlags.UsageError("--user: unknown user '\(token)'") }
                 users = [Int(u)]

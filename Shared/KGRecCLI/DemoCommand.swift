@@ -45,11 +45,11 @@ struct DemoCommand: CLICommand {
             if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             let out = f.string("out") ?? Defaults.out
             var s = Self.settings(out: out)
-            s.train.maxSeconds = try f.double("budget") ?? Defaults.budgetSeconds
-            s.train.epochs = try f.int("epochs") ?? Defaults.epochs
+            s.train.maxSeconds = f.double("budget") ?? Defaults.budgetSeconds
+            s.train.epochs = f.int("epochs") ?? Defaults.epochs
             s.quiet = f.has("quiet")
             var c = SynthConfig()
-            if let seed = try f.seed("seed") { c.seed = seed }
+            if let seed = f.seed("seed") { c.seed = seed }
             let t0 = ProgressLine.now()
             let synth = try SyntheticKG(c)
             try synth.write(to: s.data.path)
@@ -61,7 +61,7 @@ struct DemoCommand: CLICommand {
             let outcome = try TrainingRun.execute(s, dataset: dataset, progress: ProgressLine(enabled: !s.quiet))
             print(TrainingRun.report(outcome.result, ks: s.train.ks))
             print("3/4 top-5 of a few users with the share of each score from the visual and the text channel:")
-            let users = Array(0..<min(try f.int("users") ?? Defaults.users, dataset.userCount))
+            let users = Array(0..<min(f.int("users") ?? Defaults.users, dataset.userCount))
             print(try BreakdownCommand.render(dataset: dataset, model: outcome.model, users: users, k: 5), terminator: "")
             let checkpoint = "\(s.out!)/checkpoint.safetensors"
             print("checkpoint: \(checkpoint)  (kgrec eval --checkpoint …, kgrec breakdown --checkpoint …)")

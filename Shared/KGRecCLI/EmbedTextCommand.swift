@@ -43,7 +43,7 @@ struct EmbedTextCommand: CLICommand {
                 throw CommandFlags.UsageError("--out X.npy is required")
             }
             guard out.hasSuffix(".npy") else { throw CommandFlags.UsageError("--out must end in .npy, got '\(out)'") }
-            let batchSize = try f.int("batch-size") ?? Defaults.batchSize
+            let batchSize = f.int("batch-size") ?? Defaults.batchSize
             guard batchSize > 0 else { throw CommandFlags.UsageError("--batch-size must be positive") }
             let progress = ProgressLine(enabled: !f.has("quiet"))
             let encoder = try SentenceEncoder(modelDirectory: f.string("model") ?? Defaults.model)

@@ -9,8 +9,9 @@ struct EvalCommand: CLICommand {
     static let specs: [CommandFlags.Spec] = [
         .init("checkpoint", "checkpoint.safetensors written by kgrec train or kgrec align (required)"),
         .init("data", "dataset directory (default: the one the checkpoint was trained on)"),
-        .init("phase", "test | valid", default: EvalPhase.test),
-        .init("ks", "cut-offs", default: TrainConfig().ks),
+        .init("phase", "phase whose positives are ranked (train: kgrec align checkpoints only)", default: EvalPhase.test,
+              rule: .choices(AlignmentPairs.Phase.self)),
+        .init("ks", "cut-offs", default: TrainConfig().ks, rule: .positive),
         .init("json", "print the metrics as JSON", value: false),
     ]
 
@@ -20,14 +21,16 @@ struct EvalCommand: CLICommand {
             if f.helpRequested { print(CommandFlags.usage(name, summary, Self.specs)); return 0 }
             guard let path = f.string("checkpoint") else { throw CommandFlags.UsageError("--checkpoint FILE is required") }
             if let align = try AlignmentCheckpoint.readIfAlignment(path) {  // written by kgrec align
-                let phase = try f.choice("phase", AlignmentPairs.Phase.self) ?? .test
+                let phase = f.choice("phase", AlignmentPairs.Phase.self) ?? .test
                 try AlignCommand.evaluate(path: path, ckpt: align, dataOverride: f.string("data"), phase: phase, json: f.has("json"))
                 return 0
             }
             let (ckpt, dataset, model) = try Self.load(path, dataOverride: f.string("data"))
-            let phase = try f.choice("phase", EvalPhase.self) ?? .test
+            let text = f.string("phase") ?? EvalPhase.test.rawValue
+            guard let phase = EvalPhase(rawValue: text) else {
+                throw UsageError.invalid(source: "flag --phase", value: text, reason: "expected one of valid, test for a recommender checkpoint")
+            }
             let ks = f.ints("ks") ?? TrainConfig().ks
-            guard ks.allSatisfy({ $0 > 0 }) else { throw CommandFlags.UsageError("--ks must be positive") }
             let t0 = ProgressLine.now()
             let metrics = Evaluator(split: dataset.split, ks: ks).evaluate(model.inferenceEmbeddings(), phase: phase)
             if f.has("json") {

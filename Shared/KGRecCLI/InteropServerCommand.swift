@@ -24,9 +24,9 @@ struct InteropServerCommand: CLICommand {
 
     static let flags: [CommandFlags.Flag] = [
         .init("host", "address to bind", default: Defaults.host),
-        .init("port", "port to bind; 0 picks a free one", default: Defaults.port),
-        .init("event-loops", "event loop threads (default: one per core)", kind: .int),
-        .init("grace", "seconds in-flight calls get after SIGTERM", default: Defaults.graceSeconds),
+        .init("port", "port to bind; 0 picks a free one", default: Defaults.port, rule: .range(0...65535)),
+        .init("event-loops", "event loop threads (default: one per core)", kind: .int, rule: .range(1...1024)),
+        .init("grace", "seconds in-flight calls get after SIGTERM", default: Defaults.graceSeconds, rule: .nonNegative),
         .init("reflection", "serve gRPC server reflection: true or false", default: Defaults.reflection),
     ]
 
@@ -34,9 +34,9 @@ struct InteropServerCommand: CLICommand {
         InteropFlags.run(name, summary, Self.flags, args) { f in
             var config = ServerConfig()
             config.host = f.string("host") ?? Defaults.host
-            config.port = try f.int("port", in: 0...65535) ?? Defaults.port
-            if let n = try f.int("event-loops", in: 1...1024) { config.eventLoops = n }
-            let grace = try f.double("grace", nonNegative: true) ?? Defaults.graceSeconds
+            config.port = f.int("port") ?? Defaults.port
+            if let n = f.int("event-loops") { config.eventLoops = n }
+            let grace = f.double("grace") ?? Defaults.graceSeconds
             let health = HealthStatusRegistry()
             health.set(Grpc_Testing_TestService.name, .serving)
             var router = RPCRouter(services: [TestService(), HealthService(registry: health)])

@@ -12,16 +12,16 @@ struct LoadCommand: CLICommand {
         .init("target", "HOST:PORT", "the service to load (required)"),
         .init("method", "METHOD", "one of: " + LoadMethod.allCases.map(\.alias).joined(separator: ", ") + " (or the full name)", default: d.method.alias),
         .init("rate", "N|max", "requests per second across all workers, or max", default: "max"),
-        .init("concurrency", "C", "concurrent workers (streams for the streaming methods)", default: d.concurrency),
+        .init("concurrency", "C", "concurrent workers (streams for the streaming methods)", default: d.concurrency, rule: .range(1...10_000)),
         .init("duration", "DURATION", "stop after this long (default \(d.duration!.flagValue) unless --requests is given)", kind: .duration),
-        .init("requests", "N", "stop after N requests", kind: .int),
-        .init("connections", "N", "HTTP/2 connections to spread the workers over", default: d.connections),
+        .init("requests", "N", "stop after N requests", kind: .int, rule: .positive),
+        .init("connections", "N", "HTTP/2 connections to spread the workers over", default: d.connections, rule: .range(1...64)),
         .init("checkpoint", "FILE", "draw ids (and encoder neighbour sequences) from this checkpoint's dataset"),
         .init("data", "DIR", "dataset directory overriding the checkpoint's"),
         .init("ids-from", "HOST:PORT", "draw ids from a graph service's ExportEmbeddings (default: --target for graph methods)"),
-        .init("batch", "N", "items per Encode / ids per GetEmbeddings", default: d.shape.batch),
-        .init("candidates", "N", "candidate items per Score", default: d.shape.candidates),
-        .init("k", "N", "k of Recommend", default: Int(d.shape.k)),
+        .init("batch", "N", "items per Encode / ids per GetEmbeddings", default: d.shape.batch, rule: .range(1...100_000)),
+        .init("candidates", "N", "candidate items per Score", default: d.shape.candidates, rule: .range(1...1_000_000)),
+        .init("k", "N", "k of Recommend", default: Int(d.shape.k), rule: .range(1...100_000)),
         .init("explain", nil, "ask for the per-modality breakdown"),
         .init("timeout", "DURATION", "deadline per unary call", default: d.options.timeout!),
         .init("token", "TOKEN", "bearer token"),
@@ -45,13 +45,13 @@ struct LoadCommand: CLICommand {
                 guard let v = Double(r), v > 0 else { throw CommandFlags.UsageError("--rate: expected a positive number or max, got '\(r)'") }
                 gen.rate = v
             }
-            gen.concurrency = try f.int("concurrency", in: 1...10_000) ?? gen.concurrency
-            gen.connections = try f.int("connections", in: 1...64) ?? gen.connections
-            gen.maxRequests = try f.int("requests", in: 1...Int.max).map(UInt64.init)
+            gen.concurrency = f.int("concurrency") ?? gen.concurrency
+            gen.connections = f.int("connections") ?? gen.connections
+            gen.maxRequests = f.int("requests").map(UInt64.init)
             gen.duration = f.duration("duration") ?? (gen.maxRequests == nil ? gen.duration : nil)
-            gen.shape.batch = try f.int("batch", in: 1...100_000) ?? gen.shape.batch
-            gen.shape.candidates = try f.int("candidates", in: 1...1_000_000) ?? gen.shape.candidates
-            gen.shape.k = try f.int("k", in: 1...100_000).map(UInt32.init) ?? gen.shape.k
+            gen.shape.batch = f.int("batch") ?? gen.shape.batch
+            gen.shape.candidates = f.int("candidates") ?? gen.shape.candidates
+            gen.shape.k = f.int("k").map(UInt32.init) ?? gen.shape.k
             gen.shape.explain = f.has("explain")
             var md = Metadata()
             if let t = f.string("token") { md.add("authorization", "Bearer \(t)") }

@@ -22,7 +22,7 @@ struct RunSettings {
     static let specs: [CommandFlags.Spec] = [
         .init("config", "JSON config file (keys kind, ablation, model, train, data); flags override it"),
         .init("data", "dataset directory"),
-        .init("dataset-format", "recbole | kgat", default: DataOptions().format),
+        .init("dataset-format", "dataset file layout", default: DataOptions().format),
         .init("dataset-name", "RecBole NAME of NAME.inter (default: the only .inter file)"),
         .init("all-interactions", "keep interactions of items not linked to the KG", value: false),
         .init("text-features", "text feature matrix .npy (default: NAME.text.npy in --data)"),
@@ -30,23 +30,24 @@ struct RunSettings {
         .init("text-model", "sentence-encoder folder that made the text features: its hash goes into the checkpoint (default: X.textmodel beside --text-features, written by kgrec embed-text)"),
         .init("visual-features", "visual feature matrix .npy (default: NAME.visual.npy in --data)"),
         .init("visual-ids", "ids of the visual rows"),
-        .init("model", "multikg4rec | bpr (matrix-factorisation baseline) | lightgcn (graph CF baseline)"),
-        .init("ablation", "full | wo-v | wo-t | wo-tv | t2v | v2t"),
+        .init("model", "model kind: bpr is the matrix-factorisation baseline, lightgcn the graph CF baseline",
+              rule: .choices(ModelKind.self)),
+        .init("ablation", "Multi-KG4Rec variant", rule: .choices(Ablation.self)),
         .init("epochs", "maximum epochs", default: TrainConfig().epochs),
         .init("batch-size", "BPR batch size", default: TrainConfig().batchSize),
         .init("kg-batch-size", "TransR batch size", default: TrainConfig().kgBatchSize),
         .init("kg-batches", "TransR batches per epoch (default: one pass over the KG; 0 = none)", kind: .int),
         .init("max-batches", "cap on BPR batches per epoch (benchmarks)", kind: .int),
-        .init("propagation", "BPR batches' propagation: full (whole graph, exact) | history (batch + 1-hop, per-epoch history tables)", default: TrainConfig().propagationMode),
+        .init("propagation", "BPR batches' propagation: full is the whole graph (exact), history the batch + 1-hop over per-epoch history tables", default: TrainConfig().propagationMode),
         .init("memory-budget", "refuse to train when the estimated peak memory exceeds this many GiB (default: the available memory)", kind: .double),
         .init("fusion-tape-budget", "GiB of fusion intermediates a BPR batch keeps for its backward pass; the rest is recomputed (less memory, more time)",
-              default: Double(FusionEncoder.defaultTapeBudget) / 1_073_741_824),
+              default: Double(FusionEncoder.defaultTapeBudget) / 1_073_741_824, rule: .nonNegative),
         .init("fusion-items", "items a BPR batch fuses with gradient; a batch with more fuses a random subset of this many (gradient reweighted) and reads the rest from the per-epoch fused cache; 0 = all",
-              default: TrainConfig.defaultFusionItemsPerBatch),
+              default: TrainConfig.defaultFusionItemsPerBatch, rule: .nonNegative),
     ] + ModelConfig.architectureFlagSpecs() + [
         .init("l2", "L2 weight λ", default: ModelConfig().l2),
         .init("feature-mask", "fraction of raw content-feature columns masked per training epoch", default: ModelConfig().featureMask),
-        .init("aggregator", "propagation aggregator: bi-interaction (KGAT, per-epoch attention) | gat-jk (GAT with gradient + jumping knowledge; --propagation full only)", default: ModelConfig().aggregator),
+        .init("aggregator", "propagation aggregator: bi-interaction is KGAT's (per-epoch attention), gat-jk GAT with gradient + jumping knowledge (--propagation full only)", default: ModelConfig().aggregator),
         .init("weight-decay", "L2 on every parameter, applied by Adam", default: ModelConfig().weightDecay),
         .init("hard-negatives", "dynamic hard negatives: candidates per negative (1 = uniform)", default: TrainConfig().hardNegativeCandidates),
         .init("patience", "early-stopping patience in evaluations", default: TrainConfig().patience),
@@ -74,37 +75,37 @@ struct RunSettings {
     init(flags f: CommandFlags) throws {
         if let path = f.string("config") { try loadFile(path) }
         if let d = f.string("data") { data.path = d }
-        if let v = try f.choice("dataset-format", DataOptions.Format.self) { data.format = v }
+        if let v = f.choice("dataset-format", DataOptions.Format.self) { data.format = v }
         if let v = f.string("dataset-name") { data.name = v }
         if f.has("all-interactions") { data.linkedOnly = false }
         if let v = f.string("text-features") { data.textFeatures = v }
         if let v = f.string("text-ids") { data.textIds = v }
         if let v = f.string("visual-features") { data.visualFeatures = v }
         if let v = f.string("visual-ids") { data.visualIds = v }
-        if let v = try f.choice("model", ModelKind.self) { kind = v }
-        if let v = try f.choice("ablation", Ablation.self) { ablation = v }
-        if let v = try f.int("epochs") { train.epochs = v }
-        if let v = try f.int("batch-size") { train.batchSize = v }
-        if let v = try f.int("kg-batch-size") { train.kgBatchSize = v }
-        if let v = try f.int("kg-batches") { train.kgBatchesPerEpoch = v }
-        if let v = try f.int("max-batches") { train.maxBatchesPerEpoch = v }
-        if let v = try f.choice("propagation", PropagationMode.self) { train.propagation = v }
-        if let v = try f.double("memory-budget") { train.memoryBudgetGiB = v }
-        if let v = try f.double("fusion-tape-budget", nonNegative: true) { train.fusionTapeBudgetGiB = v }
-        if let v = try f.int("fusion-items", in: 0...Int(Int32.max)) { train.fusionItemsPerBatchLimit = v }
+        if let v = f.choice("model", ModelKind.self) { kind = v }
+        if let v = f.choice("ablation", Ablation.self) { ablation = v }
+        if let v = f.int("epochs") { train.epochs = v }
+        if let v = f.int("batch-size") { train.batchSize = v }
+        if let v = f.int("kg-batch-size") { train.kgBatchSize = v }
+        if let v = f.int("kg-batches") { train.kgBatchesPerEpoch = v }
+        if let v = f.int("max-batches") { train.maxBatchesPerEpoch = v }
+        if let v = f.choice("propagation", PropagationMode.self) { train.propagation = v }
+        if let v = f.double("memory-budget") { train.memoryBudgetGiB = v }
+        if let v = f.double("fusion-tape-budget") { train.fusionTapeBudgetGiB = v }
+        if let v = f.int("fusion-items") { train.fusionItemsPerBatchLimit = v }
         try model.apply(architectureFlags: f)
-        if let v = try f.double("l2") { model.l2 = Float(v) }
-        if let v = try f.double("feature-mask") { model.featureMask = Float(v) }
-        if let v = try f.choice("aggregator", ModelConfig.Aggregator.self) { model.aggregator = v }
-        if let v = try f.double("weight-decay") { model.weightDecay = Float(v) }
-        if let v = try f.int("hard-negatives") { train.hardNegativeCandidates = v }
-        if let v = try f.int("patience") { train.patience = v }
-        if let v = try f.int("eval-every") { train.evalEvery = v }
-        if let v = try f.seed("seed") { model.seed = v; train.seed = v }
-        if let v = try f.seed("split-seed") { data.seed = v }
+        if let v = f.double("l2") { model.l2 = Float(v) }
+        if let v = f.double("feature-mask") { model.featureMask = Float(v) }
+        if let v = f.choice("aggregator", ModelConfig.Aggregator.self) { model.aggregator = v }
+        if let v = f.double("weight-decay") { model.weightDecay = Float(v) }
+        if let v = f.int("hard-negatives") { train.hardNegativeCandidates = v }
+        if let v = f.int("patience") { train.patience = v }
+        if let v = f.int("eval-every") { train.evalEvery = v }
+        if let v = f.seed("seed") { model.seed = v; train.seed = v }
+        if let v = f.seed("split-seed") { data.seed = v }
         if let v = f.string("split-files") { data.splitFiles = v }
         if f.has("no-eval") { train.evaluate = false }
-        if let v = try f.double("budget") { train.maxSeconds = v }
+        if let v = f.double("budget") { train.maxSeconds = v }
         initFrom = f.string("init-from")
         textModel = f.string("text-model")
         out = f.string("out")

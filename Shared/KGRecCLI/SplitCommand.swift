@@ -22,7 +22,7 @@ struct SplitCommand: CLICommand {
             var options = DataOptions(path: path)
             options.name = f.string("dataset-name")
             if f.has("all-interactions") { options.linkedOnly = false }
-            if let v = try f.seed("split-seed") { options.seed = v }
+            if let v = f.seed("split-seed") { options.seed = v }
             let files = try SplitFiles.write(options, to: out)
             print("wrote split seed \(options.seed) to \(files.joined(separator: ", "))")
             return 0

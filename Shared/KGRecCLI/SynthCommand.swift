@@ -9,7 +9,8 @@ struct SynthCommand: CLICommand {
     /// Defaults shown are `SynthConfig()`'s (the `default` preset).
     static let specs: [CommandFlags.Spec] = { let d = SynthConfig(); return [
         .init("out", "output directory (required)"),
-        .init("preset", "default | tiny (unit tests) | ablation (the pinned ablation test)"),
+        .init("preset", "tiny: unit tests; ablation: the pinned ablation test (not with --two-kgs)",
+              rule: .choices(["default", "tiny", "ablation"])),
         .init("nodes", "scale preset: about N nodes (40% users, 40% items, 20% attributes)", kind: .int),
         .init("name", "dataset name / file prefix", default: d.name),
         .init("users", "users", default: d.users),
@@ -53,30 +54,29 @@ struct SynthCommand: CLICommand {
     /// The config from `--preset`/`--nodes` and the individual flags.
     static func config(_ f: CommandFlags) throws -> SynthConfig {
         var c: SynthConfig
-        if let n = try f.int("nodes") {
+        if let n = f.int("nodes") {
             c = .scaled(nodes: n)
         } else {
-            switch f.string("preset") ?? "default" {
-            case "default": c = SynthConfig()
+            switch f.string("preset") {
             case "tiny": c = .tiny
             case "ablation": c = .ablationTest
-            case let p: throw CommandFlags.UsageError("--preset: expected default, tiny or ablation, got '\(p)'")
+            default: c = SynthConfig()
             }
         }
-        if let v = try f.int("users") { c.users = v }
-        if let v = try f.int("items") { c.items = v }
-        if let v = try f.int("attributes") { c.attributes = v }
-        if let v = try f.int("relations") { c.relations = v }
-        if let v = try f.int("interactions-per-user") { c.interactionsPerUser = v }
-        if let v = try f.int("visual-width") { c.visualWidth = v }
-        if let v = try f.int("text-width") { c.textWidth = v }
-        if let v = try f.double("missing-visual") { c.missingVisual = v }
-        if let v = try f.double("missing-text") { c.missingText = v }
-        if let v = try f.int("latent") { c.latent = v }
-        if let v = try f.double("noise") { c.featureNoise = Float(v) }
-        if let v = try f.int("candidates") { c.candidates = v }
-        if let v = try f.double("temperature") { c.temperature = Float(v) }
-        if let v = try f.seed("seed") { c.seed = v }
+        if let v = f.int("users") { c.users = v }
+        if let v = f.int("items") { c.items = v }
+        if let v = f.int("attributes") { c.attributes = v }
+        if let v = f.int("relations") { c.relations = v }
+        if let v = f.int("interactions-per-user") { c.interactionsPerUser = v }
+        if let v = f.int("visual-width") { c.visualWidth = v }
+        if let v = f.int("text-width") { c.textWidth = v }
+        if let v = f.double("missing-visual") { c.missingVisual = v }
+        if let v = f.double("missing-text") { c.missingText = v }
+        if let v = f.int("latent") { c.latent = v }
+        if let v = f.double("noise") { c.featureNoise = Float(v) }
+        if let v = f.int("candidates") { c.candidates = v }
+        if let v = f.double("temperature") { c.temperature = Float(v) }
+        if let v = f.seed("seed") { c.seed = v }
         return c
     }
 }

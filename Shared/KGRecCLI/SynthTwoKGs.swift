@@ -6,21 +6,21 @@ import KGRecModel
 enum SynthTwoKGs {
     static func run(_ f: CommandFlags, out: String) throws -> Int32 {
         var c: TwoKGSynthConfig
-        switch f.string("preset") ?? "default" {
-        case "default": c = TwoKGSynthConfig()
+        switch f.string("preset") {
         case "tiny": c = .tiny
-        case let p: throw CommandFlags.UsageError("--preset: with --two-kgs expected default or tiny, got '\(p)'")
+        case "ablation": throw CommandFlags.UsageError("--preset ablation does not go with --two-kgs, which takes tiny or none")
+        default: c = TwoKGSynthConfig()
         }
         if let v = f.string("name") { c.name = v }
-        if let v = try f.int("items") { c.items = v }
-        if let v = try f.int("attributes") { c.attributes = v }
-        if let v = try f.int("relations") { c.relations = v }
-        if let v = try f.int("text-width") { c.textWidth = v }
-        if let v = try f.int("latent") { c.latent = v }
-        if let v = try f.double("missing-text") { c.missingText = v }
-        if let v = try f.double("noise") { c.noise = v }
-        if let v = try f.double("overlap") { c.overlap = v }
-        if let v = try f.seed("seed") { c.seed = v }
+        if let v = f.int("items") { c.items = v }
+        if let v = f.int("attributes") { c.attributes = v }
+        if let v = f.int("relations") { c.relations = v }
+        if let v = f.int("text-width") { c.textWidth = v }
+        if let v = f.int("latent") { c.latent = v }
+        if let v = f.double("missing-text") { c.missingText = v }
+        if let v = f.double("noise") { c.noise = v }
+        if let v = f.double("overlap") { c.overlap = v }
+        if let v = f.seed("seed") { c.seed = v }
         let task = try SyntheticTwoKG.make(c)
         let files = try TwoKGFiles.write(task, to: out)
         print("synthesised \(task.summary), noise \(c.noise), overlap \(c.overlap)")

@@ -23,13 +23,13 @@ struct TableGraphCommand: CLICommand {
     static let flags: [CommandFlags.Flag] = [
         .init("graph", "HOST:PORT", "record: the graph service to export from"),
         .init("table", "FILE", "serve, npy: the recorded table (.kgrtable); record: where to write it"),
-        .init("synthetic", "USERS,ITEMS", "serve: a seeded random table instead of --table", kind: .intList),
-        .init("widths", "VISUAL,TEXT", "with --synthetic: vector widths", default: Defaults.widths),
+        .init("synthetic", "USERS,ITEMS", "serve: a seeded random table instead of --table", kind: .intList, rule: .positive),
+        .init("widths", "VISUAL,TEXT", "with --synthetic: vector widths", default: Defaults.widths, rule: .nonNegative),
         .init("seed", "N", "with --synthetic: seed", default: Defaults.seed),
         .init("host", "ADDR", "serve: address to bind", default: Defaults.host),
-        .init("port", "PORT", "serve: port; 0 picks a free one", default: Defaults.port),
+        .init("port", "PORT", "serve: port; 0 picks a free one", default: Defaults.port, rule: .range(0...65535)),
         .init("out", "DIR", "npy: directory for items.npy and queries.npy"),
-        .init("queries", "N", "npy: user vectors written as queries", default: Defaults.queries),
+        .init("queries", "N", "npy: user vectors written as queries", default: Defaults.queries, rule: .range(1...1_000_000)),
     ]
 
     func run(_ args: [String]) -> Int32 {
@@ -50,10 +50,10 @@ struct TableGraphCommand: CLICommand {
             case "serve":
                 let table: EmbeddingTable
                 if let s = f.ints("synthetic") {
-                    guard s.count == 2, s[0] > 0, s[1] > 0 else { throw CommandFlags.UsageError("--synthetic: expected USERS,ITEMS") }
+                    guard s.count == 2 else { throw CommandFlags.UsageError("--synthetic: expected USERS,ITEMS") }
                     let w = f.ints("widths") ?? Defaults.widths
-                    guard w.count == 2, w[0] >= 0, w[1] >= 0 else { throw CommandFlags.UsageError("--widths: expected VISUAL,TEXT") }
-                    table = .synthetic(users: s[0], items: s[1], visual: w[0], text: w[1], seed: try f.seed("seed") ?? Defaults.seed)
+                    guard w.count == 2 else { throw CommandFlags.UsageError("--widths: expected VISUAL,TEXT") }
+                    table = .synthetic(users: s[0], items: s[1], visual: w[0], text: w[1], seed: f.seed("seed") ?? Defaults.seed)
                 } else if let path = f.string("table") {
                     table = try EmbeddingTable(path: path)
                 } else {
@@ -62,7 +62,7 @@ struct TableGraphCommand: CLICommand {
                 let service = try TableGraphService(table: table)
                 var config = ServerConfig()
                 config.host = f.string("host") ?? Defaults.host
-                config.port = try f.int("port", in: 0...65535) ?? Defaults.port
+                config.port = f.int("port") ?? Defaults.port
                 config.eventLoops = 1
                 let server = GRPCServer(services: [service], config: config)
                 _ = InteropFlags.runBlocking { 0 }
@@ -78,7 +78,7 @@ struct TableGraphCommand: CLICommand {
                 guard let path = f.string("table"), let out = f.string("out") else {
                     throw CommandFlags.UsageError("npy needs --table FILE and --out DIR")
                 }
-                let m = try EmbeddingTable(path: path).matrices(queries: try f.int("queries", in: 1...1_000_000) ?? Defaults.queries)
+                let m = try EmbeddingTable(path: path).matrices(queries: f.int("queries") ?? Defaults.queries)
                 try NpyFile.write(path: out + "/items.npy", rows: m.itemCount, cols: m.visual + m.text, values: m.items)
                 try NpyFile.write(path: out + "/queries.npy", rows: m.userCount, cols: m.visual + m.text, values: m.users)
                 print("kgrec table-graph: \(m.itemCount) items and \(m.userCount) queries × \(m.visual)+\(m.text) written to \(out)")

@@ -14,22 +14,23 @@ struct UpCommand: CLICommand {
         .init("checkpoint", "FILE", "checkpoint.safetensors written by kgrec train (required)"),
         .init("data", "DIR", "dataset directory (default: the one recorded in the checkpoint)"),
         .init("fused-items", "FILE", "graph: fused-item artifact from kgrec export (trained items are not re-encoded at start)"),
-        .init("encoders", "N", "encoder processes (scale-out; the graph balances over them)", default: d.encoders),
+        .init("encoders", "N", "encoder processes (scale-out; the graph balances over them)", default: d.encoders, rule: .range(1...64)),
         .init("host", "ADDR", "address every service binds", default: d.host),
-        .init("encoder-port", "PORT", "first encoder's gRPC port; encoder i uses PORT+100*i", default: d.encoderPort),
-        .init("graph-port", "PORT", "graph gRPC port", default: d.graphPort),
-        .init("ranker-port", "PORT", "ranker gRPC port", default: d.rankerPort),
+        .init("encoder-port", "PORT", "first encoder's gRPC port; encoder i uses PORT+100*i", default: d.encoderPort, rule: .range(1...65535)),
+        .init("graph-port", "PORT", "graph gRPC port", default: d.graphPort, rule: .range(1...65535)),
+        .init("ranker-port", "PORT", "ranker gRPC port", default: d.rankerPort, rule: .range(1...65535)),
         .init("free-ports", nil, "pick free ports for every service instead of the defaults"),
         .init("no-admin", nil, "disable the admin HTTP servers (/metrics, /healthz)"),
         .init("state-dir", "DIR", "graph durable log in DIR/graph, logs in DIR/logs", default: d.stateDir),
         .init("bin-dir", "DIR", "where kgrec-encoder/graph/ranker are (default: beside this kgrec)"),
         .init("auth-token", "TOKEN", "bearer token for the graph's AddInteractions (or env KGREC_AUTH_TOKEN); passed to the graph by env"),
-        .init("log-level", "LEVEL", "services' log level", default: d.logLevel),
+        .init("log-level", "LEVEL", "services' log level", default: d.logLevel, rule: .choices(LogLevel.allCases.map(\.description))),
         .init("grace", "DURATION", "drain period of each service on stop", default: d.gracePeriod),
-        .init("restart", "POLICY", "never | on-failure: restart a crashed service with exponential back-off "
+        .init("restart", "POLICY", "on-failure restarts a crashed service with exponential back-off "
               + "(\(r.initialBackoff.flagValue) doubling to \(r.maxBackoff.flagValue)), giving up after --restart-limit crashes "
               + "within \(r.crashLoopWindow.flagValue); the others keep serving", default: r.mode),
-        .init("restart-limit", "N", "crashes of one service within \(r.crashLoopWindow.flagValue) that are still restarted (the next is a crash loop)", default: r.crashLoopLimit),
+        .init("restart-limit", "N", "crashes of one service within \(r.crashLoopWindow.flagValue) that are still restarted (the next is a crash loop)", default: r.crashLoopLimit,
+              rule: .range(0...1_000_000)),
         .init("start-timeout", "DURATION", "how long each service may take to become SERVING", default: d.startTimeout),
         .init("endpoints-file", "FILE", "write the services' addresses and PIDs as JSON once all are SERVING"),
         .init("encoder-arg", "ARG", "extra argument for every encoder", repeatable: true),
@@ -44,13 +45,8 @@ struct UpCommand: CLICommand {
             guard f.positional.isEmpty else { throw CommandFlags.UsageError("unexpected argument '\(f.positional[0])'") }
             let config = try Self.topologyConfig(f)
             var restart = RestartPolicy()
-            if let r = f.string("restart") {
-                guard let mode = RestartPolicy.Mode(rawValue: r) else {
-                    throw CommandFlags.UsageError("--restart: expected never or on-failure, got '\(r)'")
-                }
-                restart.mode = mode
-            }
-            restart.crashLoopLimit = try f.int("restart-limit", in: 0...1_000_000) ?? restart.crashLoopLimit
+            restart.mode = f.choice("restart", RestartPolicy.Mode.self) ?? restart.mode
+            restart.crashLoopLimit = f.int("restart-limit") ?? restart.crashLoopLimit
             let policy = restart
             let topology = try LocalTopology(config: config)
             let endpointsFile = f.string("endpoints-file")
@@ -125,11 +121,11 @@ struct UpCommand: CLICommand {
                                stateDir: absolute(state))
         c.data = f.string("data").map(absolute)
         c.fusedItems = f.string("fused-items").map(absolute)
-        c.encoders = try f.int("encoders", in: 1...64) ?? c.encoders
+        c.encoders = f.int("encoders") ?? c.encoders
         c.host = f.string("host") ?? c.host
-        c.encoderPort = try f.int("encoder-port", in: 1...65535) ?? c.encoderPort
-        c.graphPort = try f.int("graph-port", in: 1...65535) ?? c.graphPort
-        c.rankerPort = try f.int("ranker-port", in: 1...65535) ?? c.rankerPort
+        c.encoderPort = f.int("encoder-port") ?? c.encoderPort
+        c.graphPort = f.int("graph-port") ?? c.graphPort
+        c.rankerPort = f.int("ranker-port") ?? c.rankerPort
         c.freePorts = f.has("free-ports")
         c.adminPorts = !f.has("no-admin")
         c.authToken = f.string("auth-token") ?? ProcessInfo.processInfo.environment["KGREC_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

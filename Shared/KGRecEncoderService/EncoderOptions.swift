@@ -32,7 +32,7 @@ public struct EncoderOptions: DefaultedOptions {
         .optionalString("data", \.data,
                         help: "Dataset directory with the raw feature store (default: the one recorded in the checkpoint)."),
         .int("max-items", \.maxItems, .positive, help: "Most items per Encode request (more: INVALID_ARGUMENT)."),
-        .int("workers", \.workers, .init("0 (one per core) or a positive integer") { $0 >= 0 },
+        .int("workers", \.workers, .nonNegative,
              help: "Threads encoding at once across all calls (0 = one per core)."),
         .int("chunk-size", \.chunkSize, .positive, help: "Items per parallel work unit within one request."),
         .int("stream-window", \.streamWindow, .positive, help: "EncodeStream requests encoded ahead of the one being answered."),

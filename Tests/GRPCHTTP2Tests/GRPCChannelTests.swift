@@ -64,6 +64,23 @@ import Testing
         await server.shutdown(grace: .seconds(1))
     }
 
+    @Test func aSendAfterCloseSendThrowsSendAfterCloseAndTheCallStillEndsOK() async throws {
+        let (server, _) = try startServer()
+        let ch = GRPCChannel(host: "127.0.0.1", port: server.port)
+        let call = ch.bidiStreaming(m("Bidi"), requestType: RawMessage.self, responseType: RawMessage.self)
+        try await call.send(RawMessage([1]))
+        call.closeSend()
+        let error = await #expect(throws: RPCError.self) { try await call.send(RawMessage([2])) }
+        #expect(error?.code == .failedPrecondition)
+        #expect((error?.cause as? ClientSendStateError)?.code == .sendAfterClose)
+        // The echo saw only the message sent before the close.
+        #expect(try await call.receive()?.bytes == [1])
+        #expect(try await call.receive() == nil)
+        #expect(await call.status() == .ok)
+        ch.close()
+        await server.shutdown(grace: .seconds(1))
+    }
+
     @Test func errorStatusMessageAndTrailersArriveIntact() async throws {
         let (server, _) = try startServer()
         let ch = GRPCChannel(host: "127.0.0.1", port: server.port)

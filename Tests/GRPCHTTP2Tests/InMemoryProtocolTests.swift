@@ -4,7 +4,8 @@ import Synchronization
 import Testing
 
 /// Tier 1: an nghttp2 client session talking to the server connection in memory (no socket, no
-/// loop thread; `InMemoryConnection`), so the HTTP/2 and gRPC exchange is exactly the bytes fed.
+/// loop thread; `InMemoryConnection`), so the HTTP/2 and gRPC exchange is exactly the bytes fed;
+/// the client is a raw nghttp2 session, or the production `ClientConnection` with its calls.
 @Suite struct InMemoryProtocolTests {
     @Test func unaryCallAnswersOKWithTheEchoedMessage() async throws {
         let h = try InMemoryConnection()
@@ -70,6 +71,26 @@ import Testing
             let r = try await h.runUntilClosed(stream: id)
             #expect(r.data == answer)
             #expect(r.grpcStatus == 0 && r.resetCode == nil)
+        }
+        #expect(h.server.streams.isEmpty)
+    }
+
+    @Test func theProductionClientConnectionCompletesUnaryCallsInMemory() async throws {
+        let h = try InMemoryConnection(clientConfig: ClientConfig())
+        for method in ["Echo", "AsyncEcho"] {   // inline and task handlers
+            let call = h.call(ControlService.m(method))
+            call.start()
+            call.sendOnly([4, 2])
+            async let reply = call.receive()
+            let finished = await h.run { call.finished }
+            #expect(finished)
+            if !finished {   // fail instead of waiting forever for the reply
+                call.cancel()
+                await h.run { call.finished }
+            }
+            #expect(try await reply == [4, 2])
+            let (status, _) = await call.finalStatus()
+            #expect(status.code == .ok)
         }
         #expect(h.server.streams.isEmpty)
     }

@@ -242,4 +242,20 @@ enum TinyGraph {
         let error = #expect(throws: ModelError.self) { try MultiKG4Rec(config: c, graph: graph, features: features) }
         #expect(error?.code == .invalidValue)
     }
+
+    @Test func neighbourSequencesOfAnotherGraphAreAnInconsistentModelError() throws {
+        let (graph, features) = TinyGraph.make()
+        let c = TinyGraph.smallConfig()
+        // Five items where the model's graph has six.
+        let other = CollaborativeKG(itemCount: 5, attributeCount: 3, userCount: 4, trainUsers: [0, 1], trainItems: [0, 4],
+                                    knowledge: KGTriples(relationNames: ["genre"]))
+        let error = #expect(throws: ModelError.self) {
+            try MultiKG4Rec(config: c, graph: graph, features: features,
+                            sequences: NeighbourSequences(graph: other, length: c.sequenceLength))
+        }
+        #expect(error?.code == .inconsistent)
+        _ = try MultiKG4Rec(config: c, graph: graph, features: features,
+                            sequences: NeighbourSequences(graph: graph, length: c.sequenceLength))
+    }
+
 }

@@ -9,18 +9,21 @@ final class RecordingRecommender: Recommender {
     var epochs = 0, bprBatches = 0, kgBatches = 0, steps = 0
     var negatives: [(Int32, Int32)] = []
     var kgQuads: [(Int32, Int32, Int32, Int32)] = []
+    /// The 1-based BPR or KG batch (counted over the whole run) whose loss comes back NaN.
+    var nanAtBPRBatch: Int?, nanAtKGBatch: Int?
 
     init(_ d: Dataset) { inner = BPRMatrixFactorization(config: ModelConfig(), userCount: d.userCount, itemCount: d.itemCount) }
     func beginEpoch() { epochs += 1 }
     func bprLossAndGradients(users: [Int32], positives: [Int32], negatives n: [Int32]) -> Float {
         bprBatches += 1
         negatives += zip(users, n).map { ($0, $1) }
-        return inner.bprLossAndGradients(users: users, positives: positives, negatives: n)
+        let loss = inner.bprLossAndGradients(users: users, positives: positives, negatives: n)
+        return bprBatches == nanAtBPRBatch ? .nan : loss
     }
     func kgLossAndGradients(heads: [Int32], relations: [Int32], tails: [Int32], negativeTails: [Int32]) -> Float {
         kgBatches += 1
         for k in 0..<heads.count { kgQuads.append((heads[k], relations[k], tails[k], negativeTails[k])) }
-        return 0.5
+        return kgBatches == nanAtKGBatch ? .nan : 0.5
     }
     func step() { steps += 1; inner.step() }
     func inferenceEmbeddings() -> InferenceEmbeddings { inner.inferenceEmbeddings() }
@@ -97,6 +100,23 @@ final class RecordingRecommender: Recommender {
         }
         #expect(try run() == run())
     }
+
+    @Test(arguments: [(bpr: 2, kg: nil), (bpr: nil, kg: 4)] as [(bpr: Int?, kg: Int?)])
+    func aNonFiniteLossStopsTrainingWithADivergedErrorBeforeItsStep(_ nanAt: (bpr: Int?, kg: Int?)) throws {
+        let d = Self.data
+        let model = RecordingRecommender(d)
+        model.nanAtBPRBatch = nanAt.bpr
+        model.nanAtKGBatch = nanAt.kg
+        var c = Self.config(epochs: 3)
+        c.batchSize = 64
+        c.kgBatchesPerEpoch = 3
+        let trainer = try Trainer(model: model, dataset: d, config: c, progress: ProgressLine(enabled: false))
+        let error = #expect(throws: TrainError.self) { try trainer.run() }
+        #expect(error?.code == .diverged)
+        // Every batch before the NaN one was stepped; the NaN one was not, and nothing ran after it.
+        #expect(model.steps == model.bprBatches + model.kgBatches - 1)
+        #expect(nanAt.bpr.map { model.bprBatches == $0 && model.kgBatches == 0 } ?? (model.kgBatches == 4))
+    }
 }
 
 /// `TrainConfig.fusionTapeBudgetGiB` reaches the model: below what a batch needs, the fusion
@@ -134,4 +154,5 @@ final class RecordingRecommender: Recommender {
         #expect(e.fusion == 0.25 * 1_073_741_824)
         #expect(TrainConfig().fusionTapeBudget == FusionEncoder.defaultTapeBudget)
     }
+
 }

@@ -52,4 +52,18 @@ private struct Knobs: DefaultedOptions {
         let env = #expect(throws: ConfigError.self) { try knobs([], ["KGREC_KNOBS_PEER_KEEPALIVE_INTERVAL": "0"]) }
         #expect(env?.code == .invalidValue)
     }
+
+    @Test func theSpecsParseRefusesAValueBreakingItsRuleBeforeAnyOptionIsRead() {
+        let error = #expect(throws: ConfigError.self) { try spec.parse(arguments: [], environment: ["KGREC_KNOBS_DEPTH": "-1"]) }
+        #expect(error == ConfigError(.invalidValue, "invalid value '-1' for env KGREC_KNOBS_DEPTH: expected a positive integer"))
+        #expect((error?.cause as? ConfigValueParseFailure)?.code == .breaksRule)
+        let typo = #expect(throws: ConfigError.self) { try spec.parse(arguments: ["--depth", "deep"], environment: [:]) }
+        #expect((typo?.cause as? ConfigValueParseFailure)?.code == .wrongType)
+    }
+
+    @Test func helpShowsTheRuleBesideTheDefault() {
+        #expect(spec.helpText().contains("How deep. [env KGREC_KNOBS_DEPTH] (a positive integer) (default 7)\n"))
+        #expect(spec.helpText().contains("(a positive duration) (default 10s)\n"))
+    }
+
 }

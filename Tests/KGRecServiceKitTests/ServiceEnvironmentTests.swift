@@ -18,11 +18,14 @@ import Testing
     }
 
     @Test func badCommonValuesNameTheirSource() {
-        #expect(throws: ConfigError(.invalidValue, "invalid value 'loud' for env KGREC_ENCODER_LOG_LEVEL: expected debug, info, warn or error")) {
+        #expect(throws: ConfigError(.invalidValue, "invalid value 'loud' for env KGREC_ENCODER_LOG_LEVEL: expected one of debug, info, warn, error")) {
             try make([], ["KGREC_ENCODER_LOG_LEVEL": "loud"])
         }
-        #expect(throws: ConfigError(.invalidValue, "invalid value '70000' for flag --port: expected a port 0...65535")) {
+        #expect(throws: ConfigError(.invalidValue, "invalid value '70000' for flag --port: expected an integer in 0...65535")) {
             try make(["--port", "70000"])
+        }
+        #expect(throws: ConfigError(.invalidValue, "invalid value '-2' for flag --admin-port: expected an integer in -1...65535")) {
+            try make(["--admin-port", "-2"])
         }
     }
 

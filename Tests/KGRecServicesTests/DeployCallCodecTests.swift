@@ -26,11 +26,45 @@ import Testing
     }
 
     @Test func malformedOrIncompleteDescriptorsAreErrors() throws {
-        #expect(throws: ProtoSchema.ParseError.self) { try ProtoSchema(descriptors: [[0x22, 0x05, 0x0A]]) }
+        let malformed = #expect(throws: ProtoSchema.ParseError.self) { try ProtoSchema(descriptors: [[0x22, 0x05, 0x0A]]) }
+        #expect(malformed?.code == .malformed)
+        #expect((malformed?.cause as? ProtoWireReader.WireError)?.code == .truncated)
         // ranker.proto without the common.proto it imports: its fields name types nobody defines.
         let ranker = try #require(ProtoFileDescriptors.files.first { $0.name == "kgrec/v1/ranker.proto" })
         let error = #expect(throws: ProtoSchema.ParseError.self) { try ProtoSchema(descriptors: [ranker.serialized]) }
+        #expect(error?.code == .unknownType)
         #expect(error?.description.contains("unknown type kgrec.v1.") == true)
+    }
+
+    @Test func anRpcNamingAMessageNoFileDefinesIsAnUnknownMessageError() throws {
+        // FileDescriptorProto{service: [ServiceDescriptorProto{name: "S", method: [{name: "M",
+        // input_type: ".p.In", output_type: ".p.In"}]}]}, with no message `p.In` anywhere.
+        var method = ProtoWireWriter()
+        method.lengthDelimited(1, Array("M".utf8))
+        method.lengthDelimited(2, Array(".p.In".utf8))
+        method.lengthDelimited(3, Array(".p.In".utf8))
+        var service = ProtoWireWriter()
+        service.lengthDelimited(1, Array("S".utf8))
+        service.lengthDelimited(2, method.bytes)
+        var file = ProtoWireWriter()
+        file.lengthDelimited(2, Array("p".utf8))
+        file.lengthDelimited(6, service.bytes)
+        let error = #expect(throws: ProtoSchema.ParseError.self) { try ProtoSchema(descriptors: [file.bytes]) }
+        #expect(error?.code == .unknownMessage)
+    }
+
+    @Test func wireReaderErrorsSayWhichWayTheBytesAreBroken() {
+        func code(_ bytes: [UInt8], _ read: (inout ProtoWireReader) throws(ProtoWireReader.WireError) -> Void)
+            -> ProtoWireReader.WireError.Code?
+        {
+            var r = ProtoWireReader(ArraySlice(bytes))
+            do { try read(&r); return nil } catch { return error.code }
+        }
+        #expect(code([0x80]) { r throws(ProtoWireReader.WireError) in _ = try r.varint() } == .truncated)
+        #expect(code([UInt8](repeating: 0xFF, count: 11)) { r throws(ProtoWireReader.WireError) in _ = try r.varint() } == .invalidVarint)
+        #expect(code([0x02]) { r throws(ProtoWireReader.WireError) in _ = try r.tag() } == .invalidTag)
+        #expect(code([]) { r throws(ProtoWireReader.WireError) in try r.skip(3) } == .unsupportedWireType)
+        #expect(code([0x01]) { r throws(ProtoWireReader.WireError) in _ = try r.varint() } == nil)
     }
 
     @Test func reflectionClientReadsTheServersSchemaAndIsNilWithoutReflection() async throws {
@@ -141,8 +175,16 @@ import Testing
         #expect(try JSONParser.parseSequence("{\"a\":1}\n{\"a\":2}\n").count == 2)
         let error = #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse("{\n  \"a\": tru\n}") }
         #expect(error?.line == 2)
-        #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(#"{"a":1} x"#) }
-        #expect(throws: JSONParser.ParseError.self) { try JSONParser.parse(#"{"a":01.}"#) }
+        #expect(error?.code == .syntax)
+        func code(_ text: String) -> JSONParser.ParseError.Code? {
+            do { _ = try JSONParser.parse(text); return nil } catch { return error.code }
+        }
+        #expect(code(#"{"a":1} x"#) == .syntax)
+        #expect(code(#"{"a":01.}"#) == .invalidNumber)
+        #expect(code(#"{"a":"\q"}"#) == .invalidString)
+        #expect(code(#"["\#u{01}"]"#) == .invalidString)
+        #expect(code(String(repeating: "[", count: 129) + String(repeating: "]", count: 129)) == .tooDeep)
+        #expect(code(String(repeating: "[", count: 128) + String(repeating: "]", count: 128)) == nil)
     }
 
     @Test func methodNamesResolveInEveryAcceptedSpelling() {
@@ -164,11 +206,11 @@ import Testing
         let server = GRPCServer(services: [HealthService(registry: registry)], config: config)
         let port = try server.start()
         let channel = GRPCChannel(host: "127.0.0.1", port: port)
-        func call(_ method: String, _ json: String) async throws -> [String] {
+        func call(_ method: String, _ json: String...) async throws -> [String] {
             let runner = CallRunner(codec: codec, channel: channel, method: ProtoSchema.builtIn.method(method)!,
                                     options: CallOptions(timeout: .seconds(5)))
             let (stream, cont) = AsyncStream<JSONValue>.makeStream()
-            cont.yield(try JSONParser.parse(json))
+            for j in json { cont.yield(try JSONParser.parse(j)) }
             cont.finish()
             final class Lines: @unchecked Sendable { var all: [String] = [] }
             let lines = Lines()
@@ -181,6 +223,11 @@ import Testing
         #expect(notFound?.code == .notFound)
         let unimplemented = await #expect(throws: RPCError.self) { try await call("kgrec.v1.Ranker/Score", #"{"user_id":"u"}"#) }
         #expect(unimplemented?.code == .unimplemented)
+        // A unary or server-streaming method takes one request: a second is refused before any call.
+        for method in ["grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch"] {
+            let twice = await #expect(throws: ProtoJSONCodec.CodecError.self) { try await call(method, "{}", "{}") }
+            #expect(twice?.code == .tooManyRequests)
+        }
         channel.close()
         await server.shutdown(grace: .seconds(1))
     }

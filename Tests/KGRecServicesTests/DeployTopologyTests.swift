@@ -1,5 +1,6 @@
 import Foundation
 import KGRecGraphService
+import KGRecPOSIX
 import KGRecRankerService
 import KGRecServiceKit
 import Testing
@@ -77,6 +78,7 @@ import Testing
         let error = await #expect(throws: LocalTopology.StartError.self) {
             try await t.startFrom("graph", progress: { _ in })
         }
+        #expect(error?.code == .exited)
         let text = error?.description ?? ""
         #expect(text.contains("graph exited with status 3"))
         #expect(text.contains(config.stateDir + "/logs/graph.log"))
@@ -91,6 +93,7 @@ import Testing
         config.gracePeriod = .zero
         let t = try LocalTopology(config: config)
         let error = await #expect(throws: LocalTopology.StartError.self) { try await t.start(progress: { _ in }) }
+        #expect(error?.code == .unhealthy)
         #expect(error?.description.contains("encoder-0 did not become SERVING") == true)
         #expect(error?.description.contains("encoder-0.log") == true)
         let pid = t.pids[0].1
@@ -109,7 +112,47 @@ import Testing
         #expect(slow.isRunning)
         #expect(await slow.stop(grace: .seconds(5)) == 128 + SIGTERM)
         let missing = ChildProcess(name: "missing", executable: dir + "/nope", arguments: [], logPath: dir + "/m.log")
-        #expect(throws: ChildProcess.SpawnError.self) { try missing.start() }
+        let spawn = #expect(throws: ChildProcess.SpawnError.self) { try missing.start() }
+        #expect(spawn?.code == .spawnFailed)
+        #expect(spawn?.cause as? SystemError == SystemError("posix_spawn", errno: ENOENT))
+    }
+
+    @Test func aLogFileThatCannotBeOpenedIsALogUnwritableSpawnErrorWithTheOpenErrno() throws {
+        let dir = try Self.tempDir()
+        let child = ChildProcess(name: "c", executable: "/bin/true", arguments: [], logPath: dir + "/no-such-dir/c.log")
+        let error = #expect(throws: ChildProcess.SpawnError.self) { try child.start() }
+        #expect(error?.code == .logUnwritable)
+        #expect(error?.cause as? SystemError == SystemError("open", errno: ENOENT))
+        #expect(child.pid == 0)
+    }
+
+    @Test func aMissingExecutableIsFoundWhenTheTopologyIsPlanned() throws {
+        let bin = try Self.fakeBinDir([:])
+        try FileManager.default.removeItem(atPath: bin + "/kgrec-ranker")
+        let error = #expect(throws: LocalTopology.StartError.self) {
+            try LocalTopology(config: TopologyConfig(binDir: bin, checkpoint: "/c", stateDir: try Self.tempDir()))
+        }
+        #expect(error?.code == .missingExecutable)
+        #expect(error?.description.contains("kgrec-ranker not found") == true)
+    }
+
+    @Test func aServiceThatCannotBeSpawnedIsASpawnFailedStartErrorWrappingTheSpawnError() async throws {
+        let bin = try Self.fakeBinDir([:])
+        var config = TopologyConfig(binDir: bin, checkpoint: "/c", stateDir: try Self.tempDir())
+        config.freePorts = true
+        let t = try LocalTopology(config: config)
+        // Executable when planned, gone when started: posix_spawn fails with ENOENT.
+        try FileManager.default.removeItem(atPath: bin + "/kgrec-encoder")
+        let error = await #expect(throws: LocalTopology.StartError.self) { try await t.start(progress: { _ in }) }
+        #expect(error?.code == .spawnFailed)
+        #expect((error?.cause as? ChildProcess.SpawnError)?.code == .spawnFailed)
+        #expect(error?.description.contains("encoder-0: cannot start") == true)
+    }
+
+    @Test func restartingANameThatIsNoServiceIsAnUnknownServiceError() async throws {
+        let t = try LocalTopology(config: TopologyConfig(binDir: try Self.fakeBinDir([:]), checkpoint: "/c", stateDir: try Self.tempDir()))
+        let error = await #expect(throws: LocalTopology.StartError.self) { try await t.restart("nope") }
+        #expect(error?.code == .unknownService)
     }
 }
 
@@ -131,6 +174,7 @@ extension DeployTopologyTests {
         config.adminPorts = false
         let t = try LocalTopology(config: config)
         let error = await #expect(throws: LocalTopology.StartError.self) { try await t.start(progress: { _ in }) }
+        #expect(error?.code == .portInUse)
         #expect(error?.description.contains("encoder-0: port \(taken) on 127.0.0.1 is already in use") == true)
         #expect(t.pids.allSatisfy { $0.1 == 0 })
     }

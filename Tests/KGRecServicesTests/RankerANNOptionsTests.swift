@@ -15,6 +15,22 @@ import Testing
         return try RankerOptions(config: config)
     }
 
+    @Test func theRankersRulesAreCheckedWhenItsFlagsAndEnvVarsAreParsedAndShownInHelp() {
+        func parseError(_ args: [String], _ env: [String: String] = [:]) -> String? {
+            do { _ = try spec.parse(arguments: args, environment: env); return nil } catch { return error.message }
+        }
+        #expect(parseError([], ["KGREC_RANKER_PRECISION": "fp8"])
+            == "invalid value 'fp8' for env KGREC_RANKER_PRECISION: expected one of fp32, fp16, int8")
+        #expect(parseError(["--recall-probe-rate", "1.5"]) == "invalid value '1.5' for flag --recall-probe-rate: expected a number in [0, 1]")
+        #expect(parseError(["--ann-lists", "-1"]) == "invalid value '-1' for flag --ann-lists: expected a non-negative integer")
+        #expect(parseError(["--max-message-size", "0"]) == "invalid value '0' for flag --max-message-size: expected a positive size")
+        #expect(parseError(["--precision", "int8", "--recall-probe-rate", "1", "--ann-lists", "0"]) == nil)
+        let help = spec.helpText()
+        #expect(help.contains("[env KGREC_RANKER_PRECISION] (one of fp32, fp16, int8) (default fp32)\n"))
+        #expect(help.contains("[env KGREC_RANKER_RECALL_PROBE_RATE] (a number in [0, 1]) (default 0.01)\n"))
+        #expect(help.contains("[env KGREC_RANKER_LOG_LEVEL] (one of debug, info, warn, error) (default info)\n"))
+    }
+
     @Test func flagsSetThePrecisionAndTheIndexAndBadValuesAreErrors() throws {
         let o = try options(["--precision", "int8", "--ann-min-items", "100", "--ann-lists", "64", "--ann-nprobe", "3",
                              "--ann-max-bytes", "1MiB", "--recall-probe-rate", "0.5"])

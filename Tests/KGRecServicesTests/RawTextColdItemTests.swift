@@ -2,7 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCHTTP2
 import KGRecEncoderService
-import KGRecModel
+@testable import KGRecModel
 import KGRecText
 import KGRecWire
 import Testing
@@ -196,5 +196,24 @@ struct TextFixture: Sendable {
             let error = await #expect(throws: TextModelError.self) { try await engine.load() }
             #expect(error?.code == (record == nil ? .unrecordedModel : .otherModel))
         }
+    }
+
+    @Test func theEncoderRefusesATextModelForACheckpointWithoutText() async throws {
+        let f = try ServingFixture(steps: 0)
+        var c = ServingFixture.modelConfig()
+        c.modalities = .visualOnly
+        let model = try MultiKG4Rec(config: c, graph: f.dataset.graph, features: f.dataset.features, sequences: f.dataset.sequences)
+        let path = f.directory + "/visual-only.safetensors"
+        var data = DataOptions(path: f.dataDirectory)
+        data.sequenceLength = c.sequenceLength
+        try Checkpoint(kind: .multiKG4Rec, model: c, training: TrainConfig(), data: data,
+                       counts: DatasetCounts(f.dataset), bestEpoch: 0, test: [:], tensors: model.namedParameters()).write(to: path)
+        var options = EncoderOptions()
+        options.checkpoint = path
+        options.textModel = TextFixture.modelDirectory
+        let error = await #expect(throws: TextModelError.self) { try await EncoderEngine(options: options).load() }
+        #expect(error?.code == .noTextModality)
+        options.textModel = nil
+        try await EncoderEngine(options: options).load()
     }
 }

@@ -178,6 +178,29 @@ func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Float {
         }
     }
 
+    @Test func aColdVectorOfAModalityTheModelHasNoProjectionForIsANoProjectionError() throws {
+        let f = try ServingFixture(steps: 0)
+        var c = ServingFixture.modelConfig()
+        c.modalities = .visualOnly
+        let serving = try ServingModel(model: MultiKG4Rec(config: c, graph: f.dataset.graph, features: f.dataset.features,
+                                                          sequences: f.dataset.sequences), dataset: f.dataset)
+        #expect(serving.rawWidth(of: .text) == nil)
+        let visual = [Float](repeating: 0.5, count: 12)
+        #expect(try serving.encode([.cold(raw: RawContent(visual: visual), neighbours: [])]).count == 1)
+        let error = #expect(throws: ServingInputError.self) {
+            try serving.encode([.known(item: 0), .cold(raw: RawContent(visual: visual, text: [Float](repeating: 0.5, count: 10)), neighbours: [])])
+        }
+        #expect(error?.code == .noProjection && error?.item == 1)
+    }
+
+    @Test func aModelServedWithAnotherDatasetIsAnInconsistentModelError() throws {
+        let f = try ServingFixture(steps: 0)
+        let other = try SyntheticKG(.tiny).dataset()
+        #expect(other.itemCount != f.dataset.itemCount)
+        let error = #expect(throws: ModelError.self) { try ServingModel(model: f.model, dataset: other) }
+        #expect(error?.code == .inconsistent)
+    }
+
     @Test func theGraphStageRejectsFusedVectorsAndTablesOfAnotherShape() throws {
         let f = try ServingFixture()
         let serving = try ServingModel(model: f.model, dataset: f.dataset)

@@ -7,9 +7,9 @@ import KGRecServiceKit
 /// the command allows them, positional arguments (`--` ends the flags). Each command declares its
 /// flags once, in its own file, as a `[Flag]`; `usage` prints them through `OptionHelp`, as the
 /// services print theirs. Every value is type-checked as it is parsed (`--epochs abc` fails there,
-/// with the services' message); the accessors add what a command checks beyond the type (a range,
-/// a sign, one of an enumeration's spellings). Errors are `UsageError`s naming the flag;
-/// `runCommand` turns them into exit code 2.
+/// with the services' message), and so is its `ConfigRule` (a range, a sign, one of an
+/// enumeration's spellings: `--k 0` fails there too, saying `expected a positive integer`); `usage`
+/// shows each rule. Errors are `UsageError`s naming the flag; `runCommand` turns them into exit code 2.
 struct CommandFlags {
     /// One declared flag: a `ConfigOption` (name, type, typed default, help), the same
     /// declaration the services use, plus what only `kgrec` has: a short alias, the placeholder
@@ -27,29 +27,34 @@ struct CommandFlags {
         let shownDefault: ConfigValue?
 
         /// `.init("out", "output directory")`, `.init("quiet", "no progress lines", value: false)`,
-        /// `.init("budget", "time budget in seconds", kind: .double)`.
-        init(_ name: String, _ help: String, kind: ConfigValueKind = .string, value: Bool = true) {
-            self.init(name, value ? "X" : nil, help, kind: kind)
+        /// `.init("budget", "time budget in seconds", kind: .double, rule: .positive)`.
+        init(_ name: String, _ help: String, kind: ConfigValueKind = .string, value: Bool = true, rule: ConfigRule? = nil) {
+            self.init(name, value ? "X" : nil, help, kind: kind, rule: rule)
         }
 
         /// A flag whose type and default come from the value the command really starts from, so
         /// help cannot drift from behaviour: `.init("epochs", "maximum epochs", default: TrainConfig().epochs)`.
-        init(_ name: String, _ help: String, default value: some FlagValue) {
-            self.init(name, "X", help, default: value)
+        /// The rule is `rule`, else the value type's (`FlagValue.flagRule`: an enumeration's
+        /// spellings, non-negative seeds).
+        init(_ name: String, _ help: String, default value: some FlagValue, rule: ConfigRule? = nil) {
+            self.init(name, "X", help, default: value, rule: rule)
         }
 
-        /// `.init("graph-port", "PORT", "graph gRPC port", default: TopologyConfig.defaultGraphPort)`.
-        init(_ name: String, short: Character? = nil, _ placeholder: String, _ help: String, default value: some FlagValue) {
+        /// `.init("graph-port", "PORT", "graph gRPC port", default: TopologyConfig.defaultGraphPort, rule: .range(1...65535))`.
+        init<V: FlagValue>(_ name: String, short: Character? = nil, _ placeholder: String, _ help: String, default value: V,
+                           rule: ConfigRule? = nil)
+        {
             let v = value.flagValue
-            self.init(ConfigOption(name, kind: v.kind, default: v, help: help), short: short, placeholder, shownDefault: v)
+            self.init(ConfigOption(name, kind: v.kind, default: v, rule: rule ?? V.flagRule, help: help), short: short, placeholder,
+                      shownDefault: v)
         }
 
         /// `.init("data", short: "d", "JSON", "request body")`, `.init("list", nil, "list methods")`.
         init(_ name: String, short: Character? = nil, _ value: String?, _ help: String, kind: ConfigValueKind = .string,
-             repeatable: Bool = false)
+             repeatable: Bool = false, rule: ConfigRule? = nil)
         {
-            self.init(ConfigOption(name, kind: value == nil ? .bool : kind, default: nil, help: help), short: short, value,
-                      repeatable: repeatable)
+            self.init(ConfigOption(name, kind: value == nil ? .bool : kind, default: nil, rule: rule, help: help), short: short,
+                      value, repeatable: repeatable)
         }
 
         private init(_ option: ConfigOption, short: Character?, _ value: String?, repeatable: Bool = false,
@@ -62,22 +67,28 @@ struct CommandFlags {
             self.shownDefault = shownDefault
         }
 
-        /// The text of one value, parsed and type-checked by the services' `ConfigValueParser`;
-        /// `kgrec`'s durations also take plain seconds (`--grace 10`).
+        /// The text of one value, parsed, type-checked and checked against the rule by the
+        /// services' `ConfigValueParser`; `kgrec`'s durations also take plain seconds (`--grace 10`).
         func parse(_ text: String) throws(UsageError) -> ConfigValue {
-            if option.kind == .duration, let s = Double(text), s >= 0, s.isFinite, s < 9.2e9 {
-                return .duration(.nanoseconds(Int64(s * 1e9)))
-            }
-            do { return try ConfigValueParser.parse(text, as: option.kind) } catch {
-                throw .invalid(source: "flag --\(name)", value: text, reason: error.reason)
+            do {
+                if option.kind == .duration, let s = Double(text), s >= 0, s.isFinite, s < 9.2e9 {
+                    return try ConfigValueParser.checked(.duration(.nanoseconds(Int64(s * 1e9))), for: option)
+                }
+                return try ConfigValueParser.parse(text, for: option)
+            } catch {
+                throw .invalid(source: "flag --\(name)", value: text, reason: error.reason, cause: error)
             }
         }
     }
 
     typealias Spec = Flag
 
-    /// A value a flag starts from; its `ConfigValue` gives the flag's type and the default help shows.
-    protocol FlagValue { var flagValue: ConfigValue { get } }
+    /// A value a flag starts from; its `ConfigValue` gives the flag's type and the default help
+    /// shows, its `flagRule` the rule of a flag declared with it (none unless the type has one).
+    protocol FlagValue {
+        var flagValue: ConfigValue { get }
+        static var flagRule: ConfigRule? { get }
+    }
 
     private let flags: [Flag]
     /// Every value given, parsed; a repeatable flag keeps them all, others the last.
@@ -129,24 +140,20 @@ struct CommandFlags {
     func strings(_ n: String) -> [String] { (values[n] ?? []).map { "\($0)" } }
     func has(_ n: String) -> Bool { values[n] != nil }
 
-    func int(_ n: String, in range: ClosedRange<Int>? = nil) throws(UsageError) -> Int? {
+    func int(_ n: String) -> Int? {
         guard case .int(let v)? = typed(n, .int) else { return nil }
-        guard range.map({ $0.contains(v) }) ?? true else {
-            throw invalid(n, v, "an integer in \(range!.lowerBound)...\(range!.upperBound)")
-        }
         return v
     }
 
-    /// A non-negative integer seed.
-    func seed(_ n: String) throws(UsageError) -> UInt64? {
+    /// A seed: an integer flag declared with a `UInt64` default (so its rule is `nonNegative`).
+    func seed(_ n: String) -> UInt64? {
+        precondition(declared(n, rule: .nonNegative), "--\(n) is read as a seed but not declared with a UInt64 default")
         guard case .int(let v)? = typed(n, .int) else { return nil }
-        guard v >= 0 else { throw invalid(n, v, "a non-negative integer") }
         return UInt64(v)
     }
 
-    func double(_ n: String, nonNegative: Bool = false) throws(UsageError) -> Double? {
+    func double(_ n: String) -> Double? {
         guard case .double(let v)? = typed(n, .double) else { return nil }
-        guard !nonNegative || v >= 0 else { throw invalid(n, v, "a non-negative number") }
         return v
     }
 
@@ -162,12 +169,12 @@ struct CommandFlags {
         return v
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_ n: String, _ type: T.Type) throws(UsageError) -> T?
-        where T.RawValue == String
-    {
+    /// One of `T`'s spellings: a flag declared with a `T` default or `rule: .choices(T.self)`, so
+    /// the parse already refused any other text.
+    func choice<T: RawRepresentable & CaseIterable>(_ n: String, _ type: T.Type) -> T? where T.RawValue == String {
+        precondition(declared(n, rule: .choices(T.self)), "--\(n) is read as a \(T.self) but not declared with its choices")
         guard case .string(let s)? = typed(n, .string) else { return nil }
-        guard let v = T(rawValue: s) else { throw invalid(n, s, "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))") }
-        return v
+        return T(rawValue: s)
     }
 
     /// A duration in the services' grammar (`30s`, `500ms`, `2m`, `1.5s`, `250us`), or plain seconds.
@@ -185,15 +192,16 @@ struct CommandFlags {
         return values[n]?.last
     }
 
-    private func invalid(_ n: String, _ value: some CustomStringConvertible, _ expected: String) -> UsageError {
-        .invalid(source: "flag --\(n)", value: "\(value)", reason: "expected \(expected)")
+    /// Whether flag `n` is undeclared (readers shared between commands skip those) or has `rule`.
+    private func declared(_ n: String, rule: ConfigRule) -> Bool {
+        flags.first { $0.name == n }.map { $0.option.rule == rule } ?? true
     }
 
     /// `usage: SYNOPSIS`, the summary, then one line per flag.
     static func usage(synopsis: String, _ summary: String, _ flags: [Flag]) -> String {
         "usage: \(synopsis)\n\(summary)\n\nflags:\n" + OptionHelp.render(flags.map { f in
             OptionHelp.Row((f.short.map { "-\($0), " } ?? "") + "--" + f.name + (f.value.map { " " + $0 } ?? ""), f.help,
-                           default: f.shownDefault, repeatable: f.repeatable)
+                           default: f.shownDefault, repeatable: f.repeatable, rule: f.option.rule?.expected(for: f.option.kind))
         })
     }
 
@@ -203,9 +211,13 @@ struct CommandFlags {
     }
 }
 
+extension CommandFlags.FlagValue { static var flagRule: ConfigRule? { nil } }
 extension Int: CommandFlags.FlagValue { var flagValue: ConfigValue { .int(self) } }
-/// Seeds: an integer flag whose accessor `seed` refuses negative values.
-extension UInt64: CommandFlags.FlagValue { var flagValue: ConfigValue { .int(Int(self)) } }
+/// Seeds: an integer flag that refuses negative values (read with `seed`).
+extension UInt64: CommandFlags.FlagValue {
+    var flagValue: ConfigValue { .int(Int(self)) }
+    static var flagRule: ConfigRule? { .nonNegative }
+}
 extension String: CommandFlags.FlagValue { var flagValue: ConfigValue { .string(self) } }
 extension Bool: CommandFlags.FlagValue { var flagValue: ConfigValue { .bool(self) } }
 /// As the shortest text that reads back as the same `Float` (0.1, not 0.10000000149011612).
@@ -214,9 +226,11 @@ extension Double: CommandFlags.FlagValue { var flagValue: ConfigValue { .double(
 extension Duration: CommandFlags.FlagValue { var flagValue: ConfigValue { .duration(self) } }
 /// Comma-separated, as list flags are written: 64,32,16.
 extension Array: CommandFlags.FlagValue where Element == Int { var flagValue: ConfigValue { .intList(self) } }
-/// Enumerations are string flags shown as their flag spelling; `choice` reads them.
-extension CommandFlags.FlagValue where Self: RawRepresentable, RawValue == String {
+/// Enumerations are string flags shown as their flag spelling, their spellings the choices;
+/// `choice` reads them.
+extension CommandFlags.FlagValue where Self: RawRepresentable & CaseIterable, RawValue == String {
     var flagValue: ConfigValue { .string(rawValue) }
+    static var flagRule: ConfigRule? { .choices(Self.self) }
 }
 extension DataOptions.Format: CommandFlags.FlagValue {}
 extension PropagationMode: CommandFlags.FlagValue {}

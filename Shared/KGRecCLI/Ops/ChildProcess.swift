@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KGRecPOSIX
 import Synchronization
 
 /// One service process started by `kgrec up`: spawned with `posix_spawn` in its own process
@@ -12,10 +13,6 @@ final class ChildProcess: Sendable {
     let arguments: [String]
     let logPath: String
     private let state = Mutex<(pid: pid_t, exit: Int32?)>((0, nil))
-
-    struct SpawnError: Error, CustomStringConvertible {
-        let description: String
-    }
 
     init(name: String, executable: String, arguments: [String], logPath: String) {
         self.name = name
@@ -29,7 +26,11 @@ final class ChildProcess: Sendable {
     /// Starts the process with `environment` (the parent's when nil).
     func start(environment: [String: String]? = nil) throws(SpawnError) {
         let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SpawnError(description: "\(name): cannot open log file \(logPath): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            let e = errno
+            throw SpawnError(.logUnwritable, "\(name): cannot open log file \(logPath): \(String(cString: strerror(e)))",
+                             cause: SystemError("open", errno: e))
+        }
         defer { close(fd) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -67,7 +68,8 @@ final class ChildProcess: Sendable {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp)
         guard rc == 0 else {
-            throw SpawnError(description: "\(name): cannot start \(executable): \(String(cString: strerror(rc)))")
+            throw SpawnError(.spawnFailed, "\(name): cannot start \(executable): \(String(cString: strerror(rc)))",
+                             cause: SystemError("posix_spawn", errno: rc))
         }
         state.withLock { $0 = (pid, nil) }
     }

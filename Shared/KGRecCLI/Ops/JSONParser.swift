@@ -2,13 +2,6 @@
 /// parses a sequence of whitespace-separated values (`parseSequence`), which is how `kgrec call`
 /// reads many requests for a streaming method.
 struct JSONParser {
-    struct ParseError: Error, CustomStringConvertible {
-        let line: Int
-        let column: Int
-        let reason: String
-        var description: String { "line \(line), column \(column): \(reason)" }
-    }
-
     private let bytes: [UInt8]
     private var i = 0
 
@@ -20,7 +13,7 @@ struct JSONParser {
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
-        guard p.i == p.bytes.count else { throw p.error("unexpected text after the value") }
+        guard p.i == p.bytes.count else { throw p.error(.syntax, "unexpected text after the value") }
         return v
     }
 
@@ -36,10 +29,10 @@ struct JSONParser {
         return out
     }
 
-    private func error(_ reason: String) -> ParseError {
+    private func error(_ code: ParseError.Code, _ reason: String) -> ParseError {
         var line = 1, col = 1
         for b in bytes[..<min(i, bytes.count)] { if b == 0x0A { line += 1; col = 1 } else { col += 1 } }
-        return ParseError(line: line, column: col, reason: reason)
+        return ParseError(code, line: line, column: col, reason: reason)
     }
 
     private mutating func skipSpace() {
@@ -47,8 +40,8 @@ struct JSONParser {
     }
 
     private mutating func value(depth: Int) throws(ParseError) -> JSONValue {
-        guard depth < 128 else { throw error("nesting deeper than 128") }
-        guard i < bytes.count else { throw error("unexpected end of input") }
+        guard depth < 128 else { throw error(.tooDeep, "nesting deeper than 128") }
+        guard i < bytes.count else { throw error(.syntax, "unexpected end of input") }
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1
@@ -57,18 +50,18 @@ struct JSONParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
             while true {
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error(.syntax, "expected a quoted key") }
                 let key = try string()
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error(.syntax, "expected ':' after key \"\(key)\"") }
                 i += 1
                 skipSpace()
                 fields.append((key, try value(depth: depth + 1)))
                 skipSpace()
-                guard i < bytes.count else { throw error("unterminated object") }
+                guard i < bytes.count else { throw error(.syntax, "unterminated object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
                 if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
-                throw error("expected ',' or '}'")
+                throw error(.syntax, "expected ',' or '}'")
             }
         case UInt8(ascii: "["):
             i += 1
@@ -79,10 +72,10 @@ struct JSONParser {
                 skipSpace()
                 items.append(try value(depth: depth + 1))
                 skipSpace()
-                guard i < bytes.count else { throw error("unterminated array") }
+                guard i < bytes.count else { throw error(.syntax, "unterminated array") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
                 if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw error("expected ',' or ']'")
+                throw error(.syntax, "expected ',' or ']'")
             }
         case UInt8(ascii: "\""):
             return .string(try string())
@@ -92,13 +85,13 @@ struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return .number(try number())
         default:
-            throw error("unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
+            throw error(.syntax, "unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
         }
     }
 
     private mutating func literal(_ word: String) throws(ParseError) {
         let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw error("expected \(word)") }
+        guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw error(.syntax, "expected \(word)") }
         i += w.count
     }
 
@@ -110,15 +103,15 @@ struct JSONParser {
             while p.i < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.i]) { p.i += 1 }
             return p.i - s
         }
-        guard digits(&self) > 0 else { throw error("expected digits") }
+        guard digits(&self) > 0 else { throw error(.invalidNumber, "expected digits") }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             i += 1
-            guard digits(&self) > 0 else { throw error("expected digits after '.'") }
+            guard digits(&self) > 0 else { throw error(.invalidNumber, "expected digits after '.'") }
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             i += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
-            guard digits(&self) > 0 else { throw error("expected exponent digits") }
+            guard digits(&self) > 0 else { throw error(.invalidNumber, "expected exponent digits") }
         }
         return String(decoding: bytes[start..<i], as: UTF8.self)
     }
@@ -127,14 +120,14 @@ struct JSONParser {
         i += 1  // opening quote
         var out: [UInt8] = []
         while true {
-            guard i < bytes.count else { throw error("unterminated string") }
+            guard i < bytes.count else { throw error(.syntax, "unterminated string") }
             let b = bytes[i]
             i += 1
             switch b {
             case UInt8(ascii: "\""):
                 return String(decoding: out, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                guard i < bytes.count else { throw error("unterminated escape") }
+                guard i < bytes.count else { throw error(.invalidString, "unterminated escape") }
                 let e = bytes[i]
                 i += 1
                 switch e {
@@ -150,19 +143,19 @@ struct JSONParser {
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code) {
                         guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
-                            throw error("unpaired surrogate")
+                            throw error(.invalidString, "unpaired surrogate")
                         }
                         i += 2
                         let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("bad low surrogate") }
+                        guard (0xDC00..<0xE000).contains(low) else { throw error(.invalidString, "bad low surrogate") }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
+                    guard let scalar = Unicode.Scalar(code) else { throw error(.invalidString, "invalid \\u escape") }
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: throw error("invalid escape")
+                default: throw error(.invalidString, "invalid escape")
                 }
             case 0..<0x20:
-                throw error("control character in string")
+                throw error(.invalidString, "control character in string")
             default:
                 out.append(b)
             }
@@ -170,7 +163,7 @@ struct JSONParser {
     }
 
     private mutating func hex4() throws(ParseError) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw error("short \\u escape") }
+        guard i + 4 <= bytes.count else { throw error(.invalidString, "short \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
             let c = bytes[i]
@@ -180,7 +173,7 @@ struct JSONParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: throw error("bad hex digit in \\u escape")
+            default: throw error(.invalidString, "bad hex digit in \\u escape")
             }
             v = v << 4 | d
         }

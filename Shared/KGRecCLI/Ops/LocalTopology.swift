@@ -11,10 +11,6 @@ final class LocalTopology: Sendable {
     let endpoints: [ServiceEndpoint]
     private let children: [ChildProcess]
 
-    struct StartError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Plans ports, directories and command lines; starts nothing.
     init(config: TopologyConfig) throws {
         self.config = config
@@ -23,7 +19,7 @@ final class LocalTopology: Sendable {
         try fm.createDirectory(atPath: logs, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: config.stateDir + "/graph", withIntermediateDirectories: true)
         for exe in ["kgrec-encoder", "kgrec-graph", "kgrec-ranker"] where !fm.isExecutableFile(atPath: config.binDir + "/" + exe) {
-            throw StartError(description: "\(config.binDir)/\(exe) not found or not executable (build with `swift build -c release`, or pass --bin-dir)")
+            throw StartError(.missingExecutable, "\(config.binDir)/\(exe) not found or not executable (build with `swift build -c release`, or pass --bin-dir)")
         }
         func port(_ fixed: Int) throws -> Int { config.freePorts ? try FreePort.pick(host: config.host) : fixed }
         func admin(_ fixed: Int) throws -> Int { config.adminPorts ? try port(fixed) : -1 }
@@ -89,10 +85,10 @@ final class LocalTopology: Sendable {
         for (ep, child) in zip(endpoints, children).dropFirst(skip) {
             do {
                 for port in [ep.grpcPort, ep.adminPort] where port > 0 && !FreePort.isFree(port, host: config.host) {
-                    throw StartError(description: "\(ep.name): port \(port) on \(config.host) is already in use "
+                    throw StartError(.portInUse, "\(ep.name): port \(port) on \(config.host) is already in use "
                                      + "(another kgrec up? pick other ports, or --free-ports)")
                 }
-                try child.start(environment: environment(for: ep))
+                try start(child, ep)
                 try await waitHealthy(ep, child, shouldStop: shouldStop)
             } catch {
                 await stop()
@@ -106,11 +102,17 @@ final class LocalTopology: Sendable {
 
     /// Restarts one stopped service with the same command line (fault tests, demos).
     func restart(_ name: String, shouldStop: @Sendable () -> Bool = { false }) async throws {
-        guard let i = children.firstIndex(where: { $0.name == name }) else { throw StartError(description: "no service \(name)") }
+        guard let i = children.firstIndex(where: { $0.name == name }) else { throw StartError(.unknownService, "no service \(name)") }
         let fresh = children[i]
         guard !fresh.isRunning else { return }
-        try fresh.start(environment: environment(for: endpoints[i]))
+        try start(fresh, endpoints[i])
         try await waitHealthy(endpoints[i], fresh, shouldStop: shouldStop)
+    }
+
+    private func start(_ child: ChildProcess, _ ep: ServiceEndpoint) throws(StartError) {
+        do { try child.start(environment: environment(for: ep)) } catch {
+            throw StartError(.spawnFailed, error.description, cause: error)
+        }
     }
 
     private func waitHealthy(_ ep: ServiceEndpoint, _ child: ChildProcess, shouldStop: @Sendable () -> Bool) async throws {
@@ -119,10 +121,11 @@ final class LocalTopology: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + config.startTimeout
         var last = "no answer yet"
+        var lastError: RPCError?
         while clock.now < deadline {
-            if shouldStop() { throw StartError(description: "interrupted while waiting for \(ep.name)") }
+            if shouldStop() { throw StartError(.interrupted, "interrupted while waiting for \(ep.name)") }
             if let code = child.poll() {
-                throw StartError(description: "\(ep.name) exited with status \(code) before becoming healthy; log \(ep.logPath):\n"
+                throw StartError(.exited, "\(ep.name) exited with status \(code) before becoming healthy; log \(ep.logPath):\n"
                                  + child.logTail())
             }
             do {
@@ -132,13 +135,15 @@ final class LocalTopology: Sendable {
                                                 options: CallOptions(timeout: .seconds(1)))
                 if r.message.status == .serving { return }
                 last = "health \(r.message.status)"
+                lastError = nil
             } catch let e as RPCError {
                 last = "\(e.code): \(e.message)"
+                lastError = e
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        throw StartError(description: "\(ep.name) did not become SERVING within \(config.startTimeout) (last: \(last)); log \(ep.logPath):\n"
-                         + child.logTail())
+        throw StartError(.unhealthy, "\(ep.name) did not become SERVING within \(config.startTimeout) (last: \(last)); log \(ep.logPath):\n"
+                         + child.logTail(), cause: lastError)
     }
 
     /// The first service that died on its own, with its exit status.

@@ -1,7 +1,8 @@
 extension ProtoJSONCodec {
     /// JSON the codec cannot turn into a request, or reply bytes it cannot turn into JSON: a `code`
     /// saying which kind (what tests switch on) and a description naming the field path
-    /// (`kgrec.v1.RecommendRequest.userId: expected a string, got a number`).
+    /// (`kgrec.v1.RecommendRequest.userId: expected a string, got a number`), and the wire error
+    /// behind a `malformedProtobuf` one.
     struct CodecError: Error, CustomStringConvertible {
         struct Code: Hashable, Sendable, CustomStringConvertible {
             private enum Kind: String {
@@ -34,10 +35,12 @@ extension ProtoJSONCodec {
 
         let code: Code
         let description: String
+        let cause: (any Error)?
 
-        init(_ code: Code, _ description: String) {
+        init(_ code: Code, _ description: String, cause: (any Error)? = nil) {
             self.code = code
             self.description = description
+            self.cause = cause
         }
     }
 }

@@ -174,12 +174,12 @@ struct ProtoJSONCodec: Sendable {
                 }
                 if field.repeated { lists[number, default: []].append(v) } else { singles[number] = v }
             }
-        } catch let e as ProtoWireReader.Truncated {
-            throw CodecError(.malformedProtobuf, "\(type): malformed protobuf (\(e.reason))")
+        } catch let e as ProtoWireReader.WireError {
+            throw CodecError(.malformedProtobuf, "\(type): malformed protobuf (\(e.reason))", cause: e)
         } catch let e as CodecError {
             throw e
         } catch {
-            throw CodecError(.malformedProtobuf, "\(type): \(error)")
+            throw CodecError(.malformedProtobuf, "\(type): \(error)", cause: error)
         }
         var out: [(String, JSONValue)] = []
         for f in message.fields {

@@ -18,21 +18,21 @@ extension ProtoSchema {
         self.init()
         for bytes in descriptors {
             do { try readFile(ArraySlice(bytes)) } catch {
-                throw ParseError(reason: "malformed FileDescriptorProto: \(error.reason)")
+                throw ParseError(.malformed, "malformed FileDescriptorProto: \(error.reason)", cause: error)
             }
         }
         for m in messages.values {
             for f in m.fields {
                 switch f.type {
                 case .enumeration(let t) where enums[t] == nil, .message(let t) where messages[t] == nil:
-                    throw ParseError(reason: "unknown type \(t) of \(m.name).\(f.name)")
+                    throw ParseError(.unknownType, "unknown type \(t) of \(m.name).\(f.name)")
                 default: continue
                 }
             }
         }
         for m in methods {
             for t in [m.input, m.output] where messages[t] == nil {
-                throw ParseError(reason: "rpc \(m.path) uses unknown message \(t)")
+                throw ParseError(.unknownMessage, "rpc \(m.path) uses unknown message \(t)")
             }
         }
     }
@@ -51,7 +51,7 @@ extension ProtoSchema {
     }
 
     /// FileDescriptorProto: 1 name, 2 package, 4 message_type, 5 enum_type, 6 service.
-    private mutating func readFile(_ bytes: ArraySlice<UInt8>) throws(ProtoWireReader.Truncated) {
+    private mutating func readFile(_ bytes: ArraySlice<UInt8>) throws(ProtoWireReader.WireError) {
         var package = "", messageBytes: [ArraySlice<UInt8>] = [], enumBytes: [ArraySlice<UInt8>] = [], services: [ArraySlice<UInt8>] = []
         var r = ProtoWireReader(bytes)
         while !r.atEnd {
@@ -70,7 +70,7 @@ extension ProtoSchema {
     }
 
     /// DescriptorProto: 1 name, 2 field, 3 nested_type, 4 enum_type.
-    private mutating func readMessage(_ bytes: ArraySlice<UInt8>, scope: String) throws(ProtoWireReader.Truncated) {
+    private mutating func readMessage(_ bytes: ArraySlice<UInt8>, scope: String) throws(ProtoWireReader.WireError) {
         var name = "", fields: [ArraySlice<UInt8>] = [], nested: [ArraySlice<UInt8>] = [], enumBytes: [ArraySlice<UInt8>] = []
         var r = ProtoWireReader(bytes)
         while !r.atEnd {
@@ -111,7 +111,7 @@ extension ProtoSchema {
     }
 
     /// EnumDescriptorProto: 1 name, 2 value (EnumValueDescriptorProto: 1 name, 2 number).
-    private mutating func readEnum(_ bytes: ArraySlice<UInt8>, scope: String) throws(ProtoWireReader.Truncated) {
+    private mutating func readEnum(_ bytes: ArraySlice<UInt8>, scope: String) throws(ProtoWireReader.WireError) {
         var name = "", values: [(String, Int32)] = []
         var r = ProtoWireReader(bytes)
         while !r.atEnd {
@@ -139,7 +139,7 @@ extension ProtoSchema {
 
     /// ServiceDescriptorProto: 1 name, 2 method (MethodDescriptorProto: 1 name, 2 input_type,
     /// 3 output_type, 5 client_streaming, 6 server_streaming).
-    private mutating func readService(_ bytes: ArraySlice<UInt8>, package: String) throws(ProtoWireReader.Truncated) {
+    private mutating func readService(_ bytes: ArraySlice<UInt8>, package: String) throws(ProtoWireReader.WireError) {
         var name = "", methodBytes: [ArraySlice<UInt8>] = []
         var r = ProtoWireReader(bytes)
         while !r.atEnd {

@@ -62,11 +62,6 @@ struct ProtoSchema: Sendable {
         }
     }
 
-    struct ParseError: Error, CustomStringConvertible {
-        let reason: String
-        var description: String { reason }
-    }
-
     private(set) var messages: [String: Message] = [:]
     private(set) var enums: [String: Enum] = [:]
     private(set) var methods: [Method] = []

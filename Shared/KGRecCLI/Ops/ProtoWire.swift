@@ -22,8 +22,6 @@ struct ProtoWireWriter {
 }
 
 struct ProtoWireReader {
-    struct Truncated: Error { let reason: String }
-
     private let bytes: ArraySlice<UInt8>
     private var i: Int
 
@@ -31,11 +29,11 @@ struct ProtoWireReader {
 
     var atEnd: Bool { i >= bytes.endIndex }
 
-    mutating func varint() throws(Truncated) -> UInt64 {
+    mutating func varint() throws(WireError) -> UInt64 {
         var v: UInt64 = 0, shift: UInt64 = 0
         while true {
-            guard i < bytes.endIndex else { throw Truncated(reason: "truncated varint") }
-            guard shift < 64 else { throw Truncated(reason: "varint longer than 10 bytes") }
+            guard i < bytes.endIndex else { throw WireError(.truncated, "truncated varint") }
+            guard shift < 64 else { throw WireError(.invalidVarint, "varint longer than 10 bytes") }
             let b = bytes[i]
             i += 1
             v |= UInt64(b & 0x7F) << shift
@@ -44,43 +42,43 @@ struct ProtoWireReader {
         }
     }
 
-    mutating func tag() throws(Truncated) -> (Int, Int) {
+    mutating func tag() throws(WireError) -> (Int, Int) {
         let t = try varint()
         let number = Int(truncatingIfNeeded: t >> 3)
-        guard number > 0 else { throw Truncated(reason: "field number 0") }
+        guard number > 0 else { throw WireError(.invalidTag, "field number 0") }
         return (number, Int(t & 7))
     }
 
-    mutating func fixed32() throws(Truncated) -> UInt32 {
-        guard i + 4 <= bytes.endIndex else { throw Truncated(reason: "truncated fixed32") }
+    mutating func fixed32() throws(WireError) -> UInt32 {
+        guard i + 4 <= bytes.endIndex else { throw WireError(.truncated, "truncated fixed32") }
         var v: UInt32 = 0
         for k in 0..<4 { v |= UInt32(bytes[i + k]) << (8 * k) }
         i += 4
         return v
     }
 
-    mutating func fixed64() throws(Truncated) -> UInt64 {
-        guard i + 8 <= bytes.endIndex else { throw Truncated(reason: "truncated fixed64") }
+    mutating func fixed64() throws(WireError) -> UInt64 {
+        guard i + 8 <= bytes.endIndex else { throw WireError(.truncated, "truncated fixed64") }
         var v: UInt64 = 0
         for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * k) }
         i += 8
         return v
     }
 
-    mutating func lengthDelimited() throws(Truncated) -> ArraySlice<UInt8> {
+    mutating func lengthDelimited() throws(WireError) -> ArraySlice<UInt8> {
         let n = try varint()
-        guard n <= UInt64(bytes.endIndex - i) else { throw Truncated(reason: "length past the end") }
+        guard n <= UInt64(bytes.endIndex - i) else { throw WireError(.truncated, "length past the end") }
         defer { i += Int(n) }
         return bytes[i..<i + Int(n)]
     }
 
-    mutating func skip(_ wireType: Int) throws(Truncated) {
+    mutating func skip(_ wireType: Int) throws(WireError) {
         switch wireType {
         case 0: _ = try varint()
         case 1: _ = try fixed64()
         case 2: _ = try lengthDelimited()
         case 5: _ = try fixed32()
-        default: throw Truncated(reason: "unsupported wire type \(wireType)")
+        default: throw WireError(.unsupportedWireType, "unsupported wire type \(wireType)")
         }
     }
 }

@@ -4,7 +4,7 @@
 /// crashed `crashLoopLimit` times within `crashLoopWindow` (a crash loop). A clean exit (status 0)
 /// is never restarted. Time is passed in, so the decisions are plain values (and tested so).
 struct RestartPolicy: Sendable, Equatable {
-    enum Mode: String, Sendable { case never, onFailure = "on-failure" }
+    enum Mode: String, Sendable, CaseIterable { case never, onFailure = "on-failure" }
 
     var mode: Mode = .onFailure
     /// Back-off before the first restart; doubles per crash within the window, capped.

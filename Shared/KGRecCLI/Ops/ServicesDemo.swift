@@ -88,7 +88,7 @@ public enum ServicesDemo {
                                             requestId: UInt64(n))
             let t = clock.now
             try await call.send(req)
-            guard let r = try await call.receive() else { throw DemoError("ScoreStream ended early: \(await call.status())") }
+            guard let r = try await call.receive() else { throw DemoError(.streamEndedEarly, "ScoreStream ended early: \(await call.status())") }
             streamLatency.record(nanoseconds: nanos(clock.now - t))
             if r.error != nil { streamErrors += 1 }
         }
@@ -135,7 +135,7 @@ public enum ServicesDemo {
             if s.unknownItemIds.isEmpty, !s.items.isEmpty { scored = s; break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        guard let scored, let item = scored.items.first else { throw DemoError("the ranker never learned about \(coldID)") }
+        guard let scored, let item = scored.items.first else { throw DemoError(.coldItemNotServed, "the ranker never learned about \(coldID)") }
         let all = try await ranker.unary(Kgrec_V1_Ranker.Method.recommend,
                                          request: Kgrec_V1_RecommendRequest(userId: probe, k: UInt32(min(ds.itemCount + 1, 1000))),  // the ranker's default --max-k
                                          responseType: Kgrec_V1_RecommendResponse.self, options: opts).message
@@ -163,10 +163,5 @@ public enum ServicesDemo {
         if let i = ds.items.index(of: it.itemId), Int(i) < ds.itemTitles.count, !ds.itemTitles[Int(i)].isEmpty { title = " \"\(ds.itemTitles[Int(i)])\"" }
         return String(format: "%d. %@%@ score %.4f = visual %.4f + text %.4f (visual share %.0f%%)",
                       rank, it.itemId, title, it.score, it.visualScore, it.textScore, vShare)
-    }
-
-    struct DemoError: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
     }
 }

@@ -35,11 +35,6 @@ public struct ServiceEnvironment: Sendable {
         case .printFlagsJSON(let json): return .exit(output: json)
         case .run(let c): config = c
         }
-        try config.check("port", expected: "a port 0...65535") { (0...65535).contains($0.int) }
-        try config.check("admin-port", expected: "a port 0...65535, or -1 to disable") { (-1...65535).contains($0.int) }
-        try config.check("log-level", expected: "debug, info, warn or error") {
-            if case .string(let s) = $0 { LogLevel(name: s) != nil } else { false }
-        }
         let logger = Logger(service: spec.service, level: LogLevel(name: config.string("log-level")) ?? .info,
                             sink: logSink)
         let metrics = ServiceMetrics()

@@ -5,8 +5,8 @@ public protocol DefaultedOptions: Sendable {
 }
 
 /// One option declared once and bound to a field of the options struct `Root`: it yields the
-/// `ConfigOption` (flag, env var, kind, help, and the default read from `Root()`'s field) and,
-/// once parsed, checks the value and stores it in the field. A service's option names are
+/// `ConfigOption` (flag, env var, kind, rule, help, and the default read from `Root()`'s field)
+/// and, once parsed (which checked the value against the rule), stores it in the field. A service's option names are
 /// written only here; `--help`, `--print-flags-json` and the deployment checks read the same
 /// declaration.
 ///
@@ -28,7 +28,7 @@ public struct BoundOption<Root: DefaultedOptions>: Sendable {
         self.store = store
     }
 
-    /// Checks the parsed value and stores it.
+    /// Stores the parsed value (a store may still refuse values that conflict with other options).
     public func read(_ config: ServiceConfig, into root: inout Root) throws(ConfigError) {
         try store(config, option, &root)
     }
@@ -41,65 +41,52 @@ public struct BoundOption<Root: DefaultedOptions>: Sendable {
         }
     }
 
-    /// What a value must satisfy beyond its type, and how the error says so.
-    public struct Rule<Value>: Sendable {
-        public let expected: String
-        public let isValid: @Sendable (Value) -> Bool
-
-        public init(_ expected: String, _ isValid: @escaping @Sendable (Value) -> Bool) {
-            self.expected = expected
-            self.isValid = isValid
-        }
-    }
-
+    /// Stores the parsed value (its rule was checked when it was parsed).
     private static func stored<Value>(_ option: ConfigOption, _ path: WritableKeyPath<Root, Value> & Sendable,
-                                      _ rule: Rule<Value>?, _ get: @escaping @Sendable (ConfigValue) -> Value?) -> Self
+                                      _ get: @escaping @Sendable (ConfigValue) -> Value?) -> Self
     {
         Self(option) { config, option, root throws(ConfigError) in
             guard let raw = config.value(option.name), let v = get(raw) else { return }
-            if let rule, !rule.isValid(v) {
-                throw .invalid(source: config.origin(of: option.name), value: "\(raw)", reason: "expected \(rule.expected)")
-            }
             root[keyPath: path] = v
         }
     }
 
-    public static func int(_ name: String, _ path: WritableKeyPath<Root, Int> & Sendable, _ rule: Rule<Int>? = nil,
+    public static func int(_ name: String, _ path: WritableKeyPath<Root, Int> & Sendable, _ rule: ConfigRule? = nil,
                            help: String) -> Self
     {
-        stored(.int(name, default: Root()[keyPath: path], help: help), path, rule) { if case .int(let v) = $0 { v } else { nil } }
+        stored(.int(name, default: Root()[keyPath: path], rule: rule, help: help), path) { if case .int(let v) = $0 { v } else { nil } }
     }
 
     /// A size in bytes (`256MiB`).
-    public static func size(_ name: String, _ path: WritableKeyPath<Root, Int> & Sendable, _ rule: Rule<Int>? = nil,
+    public static func size(_ name: String, _ path: WritableKeyPath<Root, Int> & Sendable, _ rule: ConfigRule? = nil,
                             help: String) -> Self
     {
-        stored(.size(name, default: Root()[keyPath: path], help: help), path, rule) { if case .size(let v) = $0 { v } else { nil } }
+        stored(.size(name, default: Root()[keyPath: path], rule: rule, help: help), path) { if case .size(let v) = $0 { v } else { nil } }
     }
 
     public static func double(_ name: String, _ path: WritableKeyPath<Root, Double> & Sendable,
-                              _ rule: Rule<Double>? = nil, help: String) -> Self
+                              _ rule: ConfigRule? = nil, help: String) -> Self
     {
-        stored(.double(name, default: Root()[keyPath: path], help: help), path, rule) { if case .double(let v) = $0 { v } else { nil } }
+        stored(.double(name, default: Root()[keyPath: path], rule: rule, help: help), path) { if case .double(let v) = $0 { v } else { nil } }
     }
 
     public static func duration(_ name: String, _ path: WritableKeyPath<Root, Duration> & Sendable,
-                                _ rule: Rule<Duration>? = nil, help: String) -> Self
+                                _ rule: ConfigRule? = nil, help: String) -> Self
     {
-        stored(.duration(name, default: Root()[keyPath: path], help: help), path, rule) {
+        stored(.duration(name, default: Root()[keyPath: path], rule: rule, help: help), path) {
             if case .duration(let v) = $0 { v } else { nil }
         }
     }
 
     public static func bool(_ name: String, _ path: WritableKeyPath<Root, Bool> & Sendable, help: String) -> Self {
-        stored(.bool(name, default: Root()[keyPath: path], help: help), path, nil) { if case .bool(let v) = $0 { v } else { nil } }
+        stored(.bool(name, default: Root()[keyPath: path], help: help), path) { if case .bool(let v) = $0 { v } else { nil } }
     }
 
     /// A string with a default (`Root()`'s value), or `required` with none.
     public static func string(_ name: String, _ path: WritableKeyPath<Root, String> & Sendable, required: Bool = false,
                               help: String) -> Self
     {
-        stored(.string(name, default: required ? nil : Root()[keyPath: path], required: required, help: help), path, nil) {
+        stored(.string(name, default: required ? nil : Root()[keyPath: path], required: required, help: help), path) {
             if case .string(let v) = $0 { v } else { nil }
         }
     }
@@ -113,29 +100,14 @@ public struct BoundOption<Root: DefaultedOptions>: Sendable {
         }
     }
 
-    /// One of an enum's raw values (`fp32`, `fp16` or `int8`); the error lists them.
+    /// One of an enum's raw values (`fp32`, `fp16` or `int8`): a string option with a `choices` rule.
     public static func choice<E: RawRepresentable & CaseIterable & Sendable>(
         _ name: String, _ path: WritableKeyPath<Root, E> & Sendable, help: String) -> Self where E.RawValue == String
     {
-        let names = E.allCases.map(\.rawValue)
-        let expected = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
-        return Self(.string(name, default: Root()[keyPath: path].rawValue, help: help)) { config, option, root throws(ConfigError) in
-            let text = config.string(option.name)
-            guard let v = E(rawValue: text) else {
-                throw .invalid(source: config.origin(of: option.name), value: text, reason: "expected \(expected)")
-            }
-            root[keyPath: path] = v
+        stored(.string(name, default: Root()[keyPath: path].rawValue, rule: .choices(E.self), help: help), path) {
+            if case .string(let v) = $0 { E(rawValue: v) } else { nil }
         }
     }
-}
-
-extension BoundOption.Rule where Value == Int {
-    public static var positive: Self { .init("a positive integer") { $0 > 0 } }
-    public static var nonNegative: Self { .init("a non-negative integer") { $0 >= 0 } }
-}
-
-extension BoundOption.Rule where Value == Duration {
-    public static var positive: Self { .init("a positive duration") { $0 > .zero } }
 }
 
 extension Array {

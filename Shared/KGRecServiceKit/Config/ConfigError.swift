@@ -54,9 +54,10 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     static func unexpectedArgument(_ arg: String) -> Self {
         .init(.unexpectedArgument, "unexpected argument '\(arg)': options are flags like --name value (see --help)")
     }
-    /// `source` says where the value came from: `flag --port`, `env KGREC_RANKER_PORT`.
-    public static func invalid(source: String, value: String, reason: String) -> Self {
-        .init(.invalidValue, "invalid value '\(value)' for \(source): \(reason)")
+    /// `source` says where the value came from: `flag --port`, `env KGREC_RANKER_PORT`; `cause`
+    /// is the `ConfigValueParseFailure` when the text did not parse or broke the option's rule.
+    public static func invalid(source: String, value: String, reason: String, cause: (any Error)? = nil) -> Self {
+        .init(.invalidValue, "invalid value '\(value)' for \(source): \(reason)", cause: cause)
     }
     static func missingRequired(_ option: ConfigOption, env: String) -> Self {
         .init(.missingRequired, "missing required option \(option.flag) (or env \(env)): \(option.help)")

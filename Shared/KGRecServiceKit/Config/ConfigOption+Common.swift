@@ -4,12 +4,13 @@ extension ConfigOption {
     public static func common(port: Int, adminPort: Int) -> [ConfigOption] {
         [
             .string("host", default: "0.0.0.0", help: "Address the gRPC server listens on."),
-            .int("port", default: port, help: "gRPC listening port (0 picks a free port)."),
+            .int("port", default: port, rule: .range(0...65535), help: "gRPC listening port (0 picks a free port)."),
             .string("admin-host", default: "0.0.0.0",
                     help: "Address of the admin HTTP server (/metrics, /healthz)."),
-            .int("admin-port", default: adminPort,
+            .int("admin-port", default: adminPort, rule: .range(-1...65535),
                  help: "Admin HTTP port for /metrics and /healthz (0 picks a free port, -1 disables)."),
-            .string("log-level", default: "info", help: "Lowest log level written: debug, info, warn, error."),
+            .string("log-level", default: "info", rule: .choices(LogLevel.allCases.map(\.description)),
+                    help: "Lowest log level written."),
             .duration("grace-period", default: .seconds(10),
                       help: "On SIGTERM/SIGINT, how long in-flight calls may finish before a hard stop."),
             .bool("reflection", default: true,

@@ -1,5 +1,6 @@
 /// One declared configuration option: a flag `--name`, its env-var equivalent
-/// `<PREFIX><NAME>` (upper case, `-` → `_`), its type, default and one-line description.
+/// `<PREFIX><NAME>` (upper case, `-` → `_`), its type, default, the rule a value must keep
+/// (checked when it is parsed, shown in `--help`) and one-line description.
 /// A service declares its options once; parsing, `--help`, `--print-flags-json` and the
 /// deployment-file checks all read the same declaration.
 public struct ConfigOption: Hashable, Sendable {
@@ -10,14 +11,18 @@ public struct ConfigOption: Hashable, Sendable {
     /// `required`). Lists default to empty, bools to false.
     public let defaultValue: ConfigValue?
     public let required: Bool
+    /// What a value must be beyond its type (a range, a sign, a set of words); nil for anything.
+    public let rule: ConfigRule?
     public let help: String
 
     public init(_ name: String, kind: ConfigValueKind, default defaultValue: ConfigValue?,
-                required: Bool = false, help: String)
+                required: Bool = false, rule: ConfigRule? = nil, help: String)
     {
         precondition(!name.isEmpty && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" },
                      "option names are lower-case kebab: \(name)")
         precondition(defaultValue == nil || defaultValue!.kind == kind, "default of \(name) has wrong type")
+        precondition(rule.map { $0.applies(to: kind) } ?? true, "rule of \(name) does not apply to \(kind.rawValue)")
+        precondition(rule == nil || defaultValue == nil || rule!.accepts(defaultValue!), "default of \(name) breaks its rule")
         self.name = name
         self.kind = kind
         switch (defaultValue, kind) {
@@ -26,6 +31,7 @@ public struct ConfigOption: Hashable, Sendable {
         default: self.defaultValue = defaultValue
         }
         self.required = required
+        self.rule = rule
         self.help = help
     }
 
@@ -37,25 +43,27 @@ public struct ConfigOption: Hashable, Sendable {
         prefix + name.uppercased().replacingAll("-", with: "_")
     }
 
-    public static func int(_ name: String, default d: Int?, required: Bool = false, help: String) -> Self {
-        .init(name, kind: .int, default: d.map { .int($0) }, required: required, help: help)
+    public static func int(_ name: String, default d: Int?, required: Bool = false, rule: ConfigRule? = nil,
+                           help: String) -> Self
+    {
+        .init(name, kind: .int, default: d.map { .int($0) }, required: required, rule: rule, help: help)
     }
-    public static func double(_ name: String, default d: Double?, help: String) -> Self {
-        .init(name, kind: .double, default: d.map { .double($0) }, help: help)
+    public static func double(_ name: String, default d: Double?, rule: ConfigRule? = nil, help: String) -> Self {
+        .init(name, kind: .double, default: d.map { .double($0) }, rule: rule, help: help)
     }
-    public static func string(_ name: String, default d: String?, required: Bool = false,
+    public static func string(_ name: String, default d: String?, required: Bool = false, rule: ConfigRule? = nil,
                               help: String) -> Self
     {
-        .init(name, kind: .string, default: d.map { .string($0) }, required: required, help: help)
+        .init(name, kind: .string, default: d.map { .string($0) }, required: required, rule: rule, help: help)
     }
     public static func bool(_ name: String, default d: Bool = false, help: String) -> Self {
         .init(name, kind: .bool, default: .bool(d), help: help)
     }
-    public static func duration(_ name: String, default d: Duration?, help: String) -> Self {
-        .init(name, kind: .duration, default: d.map { .duration($0) }, help: help)
+    public static func duration(_ name: String, default d: Duration?, rule: ConfigRule? = nil, help: String) -> Self {
+        .init(name, kind: .duration, default: d.map { .duration($0) }, rule: rule, help: help)
     }
-    public static func size(_ name: String, default bytes: Int?, help: String) -> Self {
-        .init(name, kind: .size, default: bytes.map { .size($0) }, help: help)
+    public static func size(_ name: String, default bytes: Int?, rule: ConfigRule? = nil, help: String) -> Self {
+        .init(name, kind: .size, default: bytes.map { .size($0) }, rule: rule, help: help)
     }
     public static func stringList(_ name: String, default d: [String] = [], required: Bool = false,
                                   help: String) -> Self

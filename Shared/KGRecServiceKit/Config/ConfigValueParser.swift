@@ -1,5 +1,18 @@
 /// Parses option text into typed values. Pure functions; every failure says what was expected.
 public enum ConfigValueParser {
+    /// Parses `text` as a value of `option`'s kind and checks it against the option's rule; the one
+    /// parse of option text (services' flags and env vars, `kgrec` flags). Throws a reason without
+    /// the option's name, which the caller adds.
+    public static func parse(_ text: String, for option: ConfigOption) throws(ConfigValueParseFailure) -> ConfigValue {
+        try checked(parse(text, as: option.kind), for: option)
+    }
+
+    /// `value` if it keeps `option`'s rule, else a `breaksRule` failure saying what was expected.
+    public static func checked(_ value: ConfigValue, for option: ConfigOption) throws(ConfigValueParseFailure) -> ConfigValue {
+        guard let rule = option.rule, !rule.accepts(value) else { return value }
+        throw .init(.breaksRule, "expected \(rule.expected(for: option.kind))")
+    }
+
     /// Parses `text` as a value of `kind`; a `stringList` from text is a comma-separated list.
     /// Throws a message (without the option's name, which the caller adds).
     public static func parse(_ text: String, as kind: ConfigValueKind) throws(ConfigValueParseFailure)
@@ -7,10 +20,10 @@ public enum ConfigValueParser {
     {
         switch kind {
         case .int:
-            guard let v = Int(text.trimmed) else { throw .init("expected an integer") }
+            guard let v = Int(text.trimmed) else { throw .init(.wrongType, "expected an integer") }
             return .int(v)
         case .double:
-            guard let v = Double(text.trimmed), v.isFinite else { throw .init("expected a number") }
+            guard let v = Double(text.trimmed), v.isFinite else { throw .init(.wrongType, "expected a number") }
             return .double(v)
         case .string:
             return .string(text)
@@ -18,7 +31,7 @@ public enum ConfigValueParser {
             switch text.trimmed.lowercased() {
             case "1", "true", "yes", "on": return .bool(true)
             case "0", "false", "no", "off": return .bool(false)
-            default: throw .init("expected true or false")
+            default: throw .init(.wrongType, "expected true or false")
             }
         case .duration:
             return .duration(try duration(text.trimmed))
@@ -29,7 +42,7 @@ public enum ConfigValueParser {
             return .stringList(items.filter { !$0.isEmpty })
         case .intList:
             let items = text.split(separator: ",").map { Int(String($0).trimmed) }
-            guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { throw .init("expected integers like 64,32,16") }
+            guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { throw .init(.wrongType, "expected integers like 64,32,16") }
             return .intList(items.map { $0! })
         }
     }
@@ -46,12 +59,12 @@ public enum ConfigValueParser {
         for (unit, seconds) in durationUnits.sorted(by: { $0.0.count > $1.0.count })
         where text.hasSuffix(unit) {
             let number = String(text.dropLast(unit.count))
-            guard let v = Double(number), v.isFinite, v >= 0 else { throw .init(expected) }
+            guard let v = Double(number), v.isFinite, v >= 0 else { throw .init(.wrongType, expected) }
             let nanos = v * seconds * 1e9
-            guard nanos < 9.2e18 else { throw .init("duration too large") }
+            guard nanos < 9.2e18 else { throw .init(.wrongType, "duration too large") }
             return .nanoseconds(Int64(nanos.rounded()))
         }
-        throw .init(expected)
+        throw .init(.wrongType, expected)
     }
 
     private static let sizeUnits: [(String, Double)] = [
@@ -69,10 +82,10 @@ public enum ConfigValueParser {
             scale = s
             break
         }
-        guard let v = Double(number), v.isFinite, v >= 0 else { throw .init(expected) }
+        guard let v = Double(number), v.isFinite, v >= 0 else { throw .init(.wrongType, expected) }
         let bytes = v * scale
         guard bytes < 9.2e18, bytes == bytes.rounded() else {
-            throw .init(bytes >= 9.2e18 ? "size too large" : "size is not a whole number of bytes")
+            throw .init(.wrongType, bytes >= 9.2e18 ? "size too large" : "size is not a whole number of bytes")
         }
         return Int(bytes)
     }

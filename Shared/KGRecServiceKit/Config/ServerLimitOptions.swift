@@ -25,18 +25,16 @@ public enum ServerLimitOptions {
     }
 
     private static func bound(maxMessageSize: Int) -> [BoundOption<ServerConfig>] {
-        let positive = BoundOption<ServerConfig>.Rule<Int>("a positive value") { $0 > 0 }
-        return [
-            BoundOption(.size("max-message-size", default: maxMessageSize,
+        [
+            BoundOption(.size("max-message-size", default: maxMessageSize, rule: .positive,
                               help: "Largest request or response message (larger ones get RESOURCE_EXHAUSTED).")) {
                 config, option, s throws(ConfigError) in
-                try config.check(option.name, expected: positive.expected) { positive.isValid($0.int) }
                 s.maxReceiveMessageSize = config.size(option.name)
                 s.maxSendMessageSize = s.maxReceiveMessageSize
             },
-            .int("max-concurrent-streams", \.maxConcurrentStreams, positive, help: "Concurrent calls per HTTP/2 connection."),
-            .int("max-connections", \.maxConnections, positive, help: "Open client connections; more are refused."),
-            .int("max-resets-per-second", \.maxResetsPerWindow, positive,
+            .int("max-concurrent-streams", \.maxConcurrentStreams, .positive, help: "Concurrent calls per HTTP/2 connection."),
+            .int("max-connections", \.maxConnections, .positive, help: "Open client connections; more are refused."),
+            .int("max-resets-per-second", \.maxResetsPerWindow, .positive,
                  help: "RST_STREAMs of unanswered calls one connection may send per second (more: GOAWAY ENHANCE_YOUR_CALM)."),
             // Checked against --max-message-size, read before it.
             BoundOption(.size("max-connection-input", default: ServerConfig.defaults.maxBufferedRequestBytesPerConnection,
@@ -48,16 +46,13 @@ public enum ServerLimitOptions {
                 }
                 s.maxBufferedRequestBytesPerConnection = config.size(option.name)
             },
-            .size("max-connection-output", \.maxBufferedOutputBytesPerConnection, positive,
+            .size("max-connection-output", \.maxBufferedOutputBytesPerConnection, .positive,
                   help: "Response bytes one connection may hold unsent before new calls on it wait."),
             .duration("keepalive-timeout", \.keepaliveTimeout, .positive,
                       help: "Close a connection whose keepalive PING (or final GOAWAY) is not taken up within this."),
-            BoundOption(.duration("stream-progress-timeout", default: ServerConfig.defaults.streamProgressTimeout!,
+            BoundOption(.duration("stream-progress-timeout", default: ServerConfig.defaults.streamProgressTimeout!, rule: .positive,
                                   help: "RST_STREAM(CANCEL) a call whose peer neither sends its open request nor takes its queued response for this long.")) {
                 config, option, s throws(ConfigError) in
-                try config.check(option.name, expected: "a positive duration") {
-                    if case .duration(let d) = $0 { d > .zero } else { false }
-                }
                 s.streamProgressTimeout = config.duration(option.name)
             },
         ]

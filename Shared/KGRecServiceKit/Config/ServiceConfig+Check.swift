@@ -1,7 +1,8 @@
 extension ServiceConfig {
-    /// Validates a value beyond its type; the error names where the value came from.
+    /// Validates a value against other options (a value on its own is checked by its option's
+    /// `ConfigRule` when parsed); the error names where the value came from.
     ///
-    ///     try config.check("port", expected: "a port 0...65535") { (0...65535).contains($0.int) }
+    ///     try config.check("max-connection-input", expected: "more than --max-message-size") { $0.int > limit }
     public func check(_ name: String, expected: String, _ isValid: (ConfigValue) -> Bool) throws(ConfigError) {
         guard let v = value(name), !isValid(v) else { return }
         throw .invalid(source: origin(of: name), value: "\(v)", reason: "expected \(expected)")

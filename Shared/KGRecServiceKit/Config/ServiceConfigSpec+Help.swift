@@ -7,7 +7,8 @@ extension ServiceConfigSpec {
         out += "Options:\n"
         out += OptionHelp.render(options.map { o in
             OptionHelp.Row("\(o.flag) \(o.kind.placeholder)", "\(o.help) [env \(envVar(for: o))]",
-                           default: o.defaultValue, required: o.required, repeatable: o.kind == .stringList)
+                           default: o.defaultValue, required: o.required, repeatable: o.kind == .stringList,
+                           rule: o.rule?.expected(for: o.kind))
         } + [
             OptionHelp.Row("--help, -h", "Print this text and exit."),
             OptionHelp.Row("--print-flags-json", "Print every option (flag, env var, type, default) as JSON and exit."),

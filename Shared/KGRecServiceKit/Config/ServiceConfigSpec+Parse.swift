@@ -73,9 +73,9 @@ extension ServiceConfigSpec {
         -> ConfigValue
     {
         do {
-            return try ConfigValueParser.parse(text, as: o.kind)
+            return try ConfigValueParser.parse(text, for: o)
         } catch {
-            throw .invalid(source: source, value: text, reason: error.reason)
+            throw .invalid(source: source, value: text, reason: error.reason, cause: error)
         }
     }
 }

@@ -1,10 +1,10 @@
 import KGRecPOSIX
 
-/// Where a server connection's bytes go: its accepted socket, or memory. A memory connection is
-/// never registered with the loop: its driver feeds the peer's bytes to
-/// `ServerConnection.receive` and takes what `flush` sent from the sink, so the HTTP/2 and gRPC
+/// Where a connection's bytes go: its socket, or memory. A memory connection (server or client) is
+/// never registered with the loop: its driver feeds the peer's bytes to `ServerConnection.receive`
+/// / `ClientConnection.receive` and takes what `flush` sent from the sink, so the HTTP/2 and gRPC
 /// protocol runs byte by byte without a socket (the in-memory tests).
-enum ServerConnectionIO {
+enum ConnectionIO {
     case socket(Int32)
     case memory(MemoryByteSink)
 
