@@ -38,23 +38,9 @@ extension Tape {
     /// Each row divided by its L2 norm (clamped at 1e-12, as `F.normalize`): `[B, D]` → `[B, D]`.
     /// Backward: `dx = (dy − y (y·dy)) / ‖x‖`.
     public func l2NormalizeRows(_ x: Var) -> Var {
-        let xv = value(x), d = x.cols
-        var y = xv
-        var norms = [Float](repeating: 0, count: x.rows)
-        y.data.withUnsafeMutableBufferPointer { yp in
-            norms.withUnsafeMutableBufferPointer { np in
-                let Y = yp.baseAddress!, N = np.baseAddress!
-                Parallel.forRanges(x.rows, grain: 2048) { rows in
-                    for r in rows {
-                        var s: Float = 0
-                        for c in 0..<d { s += Y[r * d + c] * Y[r * d + c] }
-                        let n = max(s.squareRoot(), 1e-12)
-                        N[r] = n
-                        for c in 0..<d { Y[r * d + c] /= n }
-                    }
-                }
-            }
-        }
+        let d = x.cols
+        var y = value(x)
+        let norms = Kernels.l2NormalizeRows(&y)
         saved(floats: norms.count)
         return op(y, [x]) { t, dy in
             var dx = Matrix(rows: x.rows, cols: d)
@@ -76,5 +62,29 @@ extension Tape {
             }
             t.accumulate(x, dx)
         }
+    }
+}
+
+extension Kernels {
+    /// Divides each row of x `[B, D]` by its L2 norm (clamped at 1e-12, as `F.normalize`) in place,
+    /// both cores; returns the norms `[B]`.
+    public static func l2NormalizeRows(_ x: inout Matrix) -> [Float] {
+        let d = x.cols, rowCount = x.rows
+        var norms = [Float](repeating: 0, count: rowCount)
+        x.data.withUnsafeMutableBufferPointer { yp in
+            norms.withUnsafeMutableBufferPointer { np in
+                guard let Y = yp.baseAddress, let N = np.baseAddress else { return }
+                Parallel.forRanges(rowCount, grain: 2048) { rows in
+                    for r in rows {
+                        var s: Float = 0
+                        for c in 0..<d { s += Y[r * d + c] * Y[r * d + c] }
+                        let n = max(s.squareRoot(), 1e-12)
+                        N[r] = n
+                        for c in 0..<d { Y[r * d + c] /= n }
+                    }
+                }
+            }
+        }
+        return norms
     }
 }

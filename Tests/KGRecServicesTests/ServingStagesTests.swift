@@ -226,6 +226,61 @@ func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Float {
         #expect(p.attention.count == 2 && p.attention[0].count == f.dataset.graph.tripleCount)
     }
 
+    @Test func anUnchangedGraphSharesTheDatasetsGraphAndEqualsOneBuiltAfreshAtAnyLength() throws {
+        let f = try ServingFixture(steps: 0)
+        let d = f.dataset
+        let fresh = CollaborativeKG(itemCount: d.itemCount, attributeCount: d.attributeCount, userCount: d.userCount,
+                                    trainUsers: d.split.trainUsers, trainItems: d.split.trainItems, knowledge: d.knowledge)
+        for length in [d.sequences.length, d.sequences.length + 2] {
+            let g = ServingGraph(dataset: d, sequenceLength: length)
+            #expect(g.graph == fresh)
+            #expect(g.sequences == NeighbourSequences(graph: fresh, length: length))
+            #expect(g.seen.items(of: 3) == UserItemSets(userCount: d.userCount, users: d.split.trainUsers,
+                                                       items: d.split.trainItems).items(of: 3))
+        }
+    }
+
+    /// The graph stage as it was composed on a tape (every layer's output kept until the end): the
+    /// tapeless `propagate` must give the same table bit for bit.
+    static func tapePropagation(_ s: ServingModel, items: [Matrix], graph g: ServingGraph) -> InferenceEmbeddings {
+        let kg = g.graph
+        let sparse = SparseGraph(offsets: kg.headOffsets, tails: kg.tails, tailCount: kg.nodeCount)
+        let index = RelationEdgeIndex(heads: kg.heads, tails: kg.tails, relations: kg.relations,
+                                      relationCount: kg.relationCount, nodeCount: kg.nodeCount)
+        let tape = Tape()
+        var blocks: [Tape.Var] = []
+        for (c, channel) in s.model.channels.enumerated() {
+            let e0 = s.layer0(channel: c, items: items[c], graph: g)
+            let pi = Kernels.segmentSoftmax(sparse, channel.relations.attentionLogits(e0, index: index))
+            var e = tape.constant(e0)
+            blocks.append(e)
+            for layer in channel.layers {
+                e = layer(tape, e, graph: sparse, attention: pi)
+                blocks.append(tape.l2NormalizeRows(e))
+            }
+        }
+        let users = tape.concatColumns(blocks.map { tape.gatherRows($0, (0..<g.userCount).map { Int32(g.userNode($0)) }) })
+        let rows = tape.concatColumns(blocks.map { tape.gatherRows($0, (0..<Int32(g.itemCount)).map { $0 }) })
+        return InferenceEmbeddings(users: tape.value(users), items: tape.value(rows), channels: [])
+    }
+
+    @Test func theTapelessGraphStageEqualsTheTapeCompositionBitForBit() throws {
+        let f = try ServingFixture()
+        let serving = try ServingModel(model: f.model, dataset: f.dataset)
+        let d = f.dataset, i0 = d.itemCount, u0 = d.userCount
+        let extended = ServingGraph(dataset: d, newItemLinks: [[.init(relation: 0, entity: Int32(i0 + 1))]], newUsers: 1,
+                                    interactions: [(Int32(u0), Int32(i0)), (2, 5)], sequenceLength: serving.sequenceLength)
+        var rng = Xoshiro256(seed: 9)
+        let raw = [RawContent(visual: (0..<12).map { _ in rng.uniform(-1, 1) }, text: (0..<10).map { _ in rng.uniform(-1, 1) })]
+        for (g, raw) in [(serving.trainedGraph(), []), (extended, raw)] {
+            let items = try serving.itemLayer0(serving.encode(g.encodeInputs(raw: raw, trained: d.sequences)))
+            let got = try serving.propagate(items: items, graph: g).embeddings
+            let want = Self.tapePropagation(serving, items: items, graph: g)
+            #expect(got.users == want.users && got.items == want.items)
+            #expect(got.users.rows == g.userCount && got.items.rows == g.itemCount)
+        }
+    }
+
     @Test func extendedGraphShiftsNodesAndServesNewItemsAndUsers() throws {
         let f = try ServingFixture()
         let serving = try ServingModel(model: f.model, dataset: f.dataset)

@@ -12,7 +12,7 @@
 /// Triples are directed, deduplicated, sorted by (head, relation, tail); `headOffsets[n]..<headOffsets[n+1]`
 /// is the CSR slice of node n's out-edges. Shapes: `heads`, `relations`, `tails` are `[T]`,
 /// `headOffsets` is `[N + 1]`.
-public struct CollaborativeKG: Sendable {
+public struct CollaborativeKG: Sendable, Equatable {
     public let itemCount: Int
     public let attributeCount: Int
     public let userCount: Int

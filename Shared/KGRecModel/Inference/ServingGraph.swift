@@ -55,11 +55,16 @@ public struct ServingGraph: Sendable {
         }
         let users = dataset.split.trainUsers + interactions.map(\.user)
         let items = dataset.split.trainItems + interactions.map(\.item)
-        graph = CollaborativeKG(itemCount: i0 + k, attributeCount: dataset.attributeCount,
-                                userCount: dataset.userCount + newUsers, trainUsers: users,
-                                trainItems: items, knowledge: knowledge)
         seen = UserItemSets(userCount: dataset.userCount + newUsers, users: users, items: items)
-        sequences = NeighbourSequences(graph: graph, length: sequenceLength)
+        // Without additions the graph is the dataset's, built from the same pairs and triples, and
+        // so are its sequences when they have this length: share them instead of rebuilding.
+        let unchanged = k == 0 && newUsers == 0 && interactions.isEmpty
+        graph = unchanged ? dataset.graph
+            : CollaborativeKG(itemCount: i0 + k, attributeCount: dataset.attributeCount,
+                              userCount: dataset.userCount + newUsers, trainUsers: users,
+                              trainItems: items, knowledge: knowledge)
+        sequences = unchanged && dataset.sequences.length == sequenceLength ? dataset.sequences
+            : NeighbourSequences(graph: graph, length: sequenceLength)
     }
 
     /// The trained graph's node for extended node `n`, or -1 for a new item or user.

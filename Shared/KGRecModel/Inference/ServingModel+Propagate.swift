@@ -47,6 +47,10 @@ extension ServingModel {
     /// trained ID embedding: their embedding comes from their neighbours from layer 1 on). Then per
     /// channel: π recomputed from layer 0 (as `refreshAttention(dropEdges: false)`), the
     /// Bi-Interaction layers `[N', d_l]`, L2-normalised outputs, aggregation, and the user/item rows.
+    ///
+    /// The Bi-Interaction layers run without a tape (`infer`, the kernels the tape ops call), and
+    /// each layer's user and item rows are copied into the result as soon as it is computed, so
+    /// besides the result only one channel's layer 0, π and the current layer are alive at a time.
     public func propagate(items: [Matrix], graph g: ServingGraph) throws -> Propagation {
         let d = embeddingSize, kg = g.graph
         guard items.count == channelNames.count, items.allSatisfy({ $0.rows == g.itemCount && $0.cols == d }) else {
@@ -56,45 +60,71 @@ extension ServingModel {
         let sparse = SparseGraph(offsets: kg.headOffsets, tails: kg.tails, tailCount: kg.nodeCount)
         let index = RelationEdgeIndex(heads: kg.heads, tails: kg.tails, relations: kg.relations,
                                       relationCount: kg.relationCount, nodeCount: kg.nodeCount)
-        let tape = Tape()
+        let userNodes = (0..<g.userCount).map { Int32(g.userNode($0)) }
+        let itemNodes = (0..<Int32(g.itemCount)).map { $0 }
+        let width = channelNames.count * channelWidth
+        var users = Matrix(rows: userNodes.count, cols: width), itemRows = Matrix(rows: itemNodes.count, cols: width)
+        var column = 0
+        func aggregate(_ block: Matrix) {
+            Self.copyRows(block, userNodes, into: &users, column: column)
+            Self.copyRows(block, itemNodes, into: &itemRows, column: column)
+            column += block.cols
+        }
         var attention: [[Float]] = []
-        var blocks: [Tape.Var] = []
         for (c, channel) in model.channels.enumerated() {
-            var e0 = Matrix(rows: kg.nodeCount, cols: d)
-            for n in 0..<kg.nodeCount {
-                let src: (Matrix, Int)
-                if n < g.itemCount { src = (items[c], n) } else {
-                    let t = g.trainedNode(Int32(n))
-                    if t < 0 { continue }
-                    src = (layer0[c], Int(t))
-                }
-                for j in 0..<d { e0.data[n * d + j] = src.0.data[src.1 * d + j] }
-            }
+            let e0 = layer0(channel: c, items: items[c], graph: g)
             if config.aggregator == .gatJK {  // attention from the layers themselves (α of layer 1 reported)
+                let tape = Tape()
                 let gat = channel.gatPropagate(tape, tape.constant(e0), graph: sparse, edgeRelations: kg.relations,
                                                dropped: nil, dropout: nil)
                 attention.append(gat.attention)
-                blocks += gat.outputs
+                for o in gat.outputs { aggregate(tape.value(o)) }
                 continue
             }
-            let logits = channel.relations.attentionLogits(e0, index: index)
-            let pi = Kernels.segmentSoftmax(sparse, logits)
+            let pi = Kernels.segmentSoftmax(sparse, channel.relations.attentionLogits(e0, index: index))
             attention.append(pi)
-            var e = tape.constant(e0)
-            var outputs = [e]
+            aggregate(e0)
+            var e = e0
             for layer in channel.layers {
-                e = layer(tape, e, graph: sparse, attention: pi)
-                outputs.append(tape.l2NormalizeRows(e))
+                e = layer.infer(e, graph: sparse, attention: pi)
+                var normalized = e
+                _ = Kernels.l2NormalizeRows(&normalized)
+                aggregate(normalized)
             }
-            blocks += outputs
         }
-        let users = (0..<Int32(g.userCount)).map { Int32(g.userNode(Int($0))) }
-        let items = (0..<Int32(g.itemCount)).map { $0 }
-        let u = tape.concatColumns(blocks.map { tape.gatherRows($0, users) })
-        let i = tape.concatColumns(blocks.map { tape.gatherRows($0, items) })
-        let embeddings = InferenceEmbeddings(users: tape.value(u), items: tape.value(i),
-                                             channels: channelNames.map { ($0, channelWidth) })
+        let embeddings = InferenceEmbeddings(users: users, items: itemRows, channels: channelNames.map { ($0, channelWidth) })
         return Propagation(embeddings: embeddings, attention: attention)
+    }
+
+    /// Channel `c`'s layer 0 on graph `g` `[N', d]`: the item rows from `items` `[I', d]`, the trained
+    /// layer-0 rows of attributes and trained users, zeros for new users.
+    func layer0(channel c: Int, items: Matrix, graph g: ServingGraph) -> Matrix {
+        let d = embeddingSize, nodes = g.graph.nodeCount
+        var e0 = Matrix(rows: nodes, cols: d)
+        for n in 0..<nodes {
+            let src: (Matrix, Int)
+            if n < g.itemCount { src = (items, n) } else {
+                let t = g.trainedNode(Int32(n))
+                if t < 0 { continue }
+                src = (layer0[c], Int(t))
+            }
+            for j in 0..<d { e0.data[n * d + j] = src.0.data[src.1 * d + j] }
+        }
+        return e0
+    }
+
+    /// Rows `index` of `block` `[N, w]` into columns `column..<column + w` of `out` `[index.count, D]`.
+    static func copyRows(_ block: Matrix, _ index: [Int32], into out: inout Matrix, column: Int) {
+        let w = block.cols, total = out.cols
+        precondition(out.rows == index.count && column + w <= total, "copyRows shape mismatch")
+        block.data.withUnsafeBufferPointer { bp in
+            out.data.withUnsafeMutableBufferPointer { op in
+                guard let B = bp.baseAddress, let O = op.baseAddress else { return }
+                Parallel.forRanges(index.count, grain: 4096) { rows in
+                    for r in rows { (O + r * total + column).update(from: B + Int(index[r]) * w, count: w) }
+                }
+            }
+        }
     }
 
     /// Both stages on the trained graph in-process: equals `MultiKG4Rec.inferenceEmbeddings()` of
