@@ -91,8 +91,7 @@ extension MultiKG4Rec {
             // Item ids are below every user node, so the batch's items are T's first rows, in
             // `items` order: itemAt[k] is the row of sample.fused[k], as fused[c]'s row k, and
             // cachedAt[k] the row of sample.cached[k].
-            var fused = fusion!(tape, e0, items: sample.fused, rows: block.sequenceRows)
-            if sample.weight != 1 { fused = fused.map { tape.scaleGradient($0, sample.weight) } }
+            let fused = weighted(tape, fusion!(tape, e0, items: sample.fused, rows: block.sequenceRows), sample.weight)
             let cachedRows = sample.cached.isEmpty ? [] : cachedFusionRows(tape, e0, at: cachedAt, cached: sample.cached)
             e0 = e0.indices.map { c in
                 var t = e0[c]

@@ -134,10 +134,13 @@ public final class MultiKG4Rec: Recommender {
     /// `gradientWeight` scales the fused vectors' gradient (not the own rows'; see `fusionSample`).
     func fuseItems(_ tape: Tape, _ base: [Tape.Var], items: [Int32], gradientWeight: Float = 1) -> [Tape.Var] {
         guard let fusion else { return base.map { tape.gatherRows($0, items) } }
-        let fused = fusion(tape, base, items: items)
-        return zip(base, fused).map {
-            tape.add(tape.gatherRows($0, items), gradientWeight == 1 ? $1 : tape.scaleGradient($1, gradientWeight))
-        }
+        let fused = weighted(tape, fusion(tape, base, items: items), gradientWeight)
+        return zip(base, fused).map { tape.add(tape.gatherRows($0, items), $1) }
+    }
+
+    /// The fused vectors with their gradient scaled by `weight` (unchanged at 1; see `fusionSample`).
+    func weighted(_ tape: Tape, _ fused: [Tape.Var], _ weight: Float) -> [Tape.Var] {
+        weight == 1 ? fused : fused.map { tape.scaleGradient($0, weight) }
     }
 
     /// Every item's layer-0 row after fusion, without gradient: base one `[N, d]` per channel → one
