@@ -81,7 +81,7 @@ let package = Package(
                 path: "Shared/KGRecEncoderService", swiftSettings: fast),
         .target(name: "KGRecGraphService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecModel", "KGRecTensor", "KGRecServiceKit", "KGRecServing"],
                 path: "Shared/KGRecGraphService", swiftSettings: fast),
-        .target(name: "KGRecRankerService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecTensor", "KGRecServiceKit", "KGRecServing"],
+        .target(name: "KGRecRankerService", dependencies: ["GRPCCore", "GRPCHTTP2", "KGRecWire", "KGRecTensor", "KGRecPOSIX", "KGRecServiceKit", "KGRecServing"],
                 path: "Shared/KGRecRankerService", swiftSettings: fast),
         .executableTarget(name: "kgrec-encoder", dependencies: ["KGRecEncoderService", "KGRecServiceKit"],
                           path: "Services/kgrec-encoder"),

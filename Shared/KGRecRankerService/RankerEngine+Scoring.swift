@@ -148,7 +148,8 @@ extension RankerEngine {
         if index != nil, options.recallProbeRate > 0, Double.random(in: 0..<1) < options.recallProbeRate {
             let approximate = Set(top.indices)
             spawnProbe { [metrics] in
-                let exact = Self.topK(c, user: user, k: kk, index: nil, nprobe: 0, excluded: excluded)
+                // One thread: the probe's thread is idle priority, the split's would not be.
+                let exact = Self.topK(c, user: user, k: kk, index: nil, nprobe: 0, excluded: excluded, parallelBytes: .max)
                 guard !exact.indices.isEmpty else { return }
                 metrics.recordRecall(Double(exact.indices.filter(approximate.contains).count) / Double(exact.indices.count))
             }

@@ -1,6 +1,7 @@
 import Dispatch
 import GRPCCore
 import GRPCHTTP2
+import KGRecPOSIX
 import KGRecServiceKit
 import KGRecServing
 import KGRecWire
@@ -20,7 +21,8 @@ public final class RankerEngine: Sendable {
     let logger: Logger
     let state = Mutex(State())
     private let tasks = Mutex<[Task<Void, Never>]>([])
-    private let probing = Mutex(false)
+    /// Runs the recall probes (created at the first one).
+    private let prober = Mutex<IdleWorker?>(nil)
     /// Recommend scans running as tasks now (see `recommend`).
     let scansInFlight = Atomic<Int>(0)
     private let onReady: @Sendable () -> Void
@@ -75,6 +77,7 @@ public final class RankerEngine: Sendable {
     /// Stops the background work (in-flight requests finish on their own).
     public func stop() {
         for t in tasks.withLock({ l in defer { l = [] }; return l }) { t.cancel() }
+        prober.withLock { w in defer { w = nil }; return w }?.stop()
     }
 
     /// True once a catalogue is installed.
@@ -88,14 +91,19 @@ public final class RankerEngine: Sendable {
         state.withLock { s in s.catalogue.map { ($0.version, $0.count) } }
     }
 
-    /// Runs a recall probe in the background unless one is already running (at most one at a
-    /// time, so probes never pile up behind traffic).
+    /// Runs a recall probe on the idle-priority probe thread (a core that traffic leaves idle)
+    /// unless one is already running: probes never queue behind traffic nor take a core from a
+    /// request; one dropped is counted (`kgrec_ann_recall_probes_skipped_total`).
     func spawnProbe(_ body: @escaping @Sendable () -> Void) {
-        guard probing.withLock({ p in defer { p = true }; return !p }) else { return }
-        Task.detached(priority: .background) { [self] in
-            body()
-            probing.withLock { $0 = false }
+        let worker = prober.withLock { w in
+            if w == nil {
+                w = IdleWorker(name: "kgrec-recall-probe") { [logger] error in
+                    logger.warn("recall probes run at normal priority: \(error)")
+                }
+            }
+            return w!
         }
+        if !worker.offer(body) { metrics.recallProbesSkipped.increment() }
     }
 
     private func spawn(_ body: @escaping @Sendable () async -> Void) {

@@ -20,6 +20,8 @@ public final class RankerMetrics: Sendable {
     let annIndexBytes: Gauge
     let annBuildSeconds: Gauge
     let annRecall: Gauge
+    /// Recall probes sampled but not run: the idle-priority probe worker was still busy.
+    let recallProbesSkipped: Counter
     let catalogueBytes: Gauge
     /// Score / Recommend calls answered on the event loop (the rest ran as tasks).
     let inlineScore: Counter
@@ -51,6 +53,8 @@ public final class RankerMetrics: Sendable {
         annBuildSeconds = r.gauge("kgrec_ann_build_seconds", help: "Time to lay out the last catalogue's IVF index.")
         annRecall = r.gauge("kgrec_ann_recall_at_k",
                             help: "Mean recall@k of probed ANN Recommends against the exact scan (current catalogue).")
+        recallProbesSkipped = r.counter("kgrec_ann_recall_probes_skipped_total",
+                                        help: "Sampled recall probes dropped because the previous one (idle priority) was still running.")
         catalogueBytes = r.gauge("kgrec_catalogue_bytes", help: "Bytes of the item matrix a full scan reads.")
         let inline = r.counterFamily("kgrec_inline_answers_total",
                                      help: "Calls answered on the event loop without a task (cached user, small scan).",

@@ -17,10 +17,10 @@ public final class ScoreMatrix: @unchecked Sendable {
     public let width: Int
     /// Width of the first block (the second is `width - split`).
     public let split: Int
-    private let storage: UnsafeMutableRawPointer
+    let storage: UnsafeMutableRawPointer
     /// int8 only: `[count, 2]` scales (first block, second block).
-    private let scales: UnsafeMutablePointer<Float>?
-    private let rowBytes: Int
+    let scales: UnsafeMutablePointer<Float>?
+    let rowBytes: Int
 
     /// Quantises `rows` (`[count, width]` row-major fp32); with `order`, stored row `i` is input
     /// row `order[i]` (a permutation of `0..<count`).

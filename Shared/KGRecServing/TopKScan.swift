@@ -15,22 +15,8 @@ public enum TopKScan {
                             excluded: UnsafeBufferPointer<Int32>,
                             parallelBytes: Int = defaultParallelBytes) -> TopK
     {
-        let total = ranges.reduce(0) { $0 + $1.count }
-        let rowBytes = max(1, matrix.bytes / max(1, matrix.count))
-        let chunks = total * rowBytes >= parallelBytes ? min(Parallel.threadCount, max(1, total / 256)) : 1
-        guard chunks > 1 else { return scan(matrix, user, k, ranges, excluded) }
-        let pieces = split(ranges, total: total, into: chunks)
-        var partial = [TopK](repeating: TopK(k: k), count: chunks)
-        partial.withUnsafeMutableBufferPointer { out in
-            Parallel.forChunks(chunks, chunks: chunks) { _, cs in
-                for c in cs { out[c] = scan(matrix, user, k, pieces[c], excluded) }
-            }
-        }
-        var top = TopK(k: k)
-        for p in partial {
-            for (i, s) in zip(p.indices, p.scores) { top.offer(i, s) }
-        }
-        return top
+        best(FloatUser(matrix: matrix, user: user), rowBytes: matrix.bytes / max(1, matrix.count), k: k,
+             ranges: ranges, excluded: excluded, parallelBytes: parallelBytes)
     }
 
     /// As `best`, scanning a quantised copy and re-ranking exactly (faiss's IndexRefine): the best
@@ -42,8 +28,18 @@ public enum TopKScan {
                                parallelBytes: Int = defaultParallelBytes) -> TopK
     {
         precondition(coarse.count == fine.count && coarse.width == fine.width && coarse.split == fine.split)
-        let pool = best(coarse, user: user, k: max(k, candidates), ranges: ranges, excluded: excluded,
-                        parallelBytes: parallelBytes)
+        let pool: TopK
+        let poolSize = max(k, candidates)
+        if coarse.precision == .int8 {  // the user in int16 too: integer multiply-adds choose the candidates
+            let q = Int16Query(user, width: coarse.width, split: coarse.split)
+            pool = q.values.withUnsafeBufferPointer { v in
+                best(Int16User(matrix: coarse, query: v.baseAddress!, scale: q.scale),
+                     rowBytes: coarse.bytes / max(1, coarse.count), k: poolSize, ranges: ranges, excluded: excluded,
+                     parallelBytes: parallelBytes)
+            }
+        } else {
+            pool = best(coarse, user: user, k: poolSize, ranges: ranges, excluded: excluded, parallelBytes: parallelBytes)
+        }
         var top = TopK(k: k)
         for r in pool.indices.sorted() {  // ascending rows, so ties still go to the lower row
             let p = fine.parts(user, row: Int(r))
@@ -52,8 +48,46 @@ public enum TopKScan {
         return top
     }
 
-    private static func scan(_ m: ScoreMatrix, _ user: UnsafePointer<Float>, _ k: Int, _ ranges: [Range<Int>],
-                             _ excluded: UnsafeBufferPointer<Int32>) -> TopK
+    /// One row's score for a scan: the fp32 user's `parts` (what callers see) or, for choosing
+    /// refinement candidates over int8 codes, the int16 user's `coarseParts`.
+    protocol RowScorer { func score(_ r: Int) -> Float }
+
+    struct FloatUser: RowScorer {
+        let matrix: ScoreMatrix, user: UnsafePointer<Float>
+        @inline(__always) func score(_ r: Int) -> Float { let p = matrix.parts(user, row: r); return p.x + p.y }
+    }
+
+    struct Int16User: RowScorer {
+        let matrix: ScoreMatrix, query: UnsafePointer<Int16>, scale: SIMD2<Float>
+        @inline(__always) func score(_ r: Int) -> Float {
+            let p = matrix.coarseParts(query, scale: scale, row: r)
+            return p.x + p.y
+        }
+    }
+
+    /// `best` for any row scorer: split over the cores when the scan reads ≥ `parallelBytes`.
+    static func best<S: RowScorer>(_ scorer: S, rowBytes: Int, k: Int, ranges: [Range<Int>],
+                                   excluded: UnsafeBufferPointer<Int32>, parallelBytes: Int) -> TopK
+    {
+        let total = ranges.reduce(0) { $0 + $1.count }
+        let chunks = total * max(1, rowBytes) >= parallelBytes ? min(Parallel.threadCount, max(1, total / 256)) : 1
+        guard chunks > 1 else { return scan(scorer, k, ranges, excluded) }
+        let pieces = split(ranges, total: total, into: chunks)
+        var partial = [TopK](repeating: TopK(k: k), count: chunks)
+        partial.withUnsafeMutableBufferPointer { out in
+            Parallel.forChunks(chunks, chunks: chunks) { _, cs in
+                for c in cs { out[c] = scan(scorer, k, pieces[c], excluded) }
+            }
+        }
+        var top = TopK(k: k)
+        for p in partial {
+            for (i, s) in zip(p.indices, p.scores) { top.offer(i, s) }
+        }
+        return top
+    }
+
+    private static func scan<S: RowScorer>(_ scorer: S, _ k: Int, _ ranges: [Range<Int>],
+                                           _ excluded: UnsafeBufferPointer<Int32>) -> TopK
     {
         var top = TopK(k: k)
         guard k > 0 else { return top }
@@ -62,8 +96,7 @@ public enum TopKScan {
             for r in range {
                 while e < excluded.count && Int(excluded[e]) < r { e += 1 }
                 if e < excluded.count && Int(excluded[e]) == r { continue }
-                let p = m.parts(user, row: r)
-                top.offer(Int32(r), p.x + p.y)
+                top.offer(Int32(r), scorer.score(r))
             }
         }
         return top

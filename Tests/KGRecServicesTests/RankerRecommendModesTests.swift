@@ -60,6 +60,24 @@ struct RankerRecommendModesTests {
         await h.stop()
     }
 
+    /// At probe rate 1 every ANN Recommend samples a probe: each one either runs (on the
+    /// idle-priority worker, one at a time) or is counted as skipped; none is lost or queued.
+    @Test func everySampledRecallProbeRunsOrIsCountedAsSkipped() async throws {
+        let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 300), configure: Self.annOptions(.fp32))
+        defer { Task { await h.stop() } }
+        let calls = 40
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for i in 0..<calls { g.addTask { _ = try await self.recommend(h, "u\(i % 6)", k: 10, exact: false) } }
+            try await g.waitForAll()
+        }
+        let m = h.ranker.service.engine.metrics
+        try await h.waitUntil("every probe run or skipped") {
+            m.recallSum.withLock { $0.count } + Int(m.recallProbesSkipped.value) == calls
+        }
+        #expect(m.recallSum.withLock { $0.count } >= 1)
+        await h.stop()
+    }
+
     @Test func theRefinedAnnAnswerIsScoredAndExplainedFromTheFp32Rows() async throws {
         let h = try await RankerHarness.start(RankerFakeGraph.table(users: 6, items: 300), configure: Self.annOptions(.fp32))
         defer { Task { await h.stop() } }
