@@ -91,12 +91,18 @@ public enum TopKScan {
     {
         var top = TopK(k: k)
         guard k > 0 else { return top }
+        // The k-th best score once k are held, kept in a register: most rows stop at one compare
+        // (the same test `TopK.offer` makes first, so the answer is unchanged).
+        var full = false, bar = -Float.infinity
         for range in ranges where !range.isEmpty {
             var e = lowerBound(excluded, Int32(range.lowerBound))
             for r in range {
                 while e < excluded.count && Int(excluded[e]) < r { e += 1 }
                 if e < excluded.count && Int(excluded[e]) == r { continue }
-                top.offer(Int32(r), scorer.score(r))
+                let s = scorer.score(r)
+                if full && !(s > bar) { continue }
+                top.offer(Int32(r), s)
+                if top.scores.count == k { full = true; bar = top.scores[k - 1] }
             }
         }
         return top
