@@ -6,16 +6,11 @@ import Testing
 /// bound of the fp32-user int8 parts, exact in Int32 even for wide blocks, and the refined scan
 /// that uses it still returns the fine matrix's exact answer when every row is a candidate.
 @Suite struct Int16QueryTests {
-    static func rows(_ n: Int, _ w: Int, seed: UInt64) -> [Float] {
-        var g = Xoshiro256(seed: seed)
-        return (0..<(n * w)).map { _ in g.gaussian() }
-    }
-
     /// |coarse − parts| ≤ rowScale · userScale/2 · Σ|q8| per block (+ fp32 rounding), every tail length.
     @Test(arguments: [0, 1, 7, 8, 15, 16, 17, 33, 176])
     func coarsePartsStayWithinTheUserQuantisationBoundOfTheInt8Parts(split: Int) {
         let w = split + 21, n = 40
-        let m = Self.rows(n, w, seed: 5), u = Self.rows(1, w, seed: 6)
+        let m = ScoreMatrixTests.rows(n, w, seed: 5), u = ScoreMatrixTests.rows(1, w, seed: 6)
         let codes = ScoreMatrix.quantising(m, width: w, split: split, precision: .int8)
         let q = u.withUnsafeBufferPointer { Int16Query($0.baseAddress!, width: w, split: split) }
         for r in 0..<n {
@@ -45,7 +40,7 @@ import Testing
     /// With every row a candidate, the refined scan (int16 × int8 coarse pass) is the fp32 scan.
     @Test func refinedWithEveryRowACandidateIsTheExactFp32Answer() {
         let (n, w, split, k) = (500, 48, 24, 10)
-        let m = Self.rows(n, w, seed: 9), u = Self.rows(1, w, seed: 10)
+        let m = ScoreMatrixTests.rows(n, w, seed: 9), u = ScoreMatrixTests.rows(1, w, seed: 10)
         let fine = ScoreMatrix.quantising(m, width: w, split: split, precision: .fp32)
         let codes = ScoreMatrix.quantising(m, width: w, split: split, precision: .int8)
         let excluded: [Int32] = [3, 77, 250]
