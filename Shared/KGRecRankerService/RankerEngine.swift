@@ -93,7 +93,7 @@ public final class RankerEngine: Sendable {
 
     /// Runs a recall probe on the idle-priority probe thread (a core that traffic leaves idle)
     /// unless one is already running: probes never queue behind traffic nor take a core from a
-    /// request; one dropped is counted (`kgrec_ann_recall_probes_skipped_total`).
+    /// request; one dropped is counted (`kgrec_ann_recall_probes_total{outcome="skipped"}`).
     func spawnProbe(_ body: @escaping @Sendable () -> Void) {
         let worker = prober.withLock { w in
             if w == nil {

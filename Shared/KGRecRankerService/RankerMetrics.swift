@@ -20,7 +20,9 @@ public final class RankerMetrics: Sendable {
     let annIndexBytes: Gauge
     let annBuildSeconds: Gauge
     let annRecall: Gauge
-    /// Recall probes sampled but not run: the idle-priority probe worker was still busy.
+    /// Recall probes sampled and run, and sampled but dropped (the idle-priority probe worker was
+    /// still busy with the previous one).
+    let recallProbesRun: Counter
     let recallProbesSkipped: Counter
     let catalogueBytes: Gauge
     /// Score / Recommend calls answered on the event loop (the rest ran as tasks).
@@ -53,8 +55,11 @@ public final class RankerMetrics: Sendable {
         annBuildSeconds = r.gauge("kgrec_ann_build_seconds", help: "Time to lay out the last catalogue's IVF index.")
         annRecall = r.gauge("kgrec_ann_recall_at_k",
                             help: "Mean recall@k of probed ANN Recommends against the exact scan (current catalogue).")
-        recallProbesSkipped = r.counter("kgrec_ann_recall_probes_skipped_total",
-                                        help: "Sampled recall probes dropped because the previous one (idle priority) was still running.")
+        let probes = r.counterFamily("kgrec_ann_recall_probes_total",
+                                     help: "Sampled recall probes by outcome: run, or skipped because the previous one (idle priority) was still running.",
+                                     labels: ["outcome"])
+        recallProbesRun = probes.labels("run")
+        recallProbesSkipped = probes.labels("skipped")
         catalogueBytes = r.gauge("kgrec_catalogue_bytes", help: "Bytes of the item matrix a full scan reads.")
         let inline = r.counterFamily("kgrec_inline_answers_total",
                                      help: "Calls answered on the event loop without a task (cached user, small scan).",
@@ -65,6 +70,7 @@ public final class RankerMetrics: Sendable {
 
     /// Records one recall probe; the gauge is the mean over the current catalogue's probes.
     func recordRecall(_ recall: Double) {
+        recallProbesRun.increment()
         let mean = recallSum.withLock { s in
             s = (s.sum + recall, s.count + 1)
             return s.sum / Double(s.count)

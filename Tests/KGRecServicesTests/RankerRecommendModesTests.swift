@@ -72,9 +72,9 @@ struct RankerRecommendModesTests {
         }
         let m = h.ranker.service.engine.metrics
         try await h.waitUntil("every probe run or skipped") {
-            m.recallSum.withLock { $0.count } + Int(m.recallProbesSkipped.value) == calls
+            Int(m.recallProbesRun.value + m.recallProbesSkipped.value) == calls
         }
-        #expect(m.recallSum.withLock { $0.count } >= 1)
+        #expect(m.recallProbesRun.value >= 1 && Int(m.recallProbesRun.value) == m.recallSum.withLock { $0.count })
         await h.stop()
     }
 
