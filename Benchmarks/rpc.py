@@ -15,7 +15,8 @@ first checks each gRPC server answers correctly (grpcio client), then runs
 each kgrec's ratio to grpcio and to nghttpd.
 
 --compare OTHER_KGREC adds a second binary's `kgrec interop-server` (same flags) to the same
-interleaved rounds, so two builds are compared like for like; each kgrec row is labelled with its
+interleaved rounds (odd rounds run the two in the other order), so two builds are compared like
+for like; use an even --rounds so each leads equally often. Each kgrec row is labelled with its
 binary's file name (the two must differ). Only --kgrec's binary serves the ranker rows.
 
 Ranker (unless --ranker-items 0): `kgrec-ranker` (beside --kgrec, default flags, so one event loop
@@ -205,11 +206,13 @@ def main():
         command = ""
         load_before = os.getloadavg()[0]
         # Rounds interleave the targets, so load from elsewhere on the machine hits all alike;
-        # each cell reports the run with the median req/s.
-        for _ in range(args.rounds):
+        # each cell reports the run with the median req/s. Odd rounds swap the two kgrec binaries:
+        # in a fixed order the first one ran slower, whichever binary it was.
+        ours, others = targets[:len(kgrecs)], targets[len(kgrecs):]
+        for r in range(args.rounds):
             for name, path, _, _ in rpcs:
                 data = work / (path.rsplit("/", 1)[1] + ".req")
-                for target, port in targets:
+                for target, port in (ours if r % 2 == 0 else ours[::-1]) + others:
                     (rps, mean, mx, done, ok), command = h2load(port, path, data, args)
                     if ok != done:
                         raise RuntimeError(f"{target} {name}: only {ok} of {done} requests succeeded")
