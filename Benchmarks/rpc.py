@@ -3,6 +3,7 @@
 and the ranker's Score and Recommend beside EmptyCall.
 
     .venv/bin/python Benchmarks/rpc.py [--duration 5] [--rounds 3] [--kgrec .build/release/kgrec]
+                                       [--compare OTHER_KGREC]
 
 Starts, on 127.0.0.1 with free ports: `kgrec interop-server` (release build), a grpcio
 TestService (Tests/interop/python_test_server.py) and `nghttpd --no-tls` serving, at the same
@@ -11,7 +12,12 @@ library). For EmptyCall and a 1 KiB UnaryCall (1024-byte payload in, 1024-byte p
 first checks each gRPC server answers correctly (grpcio client), then runs
 `h2load -c C -m M -D duration --warm-up-time W` with `content-type: application/grpc`,
 `te: trailers` and the framed request as POST data, and prints req/s, mean and max latency, and
-our ratio to grpcio and to nghttpd.
+each kgrec's ratio to grpcio and to nghttpd.
+
+--compare OTHER_KGREC adds a second binary's `kgrec interop-server` (same flags) to the same
+interleaved rounds (odd rounds run the two in the other order), so two builds are compared like
+for like; use an even --rounds so each leads equally often. Each kgrec row is labelled with its
+binary's file name (the two must differ). Only --kgrec's binary serves the ranker rows.
 
 Ranker (unless --ranker-items 0): `kgrec-ranker` (beside --kgrec, default flags, so one event loop
 per core) in front of `kgrec table-graph serve --synthetic N,N` (a seeded N-user, N-item table of
@@ -127,6 +133,8 @@ def check_grpc(port, pb):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--kgrec", default=os.environ.get("KGREC_BIN", str(ROOT / ".build/release/kgrec")))
+    p.add_argument("--compare", metavar="OTHER_KGREC",
+                   help="a second kgrec binary whose interop server joins the same rounds (e.g. an older build)")
     p.add_argument("--duration", type=int, default=5, help="seconds measured per run (h2load -D)")
     p.add_argument("--warmup", type=int, default=1, help="h2load --warm-up-time seconds")
     p.add_argument("--clients", type=int, default=16, help="h2load -c")
@@ -147,8 +155,13 @@ def main():
     for tool in ("h2load", "nghttpd"):
         if not shutil.which(tool):
             sys.exit(f"rpc.py: {tool} not found (apt-get install nghttp2-client nghttp2-server)")
-    if not Path(args.kgrec).is_file():
-        sys.exit(f"rpc.py: {args.kgrec} not found: build it (make build) or pass --kgrec")
+    kgrecs = [args.kgrec] + ([args.compare] if args.compare else [])
+    for binary in kgrecs:
+        if not Path(binary).is_file():
+            sys.exit(f"rpc.py: {binary} not found: build it (make build) or pass --kgrec / --compare")
+    labels = [Path(binary).name for binary in kgrecs]
+    if len(set(labels)) != len(labels):
+        sys.exit(f"rpc.py: --kgrec and --compare need different file names (they label the rows): {labels[0]}")
 
     pb = protos.load()
     work = Path(tempfile.mkdtemp(prefix="kgrec-bench-"))
@@ -167,10 +180,12 @@ def main():
 
     procs = []
     try:
-        ours = subprocess.Popen([args.kgrec, "interop-server", "--host", "127.0.0.1", "--port", "0",
-                                 "--event-loops", str(args.event_loops)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        procs.append(ours)
-        ours_port = wait_listen_line(ours, "kgrec interop-server")
+        targets = []
+        for binary, label in zip(kgrecs, labels):
+            server = subprocess.Popen([binary, "interop-server", "--host", "127.0.0.1", "--port", "0",
+                                     "--event-loops", str(args.event_loops)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            procs.append(server)
+            targets.append((label, wait_listen_line(server, f"{label} interop-server")))
         py = subprocess.Popen([sys.executable, str(ROOT / "Tests/interop/python_test_server.py"), "--port", "0",
                                "--workers", str(args.grpcio_workers)] + (["--aio"] if args.grpcio_aio else []),
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(ROOT / "Tests/interop"))
@@ -181,20 +196,23 @@ def main():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(ng)
         wait_port(ng_port, "nghttpd")
-        check_grpc(ours_port, pb)
-        check_grpc(py_port, pb)
+        targets += [("grpcio", py_port), ("nghttpd", ng_port)]
+        for target, port in targets:
+            if target != "nghttpd":
+                check_grpc(port, pb)
         ranker_rpcs = start_ranker(args, pb, work, procs) if args.ranker_items > 0 else []
 
-        targets = [("kgrec", ours_port), ("grpcio", py_port), ("nghttpd", ng_port)]
         runs = {}
         command = ""
         load_before = os.getloadavg()[0]
         # Rounds interleave the targets, so load from elsewhere on the machine hits all alike;
-        # each cell reports the run with the median req/s.
-        for _ in range(args.rounds):
+        # each cell reports the run with the median req/s. Odd rounds swap the two kgrec binaries:
+        # in a fixed order the first one ran slower, whichever binary it was.
+        ours, others = targets[:len(kgrecs)], targets[len(kgrecs):]
+        for r in range(args.rounds):
             for name, path, _, _ in rpcs:
                 data = work / (path.rsplit("/", 1)[1] + ".req")
-                for target, port in targets:
+                for target, port in (ours if r % 2 == 0 else ours[::-1]) + others:
                     (rps, mean, mx, done, ok), command = h2load(port, path, data, args)
                     if ok != done:
                         raise RuntimeError(f"{target} {name}: only {ok} of {done} requests succeeded")
@@ -208,18 +226,21 @@ def main():
 
         print(f"\nh2load: {command} URL   ({args.duration}s measured after {args.warmup}s warm-up; "
               f"median of {args.rounds} interleaved rounds; 1-min load average at start: {load_before:.1f})")
-        print(f"servers: kgrec interop-server --event-loops {args.event_loops}; grpcio {grpc_version()} "
-              f"({'asyncio server' if args.grpcio_aio else f'{args.grpcio_workers} worker threads'}); nghttpd {ng_version()} static framed response\n")
-        print(f"{'rpc':<16} {'target':<8} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'kgrec/target':>12}")
+        for binary, label in zip(kgrecs, labels):
+            print(f"{label}: {binary} interop-server --event-loops {args.event_loops}")
+        print(f"grpcio {grpc_version()} ({'asyncio server' if args.grpcio_aio else f'{args.grpcio_workers} worker threads'}); "
+              f"nghttpd {ng_version()} static framed response\n")
+        width = max(8, *map(len, labels))
+        print(f"{'rpc':<16} {'target':<{width}} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'/grpcio':>8} {'/nghttpd':>8}")
         for name, *_ in rpcs:
-            ours_rps = results[(name, "kgrec")][0]
             for target, _ in targets:
                 rps, mean, mx = results[(name, target)]
-                ratio = "" if target == "kgrec" else f"{ours_rps / rps:.2f}x"
-                print(f"{name:<16} {target:<8} {rps:>10.0f} {mean:>9.2f} {mx:>9.2f}  {ratio:>12}")
+                ratios = "" if target not in labels else \
+                    f"{rps / results[(name, 'grpcio')][0]:>7.2f}x {rps / results[(name, 'nghttpd')][0]:>7.2f}x"
+                print(f"{name:<16} {target:<{width}} {rps:>10.0f} {mean:>9.2f} {mx:>9.2f}  {ratios}")
         if ranker_rpcs:
             base = results[(ranker_rpcs[0][0][0], "ranker")][0]
-            print(f"\nranker: kgrec-ranker (default flags{' + ' + ' '.join(args.ranker_arg) if args.ranker_arg else ''}: {os.cpu_count()} event loops) over kgrec table-graph serve "
+            print(f"\nranker ({labels[0]}): kgrec-ranker (default flags{' + ' + ' '.join(args.ranker_arg) if args.ranker_arg else ''}: {os.cpu_count()} event loops) over kgrec table-graph serve "
                   f"--synthetic {args.ranker_items},{args.ranker_items} (176+176 floats); EmptyCall on kgrec interop-server "
                   f"--event-loops {os.cpu_count()}; same rounds\n")
             print(f"{'rpc':<28} {'req/s':>10} {'mean ms':>9} {'max ms':>9}  {'/EmptyCall':>10}")
