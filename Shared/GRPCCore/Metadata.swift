@@ -19,40 +19,54 @@ public struct Metadata: Hashable, Sendable, Sequence {
 
     /// Adds a text value; the key is lower-cased.
     public mutating func add(_ key: String, _ value: String) {
-        entries.append((key.lowercased(), .string(value)))
+        append(Self.lowercased(key), .string(value))
     }
 
     /// Adds a binary value; the key must end in `-bin`.
     public mutating func add(_ key: String, binary: [UInt8]) {
-        precondition(key.lowercased().hasSuffix("-bin"), "binary metadata keys end in -bin")
-        entries.append((key.lowercased(), .binary(binary)))
+        let k = Self.lowercased(key)
+        precondition(k.hasSuffix("-bin"), "binary metadata keys end in -bin")
+        append(k, .binary(binary))
     }
 
     public mutating func add(_ key: String, value: Value) {
-        entries.append((key.lowercased(), value))
+        append(Self.lowercased(key), value)
+    }
+
+    /// A request's metadata is built one entry at a time on the per-call path: room for four
+    /// entries at the first one, so a few entries cost one allocation rather than one per growth.
+    private mutating func append(_ key: String, _ value: Value) {
+        if entries.capacity == 0 { entries.reserveCapacity(4) }
+        entries.append((key, value))
+    }
+
+    /// `key.lowercased()`, without building a new string when it already is (HTTP/2 header
+    /// names always are).
+    private static func lowercased(_ key: String) -> String {
+        key.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ? key : key.lowercased()
     }
 
     public mutating func removeAll(_ key: String) {
-        let k = key.lowercased()
+        let k = Self.lowercased(key)
         entries.removeAll { $0.key == k }
     }
 
     /// The first text value under `key`.
     public subscript(key: String) -> String? {
-        let k = key.lowercased()
+        let k = Self.lowercased(key)
         for e in entries where e.key == k { if case .string(let s) = e.value { return s } }
         return nil
     }
 
     /// The first binary value under `key` (a `-bin` key).
     public func binary(_ key: String) -> [UInt8]? {
-        let k = key.lowercased()
+        let k = Self.lowercased(key)
         for e in entries where e.key == k { if case .binary(let b) = e.value { return b } }
         return nil
     }
 
     public func values(_ key: String) -> [Value] {
-        let k = key.lowercased()
+        let k = Self.lowercased(key)
         return entries.filter { $0.key == k }.map(\.value)
     }
 

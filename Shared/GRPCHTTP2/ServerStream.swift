@@ -6,6 +6,9 @@ import GRPCCore
 final class ServerStream {
     var id: Int32
     unowned let conn: ServerConnection
+    /// The connection's, held here too: reaching it through `conn` (unowned) would cost a
+    /// checked retain and a release per access, several per header field.
+    let shared: ServerShared
     /// Position in the connection's stream list (for O(1) removal).
     var index = 0
 
@@ -40,8 +43,11 @@ final class ServerStream {
     init(id: Int32, conn: ServerConnection, maxMessageSize: Int) {
         self.id = id
         self.conn = conn
+        self.shared = conn.shared
         self.deframer = MessageDeframer(maxMessageSize: maxMessageSize)
     }
+
+    deinit { deadlineTimer?.isCancelled = true }
 
     /// Makes a finished inline stream reusable for `newID` (the connection pools them so the
     /// hot path allocates no stream object and reuses the message buffers).
@@ -77,10 +83,15 @@ final class ServerStream {
 
     // ---- request side -----------------------------------------------------------------------------
 
+    /// One request header field.
+    func headerReceived(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        head.add(name: name, value: value, router: shared.router, maxHeaderListSize: shared.config.maxHeaderListSize)
+    }
+
     /// The request headers are complete: validate them and start the call.
     func headersComplete() {
         let route: RPCRouter.Route
-        switch head.verdict(maxHeaderListSize: conn.shared.config.maxHeaderListSize) {
+        switch head.verdict(maxHeaderListSize: shared.config.maxHeaderListSize) {
         case .reject(let httpStatus, let status):
             return httpStatus == 200 ? finish(status) : finishHTTP(status: String(httpStatus), status)
         case .accept(let r):
@@ -128,13 +139,15 @@ final class ServerStream {
         }
     }
 
+    /// `unowned`, not `weak` (see `ServerConnection.deinit`): `finish`, `streamClosed` and
+    /// `deinit` cancel the timer.
     private func scheduleDeadline(_ deadline: UInt64) {
-        deadlineTimer = conn.loop.schedule(at: deadline) { [weak self] in self?.deadlineExpired() }
+        deadlineTimer = conn.loop.schedule(at: deadline) { [unowned self] in deadlineExpired() }
     }
 
     private func startTask(_ body: @escaping @Sendable (any ServerCallIO, ServerContext) async throws -> Void,
                            context ctx: ServerContext) {
-        let config = conn.shared.config
+        let config = shared.config
         let loop = conn.loop
         let bridge = ServerCallBridge(loop: loop, stream: self,
                                       maxOutstanding: config.maxBufferedResponseBytesPerStream,
@@ -171,7 +184,7 @@ final class ServerStream {
         }
         deframer.append(bytes)
         syncInbound()
-        let limit = conn.shared.config.maxBufferedRequestBytesPerConnection
+        let limit = shared.config.maxBufferedRequestBytesPerConnection
         if conn.bufferedRequestBytes > limit {
             deframer.reset()
             syncInbound()
@@ -215,7 +228,7 @@ final class ServerStream {
             pendingConsume = 0
             return failWithError(error)
         }
-        if queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
+        if queuedInbound <= shared.config.maxBufferedRequestBytesPerStream {
             conn.consume(stream: id, pendingConsume)
             pendingConsume = 0
         }
@@ -243,7 +256,7 @@ final class ServerStream {
         queuedInbound -= n
         syncInbound()
         if pendingConsume > 0, !state.isClosed,
-           queuedInbound <= conn.shared.config.maxBufferedRequestBytesPerStream {
+           queuedInbound <= shared.config.maxBufferedRequestBytesPerStream {
             conn.consume(stream: id, pendingConsume)
             pendingConsume = 0
             conn.markDirty()
@@ -302,7 +315,7 @@ final class ServerStream {
                 syncInbound()
                 return
             }
-            let maxSend = conn.shared.config.maxSendMessageSize
+            let maxSend = shared.config.maxSendMessageSize
             if response.count > maxSend {
                 throw RPCError(.resourceExhausted,
                                "response message of \(response.count) bytes exceeds the limit of \(maxSend) bytes")
