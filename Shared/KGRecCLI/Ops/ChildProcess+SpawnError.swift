@@ -1,31 +1,22 @@
 extension ChildProcess {
     /// A process that could not be started: a `code` saying which step failed (what tests switch
     /// on), a description naming the service, and the failed system call (`SystemError`) as `cause`.
-    struct SpawnError: Error, CustomStringConvertible {
-        struct Code: Hashable, Sendable, CustomStringConvertible {
-            private enum Kind: String {
-                case logUnwritable = "log unwritable"
-                case spawnFailed = "spawn failed"
-            }
-            private let kind: Kind
-            private init(_ kind: Kind) { self.kind = kind }
+    typealias SpawnError = CodedError<SpawnErrorCode>
 
-            /// The log file the output goes to could not be opened for appending.
-            static let logUnwritable = Code(.logUnwritable)
-            /// `posix_spawn` failed (no such executable, not executable, no resources).
-            static let spawnFailed = Code(.spawnFailed)
-
-            var description: String { kind.rawValue }
+    /// What a `SpawnError`'s `code` says.
+    struct SpawnErrorCode: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case logUnwritable = "log unwritable"
+            case spawnFailed = "spawn failed"
         }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
 
-        let code: Code
-        let description: String
-        let cause: (any Error)?
+        /// The log file the output goes to could not be opened for appending.
+        static let logUnwritable = Self(.logUnwritable)
+        /// `posix_spawn` failed (no such executable, not executable, no resources).
+        static let spawnFailed = Self(.spawnFailed)
 
-        init(_ code: Code, _ description: String, cause: (any Error)? = nil) {
-            self.code = code
-            self.description = description
-            self.cause = cause
-        }
+        var description: String { kind.rawValue }
     }
 }

@@ -3,44 +3,35 @@ extension ProtoJSONCodec {
     /// saying which kind (what tests switch on) and a description naming the field path
     /// (`kgrec.v1.RecommendRequest.userId: expected a string, got a number`), and the wire error
     /// behind a `malformedProtobuf` one.
-    struct CodecError: Error, CustomStringConvertible {
-        struct Code: Hashable, Sendable, CustomStringConvertible {
-            private enum Kind: String {
-                case unknownType = "unknown type"
-                case unknownField = "unknown field"
-                case wrongKind = "wrong kind"
-                case invalidValue = "invalid value"
-                case malformedProtobuf = "malformed protobuf"
-                case tooManyRequests = "too many requests"
-            }
-            private let kind: Kind
-            private init(_ kind: Kind) { self.kind = kind }
+    typealias CodecError = CodedError<CodecErrorCode>
 
-            /// A message type the schema does not hold, or a field type the codec does not know.
-            static let unknownType = Code(.unknownType)
-            /// A JSON key that is no field of its message.
-            static let unknownField = Code(.unknownField)
-            /// A JSON value of another kind than the field takes (an object for a string, …).
-            static let wrongKind = Code(.wrongKind)
-            /// A value of the right kind that is no value of the field's type: an integer out of
-            /// range, an unknown enum name, text that is not base64.
-            static let invalidValue = Code(.invalidValue)
-            /// Reply bytes that do not decode as the message (truncated, a field of the wrong wire type).
-            static let malformedProtobuf = Code(.malformedProtobuf)
-            /// More than one request for a unary or server-streaming method.
-            static let tooManyRequests = Code(.tooManyRequests)
-
-            var description: String { kind.rawValue }
+    /// What a `CodecError`'s `code` says.
+    struct CodecErrorCode: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String {
+            case unknownType = "unknown type"
+            case unknownField = "unknown field"
+            case wrongKind = "wrong kind"
+            case invalidValue = "invalid value"
+            case malformedProtobuf = "malformed protobuf"
+            case tooManyRequests = "too many requests"
         }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
 
-        let code: Code
-        let description: String
-        let cause: (any Error)?
+        /// A message type the schema does not hold, or a field type the codec does not know.
+        static let unknownType = Self(.unknownType)
+        /// A JSON key that is no field of its message.
+        static let unknownField = Self(.unknownField)
+        /// A JSON value of another kind than the field takes (an object for a string, …).
+        static let wrongKind = Self(.wrongKind)
+        /// A value of the right kind that is no value of the field's type: an integer out of
+        /// range, an unknown enum name, text that is not base64.
+        static let invalidValue = Self(.invalidValue)
+        /// Reply bytes that do not decode as the message (truncated, a field of the wrong wire type).
+        static let malformedProtobuf = Self(.malformedProtobuf)
+        /// More than one request for a unary or server-streaming method.
+        static let tooManyRequests = Self(.tooManyRequests)
 
-        init(_ code: Code, _ description: String, cause: (any Error)? = nil) {
-            self.code = code
-            self.description = description
-            self.cause = cause
-        }
+        var description: String { kind.rawValue }
     }
 }
