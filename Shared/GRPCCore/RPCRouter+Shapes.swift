@@ -21,13 +21,17 @@ extension RPCRouter {
 
     /// Unary, answered inline on the event loop by `inline` when it can (it returns nil when it
     /// would have to wait or compute long), else by `handler` as a Swift task, with the same
-    /// request. `inline` must never block and must have no effect when it returns nil.
+    /// request. `inline` must never block and must have no effect when it returns nil. `wire`,
+    /// when given, is tried before anything is decoded: the response's bytes straight from the
+    /// request's for the cases it knows, nil (and no effect) for the others.
     public mutating func unary<Req: GRPCMessage, Res: GRPCMessage>(
         _ method: MethodDescriptor,
+        wire: (@Sendable (UnsafeRawBufferPointer) -> [UInt8]?)? = nil,
         inline: @escaping @Sendable (Req, ServerContext) throws -> Res?,
         _ handler: @escaping @Sendable (Req, ServerContext) async throws -> Res
     ) {
         register(method, .inlineUnaryOrTask({ bytes, context in
+            if let wire, let response = wire(bytes) { return response }
             let request: Req
             do {
                 request = try Req(serializedBytes: bytes)

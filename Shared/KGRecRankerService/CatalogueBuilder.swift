@@ -35,7 +35,7 @@ struct CatalogueBuilder {
     {
         var layout = layout ?? EmbeddingLayout(visual: 0, text: 0)
         if layout.width == 0 { layout = userLayout ?? layout }
-        let rowOf = ItemCatalogue.index(ids)
+        let rowOf = IDRowIndex(ids)
         let seen = seenIds.mapValues { $0.compactMap { rowOf[$0] } }
         // A zero-width item layout with user widths (no item vectors at all) has no rows to fill.
         let m = matrix.count == ids.count * layout.width ? matrix : [Float](repeating: 0, count: ids.count * layout.width)

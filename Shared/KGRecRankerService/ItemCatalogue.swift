@@ -13,7 +13,8 @@ final class ItemCatalogue: Sendable {
     let layout: EmbeddingLayout
     /// Row → external item id.
     let ids: [String]
-    let rows: [String: Int32]
+    /// External item id → row (by its UTF-8 bytes too: the Score wire path).
+    let rows: IDRowIndex
     /// `[count, layout.width]`, blocks `[visual | text]`.
     let matrix: ScoreMatrix
     /// User id → rows of the items the user interacted with in training, ascending.
@@ -64,7 +65,7 @@ final class ItemCatalogue: Sendable {
         indexTrained = plan?.trained ?? false
         let order = plan?.order
         self.ids = order.map { o in o.map { ids[$0] } } ?? ids
-        rows = Self.index(self.ids)
+        rows = IDRowIndex(self.ids)
         self.matrix = matrix.withUnsafeBufferPointer {
             ScoreMatrix(rows: $0, count: ids.count, width: layout.width, split: layout.visual,
                         precision: precision, order: order)
@@ -84,13 +85,6 @@ final class ItemCatalogue: Sendable {
         let elapsed = ContinuousClock.now - started
         indexBuildSeconds = plan == nil ? 0
             : Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    }
-
-    static func index(_ ids: [String]) -> [String: Int32] {
-        var rows: [String: Int32] = [:]
-        rows.reserveCapacity(ids.count)
-        for (i, id) in ids.enumerated() { rows[id] = Int32(i) }
-        return rows
     }
 
     /// `(visual, text)` parts of `user · row r`; `user` is `[layout.width]`.

@@ -16,9 +16,9 @@ public struct RankerService: RPCService {
 
     public func register(in router: inout RPCRouter) {
         let engine = self.engine
-        // Answered on the event loop when the user is cached and the scan is small; as a task
-        // (graph fetch, long scan) otherwise.
-        router.unary(Method.score, inline: { (request: Kgrec_V1_ScoreRequest, _) in
+        // Answered on the event loop when the user is cached and the scan is small (a plain Score
+        // from its wire bytes alone); as a task (graph fetch, long scan) otherwise.
+        router.unary(Method.score, wire: { engine.scoreWire($0) }, inline: { (request: Kgrec_V1_ScoreRequest, _) in
             try engine.scoreNow(request)
         }) { request, context in
             try await engine.score(request, remaining: context.timeRemaining)

@@ -21,38 +21,31 @@ enum WireStringScan {
 
     static func rejectEmbeddedNUL(_ bytes: UnsafeRawBufferPointer,
                                   _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        try scan(base.assumingMemoryBound(to: UInt8.self), bytes.count, descriptor, depth: 0)
+        try scan(bytes, descriptor, depth: 0)
     }
 
-    private static func scan(_ p: UnsafePointer<UInt8>, _ count: Int,
+    private static func scan(_ bytes: UnsafeRawBufferPointer,
                              _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, depth: Int) throws {
         guard depth < maxDepth else { return }
-        var i = 0
-        while i < count {
-            guard let key = varint(p, count, &i) else { return }
-            let fieldID = UInt32(truncatingIfNeeded: key >> 3)
-            switch key & 7 {
-            case 0: guard varint(p, count, &i) != nil else { return }
-            case 1: i += 8
-            case 5: i += 4
-            case 2:
-                guard let length = varint(p, count, &i), length <= UInt64(count - i) else { return }
-                let n = Int(length)
-                if let field = field(fieldID, in: descriptor) {
-                    if field.pointee.type == PROTOBUF_C_TYPE_STRING {
-                        if n > 0, memchr(p + i, 0, n) != nil {
-                            let name = String(cString: field.pointee.name)
-                            throw RPCError(.invalidArgument,
-                                           "\(String(cString: descriptor.pointee.name)).\(name): string contains a NUL byte")
-                        }
-                    } else if field.pointee.type == PROTOBUF_C_TYPE_MESSAGE,
-                              let sub = field.pointee.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self) {
-                        try scan(p + i, n, sub, depth: depth + 1)
-                    }
+        var reader = ProtoWire.Reader(bytes)
+        while true {
+            let id: UInt32, payload: UnsafeRawBufferPointer
+            switch reader.next() {
+            // Malformed bytes end the scan: protobuf-c accepted them (groups, which nothing of ours uses).
+            case .end, .malformed: return
+            case .field(let n, .lengthDelimited(let p)): (id, payload) = (n, p)
+            case .field: continue
+            }
+            guard let field = field(id, in: descriptor) else { continue }
+            if field.pointee.type == PROTOBUF_C_TYPE_STRING {
+                if payload.count > 0, memchr(payload.baseAddress!, 0, payload.count) != nil {
+                    let name = String(cString: field.pointee.name)
+                    throw RPCError(.invalidArgument,
+                                   "\(String(cString: descriptor.pointee.name)).\(name): string contains a NUL byte")
                 }
-                i += n
-            default: return  // groups: protobuf-c accepted them; nothing of ours uses them
+            } else if field.pointee.type == PROTOBUF_C_TYPE_MESSAGE,
+                      let sub = field.pointee.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self) {
+                try scan(payload, sub, depth: depth + 1)
             }
         }
     }
@@ -62,19 +55,6 @@ enum WireStringScan {
     {
         guard let fields = descriptor.pointee.fields else { return nil }
         for k in 0..<Int(descriptor.pointee.n_fields) where fields[k].id == id { return fields + k }
-        return nil
-    }
-
-    private static func varint(_ p: UnsafePointer<UInt8>, _ count: Int, _ i: inout Int) -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < count, shift < 64 {
-            let b = p[i]
-            i += 1
-            value |= UInt64(b & 0x7f) << shift
-            if b < 0x80 { return value }
-            shift += 7
-        }
         return nil
     }
 }
