@@ -97,6 +97,37 @@ struct ScoreWirePathTests {
         await h.stop()
     }
 
+    @Test func whateverTheWirePathAnswersTheDecodedPathAnswersTheSame() async throws {
+        let h = try await RankerHarness.start(Self.table())
+        defer { Task { await h.stop() } }
+        let e = h.ranker.service.engine
+        for u in ["u1", "u4"] { _ = try await h.score(u, ["i1"]) }  // cached
+        var rng = Xoshiro256(seed: 7)
+        let base = Kgrec_V1_ScoreRequest(userId: "u1", itemIds: ["i1", "i22", Self.long, "i4"], explain: true,
+                                         requestId: 300).serializedBytes()
+        var answered = 0, declined = 0
+        // Seeded damage to a plain request: flipped, dropped, inserted bytes and truncations.
+        for _ in 0..<3_000 {
+            var b = base
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: b[i] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
+                case 1: b.remove(at: i)
+                case 2: b.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                default: b.removeLast(b.count - i)
+                }
+                if b.isEmpty { b = base }
+            }
+            guard let wire = b.withUnsafeBytes({ e.scoreWire($0) }) else { declined += 1; continue }
+            answered += 1
+            let request = try Kgrec_V1_ScoreRequest(serializedBytes: b)
+            #expect(try e.scoreNow(request)?.serializedBytes() == wire, "\(b)")
+        }
+        // Both outcomes occur, so the comparison above is exercised (counts are seeded).
+        #expect(answered > 20 && declined > 100, "answered \(answered), declined \(declined)")
+    }
+
     @Test func theWirePathIsOffWhenInlineAnswersAre() async throws {
         let h = try await RankerHarness.start(Self.table()) { $0.inlineScanBytes = 0 }
         defer { Task { await h.stop() } }
