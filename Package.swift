@@ -4,7 +4,7 @@
 // libnghttp2 (HTTP/2) and libprotobuf-c (protobuf), wrapped as systemLibrary targets.
 import PackageDescription
 
-/// Hot numeric and per-call code is built with these in every configuration.
+/// Hot numeric and per-call code: `-Ounchecked` in release (a debug build keeps every precondition).
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 /// The gRPC runtime's per-call path: also no dynamic exclusivity checks (its class state is
 /// confined to one event-loop thread by design).
@@ -14,8 +14,9 @@ let runtime: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-enforce-exclusivit
 /// Numeric kernels (tensor + model): also AVX2/FMA code generation on x86-64 (4x GEMM throughput,
 /// see docs/model.md "Numerics and layers"); every x86-64 server since 2013 has these.
 #if arch(x86_64)
-let vector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"],
-                                           .when(configuration: .release))]
+/// The target CPU in every configuration (the AVX2 intrinsics need it), `-Ounchecked` in release only.
+let vector: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]),
+                              .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 #else
 let vector: [SwiftSetting] = fast
 #endif

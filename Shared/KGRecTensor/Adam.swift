@@ -47,6 +47,7 @@ public struct Adam: Sendable {
             // Ascending row order: the tables' rows are then visited front to back (prefetch- and
             // TLB-friendly) instead of in first-touch order; each row's update is independent.
             let rows = lazy ? p.touchedRows.sorted() : []
+            p.allocateTrainingState()
             p.value.data.withUnsafeMutableBufferPointer { w in
                 p.grad.data.withUnsafeMutableBufferPointer { g in
                     p.m.data.withUnsafeMutableBufferPointer { m in

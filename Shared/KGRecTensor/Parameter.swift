@@ -32,6 +32,14 @@ public final class Parameter {
     }
     private var storedGrad: Matrix?, storedM: Matrix?, storedV: Matrix?
     private var zeros: Matrix { Matrix(rows: value.rows, cols: value.cols) }
+    /// Allocates gradient and moments if absent, before the optimiser holds `value` for writing:
+    /// allocating them inside that access would read `value`'s shape during it (an exclusivity
+    /// violation that a debug build traps).
+    func allocateTrainingState() {
+        if storedGrad == nil { storedGrad = zeros }
+        if storedM == nil { storedM = zeros }
+        if storedV == nil { storedV = zeros }
+    }
     /// Whether gradient or moments have been written (and so take memory).
     var holdsTrainingState: Bool { storedGrad != nil || storedM != nil || storedV != nil }
     /// Whether this parameter is decayed by the optimiser's L2 term (not used for embeddings whose
