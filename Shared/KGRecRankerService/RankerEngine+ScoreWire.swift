@@ -69,30 +69,29 @@ extension RankerEngine {
 
     /// What the first pass over a Score request finds; nil when the request is not the plain case.
     struct ScoreHead {
-        var user: UnsafeRawBufferPointer
-        var count: Int
-        var explain: Bool
-        var requestID: UInt64
+        let user: UnsafeRawBufferPointer
+        let count: Int
+        let explain: Bool
+        let requestID: UInt64
     }
 
     static func scoreHead(_ request: UnsafeRawBufferPointer, _ options: RankerOptions) -> ScoreHead? {
         var reader = ProtoWire.Reader(request)
         var user: UnsafeRawBufferPointer?
-        var head = ScoreHead(user: UnsafeRawBufferPointer(start: nil, count: 0), count: 0, explain: false, requestID: 0)
+        var count = 0, explain = false, requestID: UInt64 = 0
         while true {
             switch reader.next() {
             case .end:
-                guard let user, head.count > 0, head.count <= options.maxCandidates else { return nil }
-                head.user = user
-                return head
+                guard let user, count > 0, count <= options.maxCandidates else { return nil }
+                return ScoreHead(user: user, count: count, explain: explain, requestID: requestID)
             case .field(1, .lengthDelimited(let id)):
                 guard user == nil, plainID(id, options.maxIdBytes) else { return nil }
                 user = id
             case .field(2, .lengthDelimited(let id)):
                 guard plainID(id, options.maxIdBytes) else { return nil }
-                head.count += 1
-            case .field(3, .varint(let v)): head.explain = v != 0
-            case .field(4, .varint(let v)): head.requestID = v
+                count += 1
+            case .field(3, .varint(let v)): explain = v != 0
+            case .field(4, .varint(let v)): requestID = v
             default: return nil
             }
         }

@@ -56,18 +56,24 @@ public enum ProtoWire {
         }
 
         @inlinable @inline(__always)
-        mutating func varint(_ base: UnsafeRawPointer) -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < count, shift < 64 {
-                let b = base.load(fromByteOffset: i, as: UInt8.self)
-                i += 1
-                value |= UInt64(b & 0x7f) << shift
-                if b < 0x80 { return value }
-                shift += 7
-            }
-            return nil
+        mutating func varint(_ base: UnsafeRawPointer) -> UInt64? { ProtoWire.varint(base, count, &i) }
+    }
+
+    /// The varint at `base[i...]` (`count` bytes in all), `i` moved past it; nil when the bytes end
+    /// first (`i == count` then) or it runs past ten bytes (`i < count`). The one varint decoder:
+    /// the reader above and the CLI's schema-driven codec both use it.
+    @inlinable @inline(__always)
+    public static func varint(_ base: UnsafeRawPointer, _ count: Int, _ i: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < count, shift < 64 {
+            let b = base.load(fromByteOffset: i, as: UInt8.self)
+            i += 1
+            value |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { return value }
+            shift += 7
         }
+        return nil
     }
 
     /// Writes fields into memory the caller sized with the `…Size` functions.

@@ -1,3 +1,5 @@
+import KGRecWire
+
 /// Protobuf wire-format primitives for `ProtoJSONCodec`: varints, fixed 32/64-bit values and
 /// length-delimited fields (https://protobuf.dev/programming-guides/encoding/).
 struct ProtoWireWriter {
@@ -30,16 +32,15 @@ struct ProtoWireReader {
     var atEnd: Bool { i >= bytes.endIndex }
 
     mutating func varint() throws(WireError) -> UInt64 {
-        var v: UInt64 = 0, shift: UInt64 = 0
-        while true {
-            guard i < bytes.endIndex else { throw WireError(.truncated, "truncated varint") }
-            guard shift < 64 else { throw WireError(.invalidVarint, "varint longer than 10 bytes") }
-            let b = bytes[i]
-            i += 1
-            v |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return v }
-            shift += 7
+        let start = bytes.startIndex
+        var k = i - start
+        let v = bytes.withUnsafeBytes { b in b.baseAddress.flatMap { ProtoWire.varint($0, b.count, &k) } }
+        i = start + k
+        guard let v else {
+            throw i >= bytes.endIndex ? WireError(.truncated, "truncated varint")
+                : WireError(.invalidVarint, "varint longer than 10 bytes")
         }
+        return v
     }
 
     mutating func tag() throws(WireError) -> (Int, Int) {
